@@ -1,0 +1,3 @@
+module github.com/pivotcoach/pivot
+
+go 1.26
