@@ -1,0 +1,392 @@
+package dialogue
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// State is everything the engine remembers between turns. It is a plain
+// value (JSON-serialisable) so the bot can store it after every turn and a
+// session survives a restart.
+type State struct {
+	Scenario string `json:"scenario"`
+	Seed     int64  `json:"seed"`
+	Turn     int    `json:"turn"`
+	Trust    int    `json:"trust"`
+	// Disclosed lists disclosure ids in the order they were reached.
+	Disclosed []string `json:"disclosed"`
+	// Phases is the phase of each trainee turn: the timeline.
+	Phases []Phase `json:"phases"`
+	// LastUsed maps a reply key to the turn it was last said.
+	LastUsed map[string]int `json:"last_used"`
+	// Spent lists once-only replies already said.
+	Spent []string `json:"spent"`
+	// Hints counts hints given, so each /hint offers a new one.
+	Hints int  `json:"hints"`
+	Ended bool `json:"ended"`
+}
+
+// NewState starts a session of sc. The seed decides any choice between
+// equally good replies, so the same seed and lines replay exactly.
+func NewState(sc *Scenario, seed int64) State {
+	return State{Scenario: sc.ID, Seed: seed, Trust: sc.Trust.Start, LastUsed: map[string]int{}}
+}
+
+// clone copies the state so Step never changes its caller's value.
+func (s State) clone() State {
+	c := s
+	c.Disclosed = slices.Clone(s.Disclosed)
+	c.Phases = slices.Clone(s.Phases)
+	c.Spent = slices.Clone(s.Spent)
+	c.LastUsed = make(map[string]int, len(s.LastUsed))
+	for k, v := range s.LastUsed {
+		c.LastUsed[k] = v
+	}
+	return c
+}
+
+// HasDisclosed reports whether disclosure id has been reached.
+func (s State) HasDisclosed(id string) bool { return slices.Contains(s.Disclosed, id) }
+
+// Visited reports whether the trainee has worked in phase p.
+func (s State) Visited(p Phase) bool { return slices.Contains(s.Phases, p) }
+
+// Turn is what happened on one trainee turn: the scorer's assessment, the
+// character's answer, and the trace of every decision in trainer language.
+type Turn struct {
+	Number int    `json:"turn"`
+	Text   string `json:"text"`
+	// Cut is true when the trainee's text was longer than MaxReplyRunes.
+	Cut        bool       `json:"cut,omitempty"`
+	Assessment Assessment `json:"assessment"`
+	Intent     string     `json:"intent"`
+	// Fallback: no intent matched (or none could answer) and the character
+	// gave an in-character fallback.
+	Fallback bool `json:"fallback"`
+	// Clarify: two intents tied and the character asked which was meant.
+	Clarify bool `json:"clarify,omitempty"`
+	// Reaction names the finding kind the character reacted to, if any.
+	Reaction    FindingKind `json:"reaction,omitempty"`
+	ReplyID     string      `json:"reply_id"`
+	Reply       string      `json:"reply"`
+	TrustBefore int         `json:"trust_before"`
+	TrustAfter  int         `json:"trust_after"`
+	// Disclosed lists what this turn revealed.
+	Disclosed []string `json:"disclosed"`
+	Ended     bool     `json:"ended"`
+	Trace     []string `json:"trace"`
+}
+
+// ambiguity is how close two intents' specificity must be to count as a
+// tie that the character asks about rather than silently picks.
+const ambiguity = 0.01
+
+// Step plays one trainee turn. It is pure: the same scenario, state and
+// text always give the same result, and the input state is not changed.
+func Step(sc *Scenario, st State, text string) (Turn, State) {
+	st = st.clone()
+	clean, cut := Clean(text)
+	st.Turn++
+	t := Turn{Number: st.Turn, Text: clean, Cut: cut, TrustBefore: st.Trust}
+	tracef := func(format string, a ...any) { t.Trace = append(t.Trace, fmt.Sprintf(format, a...)) }
+	if st.Ended {
+		t.TrustAfter = st.Trust
+		t.Ended = true
+		tracef("the interview had already ended")
+		return t, st
+	}
+
+	a := Score(sc.Role, clean)
+	t.Assessment = a
+	st.Phases = append(st.Phases, a.Phase)
+
+	// Tone: every finding moves trust once per kind.
+	seen := map[FindingKind]bool{}
+	for _, f := range a.Findings {
+		if seen[f.Kind] {
+			continue
+		}
+		seen[f.Kind] = true
+		if d := sc.Effect(f.Kind); d != 0 {
+			before := st.Trust
+			st.Trust = sc.clamp(st.Trust + d)
+			tracef("trust %d → %d at turn %d: %q — %s", before, st.Trust, st.Turn, f.Words, f.Kind)
+		}
+	}
+
+	if sc.Trust.EndBelow > 0 && st.Trust < sc.Trust.EndBelow {
+		tracef("trust %d fell below %d: %s ends the interview", st.Trust, sc.Trust.EndBelow, sc.Character)
+		r, key, ok := sc.pick(st, "shutdown", sc.Shutdown, a.Phase)
+		if !ok {
+			r = Reply{Text: sc.Character + " stands up. \"I think we're done here.\""}
+		}
+		sc.say(&t, &st, key, r)
+		st.Ended, t.Ended = true, true
+		t.TrustAfter = st.Trust
+		return t, st
+	}
+
+	// A blamed character answers the blame, not the question.
+	if k, ok := sc.reactionKind(a); ok {
+		if r, key, ok := sc.pick(st, "reactions."+string(k), sc.Reactions[k], a.Phase); ok {
+			t.Reaction = k
+			tracef("%s reacts to %s instead of answering", sc.Character, k)
+			sc.say(&t, &st, key, r)
+			t.TrustAfter, t.Ended = st.Trust, st.Ended
+			return t, st
+		}
+	}
+
+	toks := Tokenize(clean)
+	ranked := sc.rank(toks)
+	if len(ranked) > 1 && ranked[0].score-ranked[1].score < ambiguity {
+		// A near-tie: prefer the intent of the phase the trainee is in.
+		a0, a1 := sc.Intents[ranked[0].intent], sc.Intents[ranked[1].intent]
+		switch {
+		case a0.Phase == a.Phase && a1.Phase != a.Phase:
+		case a1.Phase == a.Phase && a0.Phase != a.Phase:
+			ranked[0], ranked[1] = ranked[1], ranked[0]
+		default:
+			if r, key, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
+				r.Text = strings.NewReplacer("{a}", topic(a0), "{b}", topic(a1)).Replace(r.Text)
+				t.Clarify = true
+				tracef("intents %s and %s tied at %.2f: asked which was meant", a0.ID, a1.ID, ranked[0].score)
+				sc.say(&t, &st, key, r)
+				t.TrustAfter, t.Ended = st.Trust, st.Ended
+				return t, st
+			}
+		}
+	}
+	for _, m := range ranked {
+		in := &sc.Intents[m.intent]
+		r, key, ok := sc.pick(st, "intents."+in.ID, in.Replies, a.Phase)
+		if !ok {
+			tracef("intent %s matched (%.2f) but has no reply for trust %d (%s) now", in.ID, m.score, st.Trust, sc.BandOf(st.Trust))
+			continue
+		}
+		t.Intent = in.ID
+		tracef("intent %s matched by %q (specificity %.2f)", in.ID, m.pattern, m.score)
+		sc.say(&t, &st, key, r)
+		t.TrustAfter, t.Ended = st.Trust, st.Ended
+		return t, st
+	}
+
+	t.Fallback = true
+	r, key, ok := sc.pick(st, "fallbacks", sc.Fallbacks, a.Phase)
+	if !ok {
+		r = Reply{Text: "…"}
+	}
+	tracef("no intent matched: fallback for %s, trust %s", a.Phase, sc.BandOf(st.Trust))
+	sc.say(&t, &st, key, r)
+	t.TrustAfter, t.Ended = st.Trust, st.Ended
+	return t, st
+}
+
+func topic(in Intent) string {
+	if in.Topic != "" {
+		return in.Topic
+	}
+	return strings.ReplaceAll(in.ID, "_", " ")
+}
+
+// reactionKind chooses which finding the character reacts to: the first
+// blaming finding with a reaction, else hostility.
+func (sc *Scenario) reactionKind(a Assessment) (FindingKind, bool) {
+	for _, f := range a.Findings {
+		if f.Kind.Blaming() && len(sc.Reactions[f.Kind]) > 0 {
+			return f.Kind, true
+		}
+	}
+	if a.Blaming() {
+		// blamed, but this kind has no reaction of its own: use any
+		for _, k := range BlamingKinds {
+			if len(sc.Reactions[k]) > 0 {
+				return k, true
+			}
+		}
+	}
+	if a.Has(Hostile) && len(sc.Reactions[Hostile]) > 0 {
+		return Hostile, true
+	}
+	return "", false
+}
+
+// say records a chosen reply and applies what it changes.
+func (sc *Scenario) say(t *Turn, st *State, key string, r Reply) {
+	t.ReplyID = key
+	t.Reply = r.Text
+	st.LastUsed[key] = st.Turn
+	if r.Once {
+		st.Spent = append(st.Spent, key)
+	}
+	for _, d := range r.Discloses {
+		if !st.HasDisclosed(d) {
+			st.Disclosed = append(st.Disclosed, d)
+			t.Disclosed = append(t.Disclosed, d)
+			if dd, ok := sc.Disclosure(d); ok {
+				t.Trace = append(t.Trace, fmt.Sprintf("disclosed %s: %s", d, dd.Title))
+			}
+		}
+	}
+	if r.Trust != 0 {
+		before := st.Trust
+		st.Trust = sc.clamp(st.Trust + r.Trust)
+		t.Trace = append(t.Trace, fmt.Sprintf("trust %d → %d: reply %s", before, st.Trust, key))
+	}
+	if r.Ends {
+		st.Ended = true
+		t.Trace = append(t.Trace, "the character ends the interview")
+	}
+	t.Trace = append(t.Trace, fmt.Sprintf("reply %s", key))
+}
+
+func (sc *Scenario) clamp(v int) int {
+	return max(sc.Trust.Min, min(sc.Trust.Max, v))
+}
+
+type candidate struct {
+	intent  int
+	score   float64
+	pattern string
+}
+
+// rank returns matching intents, most specific first. Equal scores keep no
+// file-order meaning: ties are broken by the caller, not silently here.
+func (sc *Scenario) rank(toks []Token) []candidate {
+	var out []candidate
+	for i, pats := range sc.index.patterns {
+		best := candidate{intent: i, score: -1}
+		for _, p := range pats {
+			if s, ok := p.Match(toks, sc.index.concepts); ok && s > best.score {
+				best.score, best.pattern = s, p.Source
+			}
+		}
+		if best.score >= 0 {
+			out = append(out, best)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
+	return out
+}
+
+// Eligible reports whether r may be said now.
+func (sc *Scenario) Eligible(st State, r Reply, key string, phase Phase) bool {
+	if r.Once && slices.Contains(st.Spent, key) {
+		return false
+	}
+	c := r.When
+	if len(c.Bands) > 0 && !slices.Contains(c.Bands, sc.BandOf(st.Trust)) {
+		return false
+	}
+	if c.MinTrust != nil && st.Trust < *c.MinTrust {
+		return false
+	}
+	if c.MaxTrust != nil && st.Trust > *c.MaxTrust {
+		return false
+	}
+	for _, d := range c.Disclosed {
+		if !st.HasDisclosed(d) {
+			return false
+		}
+	}
+	for _, d := range c.NotDisclosed {
+		if st.HasDisclosed(d) {
+			return false
+		}
+	}
+	for _, p := range c.Visited {
+		if !st.Visited(p) {
+			return false
+		}
+	}
+	if len(c.Phases) > 0 && !slices.Contains(c.Phases, phase) {
+		return false
+	}
+	return true
+}
+
+// pick chooses among the eligible replies: the most specific condition
+// first, then a reply that discloses something new, then the least
+// recently used; any remaining tie is decided by the session seed, so runs
+// replay exactly.
+func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Reply, string, bool) {
+	best, bestKey := -1, ""
+	var bestRank [4]int
+	for i, r := range rs {
+		key := replyKey(prefix, i, r)
+		if !sc.Eligible(st, r, key, phase) {
+			continue
+		}
+		news := 0
+		for _, d := range r.Discloses {
+			if !st.HasDisclosed(d) {
+				news = 1
+			}
+		}
+		last, used := st.LastUsed[key]
+		if !used {
+			last = -1
+		}
+		rank := [4]int{r.When.Specificity(), news, -last, int(seeded(st.Seed, st.Turn, key) & 0xffff)}
+		if best < 0 || greater(rank, bestRank) {
+			best, bestKey, bestRank = i, key, rank
+		}
+	}
+	if best < 0 {
+		return Reply{}, "", false
+	}
+	return rs[best], bestKey, true
+}
+
+func replyKey(prefix string, i int, r Reply) string {
+	if r.ID != "" {
+		return prefix + "." + r.ID
+	}
+	return fmt.Sprintf("%s.%d", prefix, i)
+}
+
+func greater(a, b [4]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return false
+}
+
+func seeded(seed int64, turn int, key string) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d/%s", seed, turn, key)
+	return h.Sum64()
+}
+
+// Hint offers a question worth asking next, from the phase a good interview
+// would open next, and the state with the hint counted.
+func Hint(sc *Scenario, st State) (Phase, string, State) {
+	st = st.clone()
+	phase := NextSteps
+	for _, p := range []Phase{Engagement, Worries, WorkingWell} {
+		if !st.Visited(p) {
+			phase = p
+			break
+		}
+	}
+	hints := sc.Hints[phase]
+	if len(hints) == 0 {
+		for _, p := range Phases {
+			if len(sc.Hints[p]) > 0 {
+				phase, hints = p, sc.Hints[p]
+				break
+			}
+		}
+	}
+	if len(hints) == 0 {
+		return phase, "", st
+	}
+	h := hints[st.Hints%len(hints)]
+	st.Hints++
+	return phase, h, st
+}

@@ -1,0 +1,136 @@
+// Package scenarios holds Pivot's scenario files, embedded in the binary,
+// and loads trainers' own scenarios from a folder beside them.
+package scenarios
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue"
+)
+
+//go:embed *.yaml
+var embedded embed.FS
+
+// Entry is a loaded scenario and where it came from.
+type Entry struct {
+	Scenario *dialogue.Scenario
+	// Origin is "embedded" or the path of the file it was loaded from.
+	Origin string
+}
+
+// Library is the set of scenarios a run can use, by id.
+type Library struct {
+	byID map[string]Entry
+}
+
+// UnknownScenarioError names the scenario asked for and the ones there are.
+type UnknownScenarioError struct {
+	ID    string
+	Known []string
+}
+
+func (e *UnknownScenarioError) Error() string {
+	return fmt.Sprintf("no scenario %q; the scenarios are: %s", e.ID, strings.Join(e.Known, ", "))
+}
+
+// Embedded loads the scenarios built into the binary.
+func Embedded() (*Library, error) {
+	lib := &Library{byID: map[string]Entry{}}
+	return lib, lib.addFS(embedded, ".", "embedded", true)
+}
+
+// Load returns the embedded scenarios plus those in dir (if dir is not
+// empty). A folder scenario with an embedded id replaces the embedded one,
+// so a trainer can adapt a built-in case study without forking it.
+func Load(dir string) (*Library, error) {
+	lib, err := Embedded()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return lib, nil
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("scenario folder %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("scenario folder %s is a file; give the folder that holds your .yaml scenarios", dir)
+	}
+	return lib, lib.addFS(os.DirFS(dir), ".", dir, false)
+}
+
+func (l *Library) addFS(fsys fs.FS, root, origin string, isEmbedded bool) error {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return err
+	}
+	more, _ := fs.Glob(fsys, "*.yml")
+	names = append(names, more...)
+	sort.Strings(names)
+	var errs []error
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		src := name
+		if !isEmbedded {
+			src = filepath.Join(origin, name)
+		} else {
+			src = filepath.Join("scenarios", name)
+		}
+		sc, err := dialogue.LoadScenario(data, src)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		o := "embedded"
+		if !isEmbedded {
+			o = src
+		}
+		if prev, dup := l.byID[sc.ID]; dup && (isEmbedded || prev.Origin != "embedded") {
+			errs = append(errs, fmt.Errorf("%s: scenario id %q is also used by %s", src, sc.ID, prev.Origin))
+			continue
+		}
+		l.byID[sc.ID] = Entry{Scenario: sc, Origin: o}
+	}
+	return errors.Join(errs...)
+}
+
+// Get returns the scenario with id, or an *UnknownScenarioError.
+func (l *Library) Get(id string) (*dialogue.Scenario, error) {
+	e, ok := l.byID[strings.ToLower(strings.TrimSpace(id))]
+	if !ok {
+		return nil, &UnknownScenarioError{ID: id, Known: l.IDs()}
+	}
+	return e.Scenario, nil
+}
+
+// Entries lists every scenario, sorted by id.
+func (l *Library) Entries() []Entry {
+	out := make([]Entry, 0, len(l.byID))
+	for _, e := range l.byID {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Scenario.ID < out[j].Scenario.ID })
+	return out
+}
+
+// IDs lists the scenario ids, sorted.
+func (l *Library) IDs() []string {
+	ids := make([]string, 0, len(l.byID))
+	for id := range l.byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
