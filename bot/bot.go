@@ -1,0 +1,238 @@
+// Package bot is Pivot's transport-neutral core: commands, practice
+// sessions, coaching and debriefs. Adapters turn platform events into
+// Events and call Handle; the bot answers through the Adapter. The bot
+// knows nothing of Slack, Discord or terminals.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/scenarios"
+)
+
+// Event is one thing a user did: a message, a slash command or a button.
+type Event struct {
+	// ID is the platform's id for the event; events seen before are
+	// dropped (platforms re-deliver). Empty: no de-duplication.
+	ID   string
+	Conv Conversation
+	Text string
+	// Command: the text is a bot command ("start jennifer"), as from a
+	// slash command or a button, not something said in the interview.
+	Command bool
+	// Direct: said in a direct message or mentioning the bot, where a
+	// command without a session is expected.
+	Direct bool
+}
+
+// Bot runs practice sessions. It is safe for concurrent use: turns in one
+// conversation are serialised, different conversations run in parallel.
+type Bot struct {
+	store Store
+	lib   *scenarios.Library
+	log   *slog.Logger
+	now   func() time.Time
+	seed  func(Conversation, string) int64
+
+	mu    sync.Mutex
+	locks map[string]*convLock
+}
+
+type convLock struct {
+	sync.Mutex
+	users int
+}
+
+// Option configures a Bot.
+type Option func(*Bot)
+
+// WithLogger sets the logger. Message text is never logged above debug.
+func WithLogger(l *slog.Logger) Option { return func(b *Bot) { b.log = l } }
+
+// WithClock sets the clock (tests).
+func WithClock(now func() time.Time) Option { return func(b *Bot) { b.now = now } }
+
+// WithSeed sets how a new session's seed is chosen (tests, group exercises).
+func WithSeed(f func(c Conversation, scenarioID string) int64) Option {
+	return func(b *Bot) { b.seed = f }
+}
+
+// New makes a bot over a store and a scenario library.
+func New(store Store, lib *scenarios.Library, opts ...Option) *Bot {
+	b := &Bot{store: store, lib: lib, log: slog.New(slog.DiscardHandler), now: time.Now, locks: map[string]*convLock{}}
+	b.seed = func(c Conversation, id string) int64 {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s/%s/%d", c.Key(), id, b.now().UnixNano())
+		return int64(h.Sum64() >> 1)
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
+}
+
+// Library returns the scenarios the bot serves.
+func (b *Bot) Library() *scenarios.Library { return b.lib }
+
+// Store returns the bot's store.
+func (b *Bot) Store() Store { return b.store }
+
+// lock serialises work in one conversation.
+func (b *Bot) lock(key string) func() {
+	b.mu.Lock()
+	l, ok := b.locks[key]
+	if !ok {
+		l = &convLock{}
+		b.locks[key] = l
+	}
+	l.users++
+	b.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		b.mu.Lock()
+		l.users--
+		if l.users == 0 {
+			delete(b.locks, key)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// Handle processes one event and answers through a.
+func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
+	if ev.ID != "" {
+		first, err := b.store.FirstDelivery(ctx, ev.ID)
+		if err != nil {
+			return fmt.Errorf("recording event %s: %w", ev.ID, err)
+		}
+		if !first {
+			b.log.Debug("duplicate event dropped", "event", ev.ID)
+			return nil
+		}
+	}
+	text := strings.TrimSpace(ev.Text)
+	if ev.Command || strings.HasPrefix(text, "/") {
+		return b.command(ctx, a, ev.Conv, strings.TrimPrefix(text, "/"))
+	}
+	if text == "" {
+		return nil
+	}
+	unlock := b.lock(ev.Conv.Key())
+	s, err := b.store.OpenSession(ctx, ev.Conv)
+	if errors.Is(err, ErrNotFound) {
+		unlock()
+		// Not in a session: a direct message may be a command typed
+		// without the slash; anything else is not ours to answer.
+		if ev.Direct {
+			return b.command(ctx, a, ev.Conv, text)
+		}
+		return nil
+	}
+	defer unlock()
+	if err != nil {
+		return b.failed(ctx, a, ev.Conv, "loading your session", err)
+	}
+	return b.turn(ctx, a, s, ev.Text)
+}
+
+// failed tells the trainee something went wrong (without details that
+// could leak) and returns the error for the adapter to log.
+func (b *Bot) failed(ctx context.Context, a Adapter, c Conversation, doing string, err error) error {
+	b.log.Error("bot error", "doing", doing, "conv", c.Key(), "err", err)
+	_ = a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
+		Text: fmt.Sprintf("Sorry, something went wrong while %s, and nothing was changed. Please try again in a moment.", doing)})
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// turn plays one trainee reply in session s.
+func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error {
+	sc, err := b.lib.Get(s.ScenarioID)
+	if err != nil {
+		return b.failed(ctx, a, s.Conv, "finding this session's scenario", err)
+	}
+	if s.State.Ended {
+		return a.Send(ctx, s.Conv, Message{Kind: KindNotice, Text: fmt.Sprintf("%s has ended the interview. Say *end* for your debrief, or *restart* to try again.", sc.Character)})
+	}
+	t, st := dialogue.Step(sc, s.State, raw)
+	if t.Text == "" {
+		return nil // nothing but invisible characters
+	}
+	// Commit before answering: a turn the trainee sees is a turn stored.
+	if err := b.store.SaveTurn(ctx, s.ID, t, st); err != nil {
+		return b.failed(ctx, a, s.Conv, "saving your reply", err)
+	}
+	s.State = st
+	b.log.Info("turn", "session", s.ID, "turn", t.Number, "label", t.Assessment.Label, "phase", t.Assessment.Phase, "trust", t.TrustAfter)
+	if t.Cut {
+		_ = a.Send(ctx, s.Conv, Message{Kind: KindNotice, Private: true,
+			Text: fmt.Sprintf("Your reply was longer than %d characters; %s heard the first %d.", dialogue.MaxReplyRunes, sc.Character, dialogue.MaxReplyRunes)})
+	}
+	turn := t
+	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn}); err != nil {
+		return err
+	}
+	if s.Coach && t.Assessment.Blaming() {
+		b.sendPrivate(ctx, a, s.Conv, Message{Kind: KindCoaching, Private: true, Text: RenderCoaching(t)})
+	}
+	if t.Ended {
+		return b.end(ctx, a, s, sc)
+	}
+	return nil
+}
+
+func (b *Bot) sendPrivate(ctx context.Context, a Adapter, c Conversation, m Message) {
+	m.Private = true
+	var err error
+	if p, ok := a.(PrivateSender); ok {
+		err = p.SendPrivate(ctx, c, m)
+	} else {
+		err = a.Send(ctx, c, m)
+	}
+	if err != nil {
+		b.log.Warn("private message not sent", "conv", c.Key(), "kind", m.Kind, "err", err)
+	}
+}
+
+// end closes session s and sends its debrief.
+func (b *Bot) end(ctx context.Context, a Adapter, s *Session, sc *dialogue.Scenario) error {
+	recs, err := b.store.Turns(ctx, s.ID)
+	if err != nil {
+		return b.failed(ctx, a, s.Conv, "reading your session", err)
+	}
+	if err := b.store.EndSession(ctx, s.ID, s.State); err != nil {
+		return b.failed(ctx, a, s.Conv, "ending your session", err)
+	}
+	turns := make([]dialogue.Turn, len(recs))
+	for i, r := range recs {
+		turns[i] = r.Turn
+	}
+	d := dialogue.MakeDebrief(sc, turns, s.State)
+	return a.Send(ctx, s.Conv, Message{Kind: KindDebrief, Text: RenderDebrief(d), Debrief: &d,
+		Buttons: []Button{{Label: "Practise again", Action: "start " + sc.ID}}})
+}
+
+// Debrief builds the debrief of a session without ending it.
+func (b *Bot) Debrief(ctx context.Context, s *Session) (dialogue.Debrief, error) {
+	sc, err := b.lib.Get(s.ScenarioID)
+	if err != nil {
+		return dialogue.Debrief{}, err
+	}
+	recs, err := b.store.Turns(ctx, s.ID)
+	if err != nil {
+		return dialogue.Debrief{}, err
+	}
+	turns := make([]dialogue.Turn, len(recs))
+	for i, r := range recs {
+		turns[i] = r.Turn
+	}
+	return dialogue.MakeDebrief(sc, turns, s.State), nil
+}

@@ -1,0 +1,292 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/scenarios"
+)
+
+// command runs a bot command ("start jennifer", "hint", …). The words are
+// the same on every platform: typed after /pivot, after a slash in the
+// terminal, in a direct message, or carried by a button.
+func (b *Bot) command(ctx context.Context, a Adapter, c Conversation, line string) error {
+	fields := strings.Fields(line)
+	if len(fields) > 0 && strings.EqualFold(fields[0], "pivot") {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: HelpText})
+	}
+	name, args := strings.ToLower(fields[0]), fields[1:]
+	switch name {
+	case "help", "?":
+		return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: HelpText})
+	case "list", "scenarios":
+		return b.list(ctx, a, c)
+	case "start", "practice", "practise":
+		if len(args) == 0 {
+			return b.list(ctx, a, c)
+		}
+		_, err := b.Start(ctx, a, c, args[0])
+		return err
+	case "end", "stop", "quit":
+		return b.End(ctx, a, c)
+	case "hint":
+		return b.hint(ctx, a, c)
+	case "coach":
+		return b.coach(ctx, a, c, args)
+	case "restart":
+		return b.restart(ctx, a, c)
+	case "history":
+		return b.history(ctx, a, c)
+	}
+	return a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
+		Text: fmt.Sprintf("I don't know the command %q. %s", Sanitize(fields[0], 40), shortHelp)})
+}
+
+const shortHelp = "Commands: start SCENARIO, list, hint, coach on|off, restart, end, history, help."
+
+// HelpText explains the commands in every platform's terms.
+const HelpText = `*Pivot* — practise non-blaming domestic-violence interviews.
+• *start SCENARIO* — begin an interview (try *start jennifer*)
+• *list* — the scenarios you can practise
+• *hint* — a question worth asking next
+• *coach on* / *coach off* — inline feedback after a blaming reply (on by default; off for an exam-style run)
+• *restart* — start the same interview again
+• *end* — finish and get your debrief
+• *history* — your past sessions and how they went
+While a session is open, everything else you write is said to the character.`
+
+// ScenarioInfos describes the library's scenarios.
+func ScenarioInfos(lib *scenarios.Library) []ScenarioInfo {
+	var out []ScenarioInfo
+	for _, e := range lib.Entries() {
+		out = append(out, ScenarioInfo{ID: e.Scenario.ID, Character: e.Scenario.Character, Role: e.Scenario.Role, Title: e.Scenario.Title, Origin: e.Origin})
+	}
+	return out
+}
+
+func (b *Bot) list(ctx context.Context, a Adapter, c Conversation) error {
+	infos := ScenarioInfos(b.lib)
+	var sb strings.Builder
+	sb.WriteString("*Scenarios* (say *start ID*):\n")
+	var buttons []Button
+	for _, s := range infos {
+		fmt.Fprintf(&sb, "• *%s* — %s (%s): %s\n", s.ID, s.Character, s.Role, s.Title)
+		buttons = append(buttons, Button{Label: "Start " + s.Character, Action: "start " + s.ID})
+	}
+	return a.Send(ctx, c, Message{Kind: KindList, Private: true, Text: strings.TrimRight(sb.String(), "\n"), Scenarios: infos, Buttons: buttons})
+}
+
+// Start begins a session of scenario id in conversation c: the brief, then
+// the character's opening line. Where the adapter can, the session gets a
+// thread of its own, and the returned session lives there.
+func (b *Bot) Start(ctx context.Context, a Adapter, c Conversation, id string) (*Session, error) {
+	sc, err := b.lib.Get(id)
+	if err != nil {
+		var unknown *scenarios.UnknownScenarioError
+		if errors.As(err, &unknown) {
+			return nil, a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
+				Text: fmt.Sprintf("There is no scenario %q. The scenarios are: %s.", Sanitize(id, 40), strings.Join(unknown.Known, ", "))})
+		}
+		return nil, err
+	}
+	brief := Message{Kind: KindBrief, Speaker: sc.Character, Text: RenderBrief(sc),
+		Buttons: []Button{{Label: "Hint", Action: "hint"}, {Label: "End", Action: "end"}}}
+	target := c
+	ts, threads := a.(ThreadStarter)
+	if threads && c.Thread == "" {
+		// The brief opens the session's own thread.
+		if target, err = ts.StartThread(ctx, c, brief); err != nil {
+			return nil, b.failed(ctx, a, c, "opening a thread for your session", err)
+		}
+	}
+	unlock := b.lock(target.Key())
+	defer unlock()
+	if old, err := b.store.OpenSession(ctx, target); err == nil {
+		oldSc, _ := b.lib.Get(old.ScenarioID)
+		who := old.ScenarioID
+		if oldSc != nil {
+			who = oldSc.Character
+		}
+		return nil, a.Send(ctx, target, Message{Kind: KindNotice, Private: true,
+			Text: fmt.Sprintf("You already have an interview with %s open here. Say *end* to finish it, or *restart* to begin again.", who)})
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, b.failed(ctx, a, c, "checking for an open session", err)
+	}
+	s := &Session{Conv: target, ScenarioID: sc.ID, Coach: true, Status: SessionOpen,
+		State: dialogue.NewState(sc, b.seed(target, sc.ID))}
+	if err := b.store.CreateSession(ctx, s); err != nil {
+		return nil, b.failed(ctx, a, c, "starting your session", err)
+	}
+	b.log.Info("session started", "session", s.ID, "scenario", sc.ID, "conv", target.Key())
+	if !threads || c.Thread != "" {
+		if err := a.Send(ctx, target, brief); err != nil {
+			return s, err
+		}
+	}
+	return s, a.Send(ctx, target, Message{Kind: KindCharacter, Speaker: sc.Character, Text: sc.Opening})
+}
+
+// Resume re-opens the conversation's open session: a reminder of where the
+// trainee was and the character's last line.
+func (b *Bot) Resume(ctx context.Context, a Adapter, c Conversation) (*Session, error) {
+	s, err := b.store.OpenSession(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := b.lib.Get(s.ScenarioID)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := b.store.Turns(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	last := sc.Opening
+	if n := len(recs); n > 0 {
+		last = recs[n-1].Turn.Reply
+	}
+	if err := a.Send(ctx, c, Message{Kind: KindNotice, Text: fmt.Sprintf("Resuming your interview with %s after %d turn(s).", sc.Character, len(recs))}); err != nil {
+		return s, err
+	}
+	return s, a.Send(ctx, c, Message{Kind: KindCharacter, Speaker: sc.Character, Text: last})
+}
+
+// Abandon ends the conversation's open session without a debrief (the
+// trainee chose to start afresh). Its turns stay in history.
+func (b *Bot) Abandon(ctx context.Context, c Conversation) error {
+	unlock := b.lock(c.Key())
+	defer unlock()
+	s, err := b.store.OpenSession(ctx, c)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return b.store.EndSession(ctx, s.ID, s.State)
+}
+
+// End finishes the conversation's session and sends the debrief.
+func (b *Bot) End(ctx context.Context, a Adapter, c Conversation) error {
+	unlock := b.lock(c.Key())
+	defer unlock()
+	s, err := b.store.OpenSession(ctx, c)
+	if errors.Is(err, ErrNotFound) {
+		return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: "There is no interview open here. Say *start jennifer* to begin one."})
+	}
+	if err != nil {
+		return b.failed(ctx, a, c, "finding your session", err)
+	}
+	sc, err := b.lib.Get(s.ScenarioID)
+	if err != nil {
+		return b.failed(ctx, a, c, "finding this session's scenario", err)
+	}
+	return b.end(ctx, a, s, sc)
+}
+
+// withSession runs f on the conversation's open session under its lock.
+func (b *Bot) withSession(ctx context.Context, a Adapter, c Conversation, f func(*Session, *dialogue.Scenario) error) error {
+	unlock := b.lock(c.Key())
+	defer unlock()
+	s, err := b.store.OpenSession(ctx, c)
+	if errors.Is(err, ErrNotFound) {
+		return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: "There is no interview open here. Say *start jennifer* to begin one."})
+	}
+	if err != nil {
+		return b.failed(ctx, a, c, "finding your session", err)
+	}
+	sc, err := b.lib.Get(s.ScenarioID)
+	if err != nil {
+		return b.failed(ctx, a, c, "finding this session's scenario", err)
+	}
+	return f(s, sc)
+}
+
+func (b *Bot) hint(ctx context.Context, a Adapter, c Conversation) error {
+	return b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
+		phase, h, st := dialogue.Hint(sc, s.State)
+		if h == "" {
+			return a.Send(ctx, c, Message{Kind: KindHint, Private: true, Text: "No hints are written for this scenario."})
+		}
+		s.State = st
+		if err := b.store.UpdateSession(ctx, s); err != nil {
+			return b.failed(ctx, a, c, "saving your hint", err)
+		}
+		b.sendPrivate(ctx, a, c, Message{Kind: KindHint, Text: fmt.Sprintf("Hint (%s): %s", dialogue.PhaseName(phase), h)})
+		return nil
+	})
+}
+
+func (b *Bot) coach(ctx context.Context, a Adapter, c Conversation, args []string) error {
+	return b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
+		switch {
+		case len(args) == 1 && strings.EqualFold(args[0], "on"):
+			s.Coach = true
+		case len(args) == 1 && strings.EqualFold(args[0], "off"):
+			s.Coach = false
+		default:
+			state := "on"
+			if !s.Coach {
+				state = "off"
+			}
+			return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: "Coaching is " + state + ". Say *coach on* or *coach off*."})
+		}
+		if err := b.store.UpdateSession(ctx, s); err != nil {
+			return b.failed(ctx, a, c, "saving your coaching setting", err)
+		}
+		text := "Coaching is on: you will see feedback after a blaming reply."
+		if !s.Coach {
+			text = "Coaching is off: feedback comes in the debrief only."
+		}
+		return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: text})
+	})
+}
+
+func (b *Bot) restart(ctx context.Context, a Adapter, c Conversation) error {
+	var id string
+	err := b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
+		id = sc.ID
+		return b.store.EndSession(ctx, s.ID, s.State)
+	})
+	if err != nil || id == "" {
+		return err
+	}
+	_, err = b.Start(ctx, a, c, id)
+	return err
+}
+
+func (b *Bot) history(ctx context.Context, a Adapter, c Conversation) error {
+	rows, err := b.History(ctx, c.Platform, c.User, 20)
+	if err != nil {
+		return b.failed(ctx, a, c, "reading your history", err)
+	}
+	return a.Send(ctx, c, Message{Kind: KindHistory, Private: true, Text: RenderHistory(rows), History: rows})
+}
+
+// History lists a user's sessions, newest first, with key disclosures
+// counted against each scenario.
+func (b *Bot) History(ctx context.Context, platform, user string, limit int) ([]SessionSummary, error) {
+	rows, err := b.store.Sessions(ctx, SessionFilter{Platform: platform, User: user, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		if sc, err := b.lib.Get(rows[i].ScenarioID); err == nil {
+			keys := sc.KeyDisclosures()
+			rows[i].KeyTotal = len(keys)
+			rows[i].KeyReached = 0
+			for _, k := range keys {
+				if rows[i].State.HasDisclosed(k) {
+					rows[i].KeyReached++
+				}
+			}
+		}
+	}
+	return rows, nil
+}

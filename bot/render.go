@@ -1,0 +1,196 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pivotcoach/pivot/dialogue"
+)
+
+// Renderings are plain text with *bold* and "•" bullets: readable as is in
+// a terminal, and close enough to Slack's and Discord's markup that their
+// adapters send it unchanged. Adapters escape what trainees typed.
+
+// Sanitize cleans text a user typed before it is echoed back in a notice,
+// and shortens it to at most n runes.
+func Sanitize(s string, n int) string {
+	s, _ = dialogue.Clean(s)
+	if utf8.RuneCountInString(s) > n {
+		r := []rune(s)
+		s = string(r[:n]) + "…"
+	}
+	return s
+}
+
+// RenderBrief is the trainee's brief: who they are, why they are there,
+// what the case file says, and what to practise.
+func RenderBrief(sc *dialogue.Scenario) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s*\n%s\n", sc.Title, strings.TrimSpace(sc.Brief))
+	if len(sc.Objectives) > 0 {
+		b.WriteString("\n*What to practise:*\n")
+		for _, o := range sc.Objectives {
+			fmt.Fprintf(&b, "• %s\n", o)
+		}
+	}
+	fmt.Fprintf(&b, "\nYou are speaking to %s. Say *hint* for a question worth asking, *end* for your debrief.", sc.Character)
+	return b.String()
+}
+
+// RenderCoaching is the inline feedback after a blaming reply: what
+// blamed, why, and a wording to try.
+func RenderCoaching(t dialogue.Turn) string {
+	var b strings.Builder
+	b.WriteString("Coaching: that reply was *blaming*.")
+	for _, f := range t.Assessment.BlamingFindings() {
+		fmt.Fprintf(&b, "\n• %s — “%s”: %s", dialogue.KindName(f.Kind), f.Words, f.Why)
+		if f.Rewrite != "" {
+			fmt.Fprintf(&b, "\n  Try: “%s”", f.Rewrite)
+		}
+	}
+	if t.TrustAfter < t.TrustBefore {
+		fmt.Fprintf(&b, "\nTrust %d → %d.", t.TrustBefore, t.TrustAfter)
+	}
+	return b.String()
+}
+
+// RenderDebrief is the whole debrief as text.
+func RenderDebrief(d dialogue.Debrief) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Debrief: your interview with %s*\n", d.Character)
+	if d.Turns == 0 {
+		b.WriteString("No replies were scored in this session.\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
+	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
+	if d.EndedEarly {
+		fmt.Fprintf(&b, "%s ended the interview: trust fell too far.\n", d.Character)
+	}
+	if len(d.Blaming) > 0 {
+		b.WriteString("\n*Blaming replies and what to say instead:*\n")
+		for _, f := range d.Blaming {
+			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  Try: “%s”\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, f.Rewrite)
+		}
+	}
+	b.WriteString("\n*Phases:* ")
+	names := make([]string, len(d.Timeline))
+	for i, p := range d.Timeline {
+		names[i] = dialogue.PhaseName(p)
+	}
+	b.WriteString(strings.Join(compressRuns(names), " → "))
+	b.WriteString("\n")
+	if len(d.Skipped) > 0 {
+		skipped := make([]string, len(d.Skipped))
+		for i, p := range d.Skipped {
+			skipped[i] = dialogue.PhaseName(p)
+		}
+		fmt.Fprintf(&b, "Not reached: %s.\n", strings.Join(skipped, ", "))
+	}
+	for _, n := range d.OutOfOrd {
+		fmt.Fprintf(&b, "Order: %s.\n", n)
+	}
+	if len(d.Reached) > 0 {
+		b.WriteString("\n*What you learned:*\n")
+		for _, r := range d.Reached {
+			fmt.Fprintf(&b, "• %s\n", r.Title)
+		}
+	}
+	if n := countKey(d.Missed); n > 0 {
+		fmt.Fprintf(&b, "Still unknown: %d key disclosure(s).\n", n)
+	}
+	trust := make([]string, len(d.Trust))
+	for i, v := range d.Trust {
+		trust[i] = fmt.Sprint(v)
+	}
+	fmt.Fprintf(&b, "\n*Trust over the session:* %s\n", strings.Join(trust, " → "))
+	b.WriteString("\n*Try next time:*\n")
+	for _, s := range d.Suggestions {
+		fmt.Fprintf(&b, "• %s\n", s)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func countKey(ds []dialogue.DisclosureState) int {
+	n := 0
+	for _, d := range ds {
+		if d.Key {
+			n++
+		}
+	}
+	return n
+}
+
+// compressRuns turns "a a a b b a" into "a ×3, b ×2, a".
+func compressRuns(xs []string) []string {
+	var out []string
+	for i := 0; i < len(xs); {
+		j := i
+		for j < len(xs) && xs[j] == xs[i] {
+			j++
+		}
+		if j-i > 1 {
+			out = append(out, fmt.Sprintf("%s ×%d", xs[i], j-i))
+		} else {
+			out = append(out, xs[i])
+		}
+		i = j
+	}
+	return out
+}
+
+// RenderHistory lists past sessions with their headline figures and the
+// trend in non-blaming share.
+func RenderHistory(rows []SessionSummary) string {
+	if len(rows) == 0 {
+		return "You have no practice sessions yet. Say *start jennifer* to begin."
+	}
+	var b strings.Builder
+	b.WriteString("*Your practice sessions* (newest first):\n")
+	for _, r := range rows {
+		share := 0.0
+		if r.Turns > 0 {
+			share = float64(r.NonBlaming) / float64(r.Turns) * 100
+		}
+		status := ""
+		if r.Status == SessionOpen {
+			status = " (open)"
+		}
+		fmt.Fprintf(&b, "• %s %s%s — %d turns, %.0f%% non-blaming, %d of %d key disclosures, phases: %d of 4\n",
+			r.StartedAt.Format("2006-01-02 15:04"), r.ScenarioID, status, r.Turns, share, r.KeyReached, r.KeyTotal, len(r.PhasesSeen))
+	}
+	if t := Trend(rows); t != "" {
+		b.WriteString(t)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Trend compares the newest half of sessions with the older half.
+func Trend(rows []SessionSummary) string {
+	var shares []float64 // oldest first
+	for i := len(rows) - 1; i >= 0; i-- {
+		if rows[i].Turns > 0 {
+			shares = append(shares, float64(rows[i].NonBlaming)/float64(rows[i].Turns))
+		}
+	}
+	if len(shares) < 2 {
+		return ""
+	}
+	half := len(shares) / 2
+	avg := func(xs []float64) float64 {
+		s := 0.0
+		for _, x := range xs {
+			s += x
+		}
+		return s / float64(len(xs))
+	}
+	older, newer := avg(shares[:half]), avg(shares[half:])
+	switch {
+	case newer > older+0.05:
+		return fmt.Sprintf("Trend: improving — %.0f%% non-blaming recently, up from %.0f%%.\n", newer*100, older*100)
+	case newer < older-0.05:
+		return fmt.Sprintf("Trend: slipping — %.0f%% non-blaming recently, down from %.0f%%.\n", newer*100, older*100)
+	}
+	return fmt.Sprintf("Trend: steady at about %.0f%% non-blaming.\n", newer*100)
+}

@@ -1,0 +1,97 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pivotcoach/pivot/dialogue"
+)
+
+// ErrNotFound is returned by a Store when what was asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// SessionStatus is where a practice session is in its life.
+type SessionStatus string
+
+const (
+	SessionOpen  SessionStatus = "open"
+	SessionEnded SessionStatus = "ended"
+)
+
+// Session is one trainee's interview with one scenario.
+type Session struct {
+	ID         int64
+	Conv       Conversation
+	ScenarioID string
+	State      dialogue.State
+	// Coach: inline feedback after blaming replies.
+	Coach     bool
+	Status    SessionStatus
+	StartedAt time.Time
+	UpdatedAt time.Time
+	EndedAt   time.Time
+	// GroupID links the session to a group exercise (0: none).
+	GroupID int64
+}
+
+// TurnRecord is one stored turn of a session.
+type TurnRecord struct {
+	SessionID int64
+	Turn      dialogue.Turn
+	At        time.Time
+}
+
+// SessionSummary is a session's headline figures, for history and reports.
+type SessionSummary struct {
+	Session
+	Turns       int
+	NonBlaming  int
+	KeyReached  int
+	KeyTotal    int
+	PhasesSeen  []dialogue.Phase
+	OpenShare   float64
+	Disclosures []string
+}
+
+// SessionFilter selects sessions for history and reports; zero fields do
+// not filter.
+type SessionFilter struct {
+	Platform string
+	User     string
+	Since    time.Time
+	GroupID  int64
+	Status   SessionStatus
+	Limit    int
+}
+
+// Store keeps sessions and turns. The SQLite implementation is in
+// bot/sqlite; every method is safe for concurrent use.
+type Store interface {
+	// CreateSession stores a new open session and sets its ID.
+	CreateSession(ctx context.Context, s *Session) error
+	// OpenSession returns the open session in a conversation, or ErrNotFound.
+	OpenSession(ctx context.Context, c Conversation) (*Session, error)
+	// LatestOpenSession returns the user's most recently updated open
+	// session on a platform for a scenario ("" for any), or ErrNotFound.
+	// The terminal uses it to offer resumption.
+	LatestOpenSession(ctx context.Context, platform, user, scenarioID string) (*Session, error)
+	// ListOpenSessions returns every open session on a platform, so an
+	// adapter restarted mid-exercise resumes them.
+	ListOpenSessions(ctx context.Context, platform string) ([]*Session, error)
+	// SaveTurn commits one turn and the state after it in one transaction:
+	// either both are stored or neither is.
+	SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error
+	// UpdateSession stores a session's state, coach setting and status.
+	UpdateSession(ctx context.Context, s *Session) error
+	// EndSession marks a session ended with its final state.
+	EndSession(ctx context.Context, sessionID int64, st dialogue.State) error
+	// Turns returns a session's turns in order.
+	Turns(ctx context.Context, sessionID int64) ([]TurnRecord, error)
+	// Sessions lists sessions matching f, newest first, with figures.
+	Sessions(ctx context.Context, f SessionFilter) ([]SessionSummary, error)
+	// FirstDelivery records a platform event id and reports whether this
+	// is the first time it was seen (platforms re-deliver events).
+	FirstDelivery(ctx context.Context, eventID string) (bool, error)
+	Close() error
+}

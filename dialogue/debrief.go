@@ -1,0 +1,241 @@
+package dialogue
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Debrief is what a practice session gives back: the figures, each blaming
+// finding with its rewrite, the phase timeline and what was skipped, the
+// disclosures reached, trust over time, and a few concrete suggestions.
+type Debrief struct {
+	Scenario  string `json:"scenario"`
+	Character string `json:"character"`
+	Turns     int    `json:"turns"`
+	// NonBlaming counts non-blaming replies; NonBlamingShare is it over Turns.
+	NonBlaming      int     `json:"non_blaming"`
+	NonBlamingShare float64 `json:"non_blaming_share"`
+	// OpenShare is the share of replies that were open questions.
+	OpenShare float64           `json:"open_question_share"`
+	Blaming   []DebriefFinding  `json:"blaming_findings"`
+	Credit    map[string]int    `json:"credit"`
+	Timeline  []Phase           `json:"phase_timeline"`
+	Skipped   []Phase           `json:"phases_skipped"`
+	OutOfOrd  []string          `json:"out_of_order"`
+	Reached   []DisclosureState `json:"disclosures_reached"`
+	Missed    []DisclosureState `json:"disclosures_missed"`
+	// KeyReached of KeyTotal key disclosures were reached.
+	KeyReached  int      `json:"key_reached"`
+	KeyTotal    int      `json:"key_total"`
+	Trust       []int    `json:"trust"`
+	EndedEarly  bool     `json:"ended_early"`
+	Suggestions []string `json:"suggestions"`
+}
+
+// DebriefFinding is one blaming finding with the turn it came from.
+type DebriefFinding struct {
+	Turn int `json:"turn"`
+	Finding
+}
+
+// DisclosureState names a disclosure and whether it was key.
+type DisclosureState struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Key   bool   `json:"key"`
+}
+
+// MakeDebrief builds the debrief from a session's turns and final state.
+func MakeDebrief(sc *Scenario, turns []Turn, st State) Debrief {
+	d := Debrief{Scenario: sc.ID, Character: sc.Character, Credit: map[string]int{}, Trust: []int{sc.Trust.Start}}
+	open := 0
+	for _, t := range turns {
+		if t.Text == "" && t.Assessment.Label == "" {
+			continue
+		}
+		d.Turns++
+		if t.Assessment.Label != Blaming {
+			d.NonBlaming++
+		}
+		if t.Assessment.Question == OpenQuestion {
+			open++
+		}
+		for _, f := range t.Assessment.Findings {
+			switch {
+			case f.Kind.Blaming():
+				d.Blaming = append(d.Blaming, DebriefFinding{Turn: t.Number, Finding: f})
+			case f.Kind.Positive():
+				d.Credit[string(f.Kind)]++
+			}
+		}
+		d.Timeline = append(d.Timeline, t.Assessment.Phase)
+		d.Trust = append(d.Trust, t.TrustAfter)
+	}
+	if d.Turns > 0 {
+		d.NonBlamingShare = float64(d.NonBlaming) / float64(d.Turns)
+		d.OpenShare = float64(open) / float64(d.Turns)
+	}
+	for _, p := range Phases {
+		if !slices.Contains(d.Timeline, p) {
+			d.Skipped = append(d.Skipped, p)
+		}
+	}
+	d.OutOfOrd = outOfOrder(d.Timeline)
+	for _, ds := range sc.Disclosures {
+		s := DisclosureState{ID: ds.ID, Title: ds.Title, Key: ds.Key}
+		if st.HasDisclosed(ds.ID) {
+			d.Reached = append(d.Reached, s)
+			if ds.Key {
+				d.KeyReached++
+			}
+		} else {
+			d.Missed = append(d.Missed, s)
+		}
+		if ds.Key {
+			d.KeyTotal++
+		}
+	}
+	d.EndedEarly = st.Ended && len(turns) > 0 && turns[len(turns)-1].Ended && d.TrustFell(sc)
+	d.Suggestions = suggestions(sc, d)
+	return d
+}
+
+// TrustFell reports whether the session ended below where it started.
+func (d Debrief) TrustFell(sc *Scenario) bool {
+	return len(d.Trust) > 0 && d.Trust[len(d.Trust)-1] < sc.Trust.Start
+}
+
+// outOfOrder notes the orderings the practice model coaches: worries
+// before any engagement, and next steps before both worries and what is
+// working well have been explored.
+func outOfOrder(timeline []Phase) []string {
+	var notes []string
+	if len(timeline) > 0 && timeline[0] != Engagement {
+		notes = append(notes, fmt.Sprintf("opened with %s before any engagement", phaseName(timeline[0])))
+	}
+	seenW, seenWW := false, false
+	for i, p := range timeline {
+		switch p {
+		case Worries:
+			seenW = true
+		case WorkingWell:
+			seenWW = true
+		case NextSteps:
+			if !seenW || !seenWW {
+				var missing string
+				switch {
+				case !seenW && !seenWW:
+					missing = "the worries and what is working well"
+				case !seenW:
+					missing = "the worries"
+				default:
+					missing = "what is working well"
+				}
+				notes = append(notes, fmt.Sprintf("turn %d moved to next steps before %s had been explored", i+1, missing))
+				return notes
+			}
+		}
+	}
+	return notes
+}
+
+func phaseName(p Phase) string {
+	switch p {
+	case Engagement:
+		return "engagement"
+	case Worries:
+		return "worries"
+	case WorkingWell:
+		return "what is working well"
+	case NextSteps:
+		return "next steps"
+	}
+	return string(p)
+}
+
+// PhaseName is the phase in the trainer's words.
+func PhaseName(p Phase) string { return phaseName(p) }
+
+// suggestions picks the two or three most useful things to practise next,
+// most important first.
+func suggestions(sc *Scenario, d Debrief) []string {
+	var out []string
+	counts := map[FindingKind]int{}
+	var first = map[FindingKind]Finding{}
+	for _, f := range d.Blaming {
+		if counts[f.Kind] == 0 {
+			first[f.Kind] = f.Finding
+		}
+		counts[f.Kind]++
+	}
+	for _, k := range BlamingKinds {
+		if counts[k] == 0 {
+			continue
+		}
+		f := first[k]
+		s := fmt.Sprintf("%s came up %d time(s). Next time, instead of %q, try: %q", kindName(k), counts[k], f.Words, f.Rewrite)
+		out = append(out, s)
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(d.Skipped) > 0 && len(out) < 3 {
+		p := d.Skipped[0]
+		s := fmt.Sprintf("You did not get to %s.", phaseName(p))
+		if h := sc.Hints[p]; len(h) > 0 {
+			s += fmt.Sprintf(" A question to try: %q", h[0])
+		}
+		out = append(out, s)
+	}
+	if d.Credit[string(ActsOfProtection)] == 0 && sc.Role == Survivor && len(out) < 3 {
+		out = append(out, fmt.Sprintf("Ask about %s's protective efforts: what has she done to keep the children safe? Naming them builds the partnership.", sc.Character))
+	}
+	if d.Credit[string(ParentEngagement)] == 0 && sc.Role == Perpetrator && len(out) < 3 {
+		out = append(out, fmt.Sprintf("Engage %s as a father who matters: ask what kind of dad he wants to be, and hold him to the same parenting standard.", sc.Character))
+	}
+	if d.KeyTotal > 0 && d.KeyReached*2 < d.KeyTotal && len(out) < 3 {
+		out = append(out, "Most key disclosures stayed locked. Specific, behaviour-focused questions about the perpetrator's pattern, asked once trust is built, open them.")
+	}
+	if d.Turns > 0 && d.OpenShare < 0.5 && len(out) < 3 {
+		out = append(out, fmt.Sprintf("Only %.0f%% of your replies were open questions. Start with what, how or tell me about.", d.OpenShare*100))
+	}
+	if len(out) == 0 {
+		out = append(out, "A strong interview. Try it again with coaching off (/coach off) to practise under exam conditions.")
+	}
+	return out
+}
+
+// KindName is a finding kind in the trainer's words.
+func KindName(k FindingKind) string { return kindName(k) }
+
+func kindName(k FindingKind) string {
+	switch k {
+	case SurvivorBlame:
+		return "Survivor blame"
+	case FailureToProtect:
+		return "Failure-to-protect framing"
+	case Mutualizing:
+		return "Mutualizing language"
+	case Collusion:
+		return "Collusion with his excuses"
+	case AssumptionAsFact:
+		return "An assumption stated as fact"
+	case Hostile:
+		return "A shaming label"
+	case PerpetratorFocus:
+		return "Perpetrator focus"
+	case ActsOfProtection:
+		return "Acts of protection"
+	case ChildImpact:
+		return "Impact on a child"
+	case BarrierQuestion:
+		return "A barrier question"
+	case ParentEngagement:
+		return "Engaging him as a parent"
+	case Accountability:
+		return "Accountability"
+	case SolutionFocused:
+		return "Solution-focused question"
+	}
+	return string(k)
+}
