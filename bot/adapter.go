@@ -55,6 +55,8 @@ type Message struct {
 	Buttons []Button
 	// Turn is set on character messages: the turn that produced them.
 	Turn *dialogue.Turn
+	// Disclosed is set with Turn: every disclosure reached so far.
+	Disclosed []string
 	// Debrief is set on debrief messages.
 	Debrief *dialogue.Debrief
 	// Scenarios is set on list messages.

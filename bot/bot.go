@@ -177,7 +177,7 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 			Text: fmt.Sprintf("Your reply was longer than %d characters; %s heard the first %d.", dialogue.MaxReplyRunes, sc.Character, dialogue.MaxReplyRunes)})
 	}
 	turn := t
-	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn}); err != nil {
+	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed}); err != nil {
 		return err
 	}
 	if s.Coach && t.Assessment.Blaming() {

@@ -1,0 +1,234 @@
+// Package terminal runs a practice session in a terminal, or over piped
+// input for scripts: each non-empty line is one trainee turn, and lines
+// starting with "/" are commands (/help, /hint, /coach on|off, /restart,
+// /end).
+package terminal
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/dialogue"
+)
+
+// Adapter prints what the bot says. In JSON mode it prints one object per
+// trainee turn and one debrief object to Out, and everything else, as
+// text, to Info; otherwise everything goes to Out as text.
+type Adapter struct {
+	Out  io.Writer
+	Info io.Writer
+	JSON bool
+	// Trace shows the engine's decisions after each reply (pivot play --trace).
+	Trace bool
+
+	mu    sync.Mutex
+	ended bool
+}
+
+// TurnJSON is the --json shape of one trainee turn.
+type TurnJSON struct {
+	Turn      int                `json:"turn"`
+	Text      string             `json:"text"`
+	Reply     string             `json:"reply"`
+	Intent    string             `json:"intent"`
+	Fallback  bool               `json:"fallback"`
+	Label     dialogue.Label     `json:"label"`
+	Findings  []dialogue.Finding `json:"findings"`
+	Phase     dialogue.Phase     `json:"phase"`
+	Question  string             `json:"question"`
+	Trust     int                `json:"trust"`
+	Disclosed []string           `json:"disclosed"`
+	New       []string           `json:"new_disclosures"`
+	Ended     bool               `json:"ended"`
+}
+
+// Send writes m.
+func (a *Adapter) Send(_ context.Context, _ bot.Conversation, m bot.Message) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if m.Kind == bot.KindDebrief {
+		a.ended = true
+	}
+	if a.JSON {
+		return a.sendJSON(m)
+	}
+	w := a.Out
+	var err error
+	switch m.Kind {
+	case bot.KindCharacter:
+		_, err = fmt.Fprintf(w, "%s: %s\n", m.Speaker, m.Text)
+		if a.Trace && m.Turn != nil {
+			a.writeTrace(w, m.Turn)
+		}
+	case bot.KindCoaching:
+		_, err = fmt.Fprintf(w, "%s\n", indent(m.Text, "  │ "))
+	case bot.KindBrief:
+		_, err = fmt.Fprintf(w, "%s\n\n", m.Text)
+	case bot.KindDebrief:
+		_, err = fmt.Fprintf(w, "\n%s\n", m.Text)
+	default:
+		_, err = fmt.Fprintf(w, "%s\n", indent(m.Text, "· "))
+	}
+	return err
+}
+
+func (a *Adapter) sendJSON(m bot.Message) error {
+	enc := json.NewEncoder(a.Out)
+	enc.SetEscapeHTML(false)
+	switch {
+	case m.Kind == bot.KindCharacter && m.Turn != nil:
+		t := m.Turn
+		findings := t.Assessment.Findings
+		if findings == nil {
+			findings = []dialogue.Finding{}
+		}
+		disclosed := m.Disclosed
+		if disclosed == nil {
+			disclosed = []string{}
+		}
+		fresh := t.Disclosed
+		if fresh == nil {
+			fresh = []string{}
+		}
+		if err := enc.Encode(TurnJSON{Turn: t.Number, Text: t.Text, Reply: t.Reply, Intent: t.Intent, Fallback: t.Fallback,
+			Label: t.Assessment.Label, Findings: findings, Phase: t.Assessment.Phase, Question: string(t.Assessment.Question),
+			Trust: t.TrustAfter, Disclosed: disclosed, New: fresh, Ended: t.Ended}); err != nil {
+			return err
+		}
+		if a.Trace && a.Info != nil {
+			a.writeTrace(a.Info, t)
+		}
+		return nil
+	case m.Kind == bot.KindDebrief && m.Debrief != nil:
+		return enc.Encode(struct {
+			Debrief *dialogue.Debrief `json:"debrief"`
+		}{m.Debrief})
+	}
+	if a.Info != nil {
+		prefix := ""
+		if m.Kind == bot.KindCharacter {
+			prefix = m.Speaker + ": "
+		}
+		_, err := fmt.Fprintf(a.Info, "%s%s\n", prefix, m.Text)
+		return err
+	}
+	return nil
+}
+
+func (a *Adapter) writeTrace(w io.Writer, t *dialogue.Turn) {
+	fmt.Fprintf(w, "  ┌ trace: %s, %s, %s question\n", t.Assessment.Label, t.Assessment.Phase, t.Assessment.Question)
+	for _, line := range t.Trace {
+		fmt.Fprintf(w, "  │ %s\n", line)
+	}
+	fmt.Fprintf(w, "  └ trust %d → %d\n", t.TrustBefore, t.TrustAfter)
+}
+
+// Ended reports whether a debrief has been printed.
+func (a *Adapter) Ended() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ended
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// Session drives one conversation from a line reader.
+type Session struct {
+	Bot     *bot.Bot
+	Adapter *Adapter
+	Conv    bot.Conversation
+	// Echo writes each trainee line back ("You: …") so piped runs read as
+	// a transcript; Prompt shows "> " before reading (interactive runs).
+	Echo   bool
+	Prompt bool
+}
+
+// ErrInterrupted means the run stopped (Ctrl-C) with the session left
+// open, so it can be resumed.
+var ErrInterrupted = errors.New("interrupted; the session is saved and can be resumed")
+
+// Run reads trainee lines from in until /end, end of input, or ctx ends.
+// At end of input the session ends and the debrief is printed.
+func (s *Session) Run(ctx context.Context, in io.Reader) error {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		r := bufio.NewReaderSize(in, 64*1024)
+		for {
+			line, err := r.ReadString('\n')
+			if line != "" {
+				select {
+				case lines <- strings.TrimRight(line, "\r\n"):
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				readErr <- err
+				close(lines)
+				return
+			}
+		}
+	}()
+	for {
+		if s.Prompt {
+			fmt.Fprint(s.Adapter.Out, "> ")
+		}
+		var line string
+		var ok bool
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(s.Adapter.Out)
+			return ErrInterrupted
+		case line, ok = <-lines:
+		}
+		if !ok {
+			if err := <-readErr; err != nil {
+				return fmt.Errorf("reading your replies: %w", err)
+			}
+			if s.Adapter.Ended() {
+				return nil
+			}
+			return s.Bot.End(ctx, s.Adapter, s.Conv)
+		}
+		text := strings.TrimSpace(line)
+		if text == "" {
+			continue
+		}
+		if strings.HasPrefix(text, "/") {
+			cmd := strings.ToLower(strings.Fields(strings.TrimPrefix(text, "/") + " x")[0])
+			if cmd == "quit" || cmd == "exit" {
+				cmd = "end"
+				text = "/end"
+			}
+			if err := s.Bot.Handle(ctx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true}); err != nil {
+				return err
+			}
+			if cmd == "end" {
+				return nil
+			}
+			continue
+		}
+		if s.Echo && !s.Adapter.JSON {
+			fmt.Fprintf(s.Adapter.Out, "You: %s\n", text)
+		}
+		if err := s.Bot.Handle(ctx, s.Adapter, bot.Event{Conv: s.Conv, Text: line, Direct: true}); err != nil {
+			return err
+		}
+		if s.Adapter.Ended() {
+			return nil
+		}
+	}
+}

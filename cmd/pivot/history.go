@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"github.com/pivotcoach/pivot/bot"
+)
+
+func init() {
+	register(command{name: "history", summary: "your past practice sessions and how they went", run: runHistory})
+}
+
+func runHistory(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("history", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	db := fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)")
+	platform := fs.String("platform", "terminal", "whose sessions: terminal, slack or discord")
+	who := fs.String("user", "", "the user id (default: you, in the terminal)")
+	limit := fs.Int("n", 20, "how many sessions to show")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("history takes no arguments, only options")
+	}
+	lib, err := loadLibrary(env, "")
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u := *who
+	if u == "" {
+		u = localUser(env)
+	}
+	b := bot.New(store, lib, bot.WithLogger(slog.New(slog.DiscardHandler)))
+	rows, err := b.History(ctx, *platform, u, *limit)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(env.stdout, bot.RenderHistory(rows))
+	return err
+}

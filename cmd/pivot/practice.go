@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os/user"
+	"strings"
+
+	"github.com/pivotcoach/pivot/adapters/terminal"
+	"github.com/pivotcoach/pivot/bot"
+)
+
+func init() {
+	register(command{name: "practice", summary: "interview a character in the terminal: pivot practice jennifer", run: runPractice})
+	register(command{name: "play", summary: "practice with the engine's decisions shown: pivot play --trace jennifer", run: runPlay})
+}
+
+func runPlay(ctx context.Context, env *environment, args []string) error {
+	return practice(ctx, env, "play", args, true)
+}
+
+func runPractice(ctx context.Context, env *environment, args []string) error {
+	return practice(ctx, env, "practice", args, false)
+}
+
+func practice(ctx context.Context, env *environment, name string, args []string, trace bool) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object per turn, then the debrief (for scripts)")
+	resume := fs.Bool("resume", false, "resume an unfinished session without asking")
+	fresh := fs.Bool("new", false, "start a new session without asking, closing any unfinished one")
+	fs.BoolVar(&trace, "trace", trace, "show the engine's decisions after each reply")
+	db := fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)")
+	dir := fs.String("scenarios", "", "a folder of your own scenarios (default $PIVOT_SCENARIOS)")
+	seed := fs.Int64("seed", 0, "seed for replies, so a scripted run replays exactly (0: new each time)")
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "Usage: pivot %s [options] SCENARIO\n\nInterview a character; type your replies, /help for commands.\n\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(interleave(fs, args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("%v", err)
+	}
+	if *resume && *fresh {
+		return usagef("--resume and --new cannot be used together")
+	}
+	lib, err := loadLibrary(env, *dir)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("name one scenario to practise; the scenarios are: %s", strings.Join(lib.IDs(), ", "))
+	}
+	sc, err := lib.Get(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	opts := []bot.Option{bot.WithLogger(slog.New(slog.DiscardHandler))}
+	if *seed != 0 {
+		s := *seed
+		opts = append(opts, bot.WithSeed(func(bot.Conversation, string) int64 { return s }))
+	}
+	b := bot.New(store, lib, opts...)
+	out := &terminal.Adapter{Out: env.stdout, Info: env.stderr, JSON: *asJSON, Trace: trace}
+	conv := bot.Conversation{Platform: "terminal", Channel: "local", Thread: sc.ID, User: localUser(env)}
+	sess := &terminal.Session{Bot: b, Adapter: out, Conv: conv, Echo: !env.interactive, Prompt: env.interactive && !*asJSON}
+
+	in := bufio.NewReader(env.stdin)
+	old, err := store.OpenSession(ctx, conv)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		if *resume {
+			fmt.Fprintf(env.stderr, "No unfinished session with %s to resume; starting a new one.\n", sc.Character)
+		}
+		_, err = b.Start(ctx, out, conv, sc.ID)
+	case err != nil:
+		return err
+	default:
+		doResume := *resume
+		if !*resume && !*fresh && env.interactive {
+			doResume = ask(env, in, fmt.Sprintf("You have an unfinished interview with %s (%d turns, started %s). Resume it? [Y/n] ",
+				sc.Character, old.State.Turn, old.StartedAt.Local().Format("2 Jan 15:04")))
+		}
+		if doResume {
+			_, err = b.Resume(ctx, out, conv)
+		} else {
+			if !*fresh && !env.interactive {
+				fmt.Fprintf(env.stderr, "An unfinished session with %s was closed (it stays in your history); use --resume to continue one instead.\n", sc.Character)
+			}
+			if err = b.Abandon(ctx, conv); err == nil {
+				_, err = b.Start(ctx, out, conv, sc.ID)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	err = sess.Run(ctx, in)
+	if errors.Is(err, terminal.ErrInterrupted) {
+		fmt.Fprintf(env.stderr, "Session saved. Run 'pivot %s %s' to pick it up again.\n", name, sc.ID)
+		return nil
+	}
+	return err
+}
+
+// ask reads a yes/no answer; anything but n/no is yes.
+func ask(env *environment, in *bufio.Reader, question string) bool {
+	fmt.Fprint(env.stdout, question)
+	line, _ := in.ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a != "n" && a != "no"
+}
+
+// localUser names the trainee in the terminal: $USER, else the OS user.
+func localUser(env *environment) string {
+	if u := env.getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "trainee"
+}
+
+// interleave lets flags come after positional arguments
+// ("pivot practice jennifer --json"), which is how people type.
+func interleave(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") {
+				if f := fs.Lookup(name); f != nil {
+					if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !bf.IsBoolFlag() {
+						if i+1 < len(args) {
+							flags = append(flags, args[i+1])
+							i++
+						}
+					}
+				}
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
