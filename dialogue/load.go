@@ -139,7 +139,11 @@ func friendlyYAML(e string) string {
 		key := strings.TrimPrefix(msg[:strings.Index(msg, " not found")], "field ")
 		where := "the scenario"
 		if m := typeName.FindStringSubmatch(msg); m != nil {
-			where = "a " + strings.ToLower(m[1])
+			noun := strings.ToLower(m[1])
+			where = "a " + noun
+			if strings.ContainsAny(noun[:1], "aeiou") {
+				where = "an " + noun
+			}
 		}
 		return fmt.Sprintf("unknown key %q in %s (check the spelling against docs/scenario-format.md)", key, where)
 	}
