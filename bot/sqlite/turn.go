@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/dialogue"
+)
+
+// SaveTurn stores turn t of a session and the state after it in one
+// transaction: either both are stored or neither is. A turn number the
+// session already has gives ErrDuplicateTurn and changes nothing; an
+// unknown session gives bot.ErrNotFound.
+func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error {
+	state, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: encoding state: %w", t.Number, sessionID, err)
+	}
+	assessment, err := json.Marshal(t.Assessment)
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: encoding assessment: %w", t.Number, sessionID, err)
+	}
+	disclosed, err := jsonList(t.Disclosed)
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	trace, err := jsonList(t.Trace)
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	now := ms(db.now())
+
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	defer tx.Rollback()
+	// The session first: an unknown session is ErrNotFound rather than a
+	// foreign key failure, and a failed insert below rolls this back.
+	res, err := tx.ExecContext(ctx, `UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?`,
+		string(state), now, sessionID)
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	} else if n == 0 {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, bot.ErrNotFound)
+	}
+	a := t.Assessment
+	_, err = tx.ExecContext(ctx, `INSERT INTO turns
+		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
+		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sessionID, t.Number, t.Text, t.Cut, string(assessment), string(a.Label), string(a.Phase), string(a.Question),
+		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
+		disclosed, t.Ended, trace, now)
+	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, ErrDuplicateTurn)
+	}
+	if err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	return nil
+}
+
+// Turns returns a session's turns in order; none for an unknown session.
+func (db *DB) Turns(ctx context.Context, sessionID int64) ([]bot.TurnRecord, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT n, text, cut, assessment, intent, fallback, clarify,
+			reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at
+		FROM turns WHERE session_id = ? ORDER BY n`, sessionID)
+	if err != nil {
+		return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
+	}
+	defer rows.Close()
+	var out []bot.TurnRecord
+	for rows.Next() {
+		var (
+			t                         dialogue.Turn
+			assessment, disclosed, tr string
+			reaction                  string
+			at                        int64
+		)
+		if err := rows.Scan(&t.Number, &t.Text, &t.Cut, &assessment, &t.Intent, &t.Fallback, &t.Clarify,
+			&reaction, &t.ReplyID, &t.Reply, &t.TrustBefore, &t.TrustAfter, &disclosed, &t.Ended, &tr, &at); err != nil {
+			return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
+		}
+		t.Reaction = dialogue.FindingKind(reaction)
+		err := errors.Join(
+			json.Unmarshal([]byte(assessment), &t.Assessment),
+			unjsonList(disclosed, &t.Disclosed),
+			unjsonList(tr, &t.Trace))
+		if err != nil {
+			return nil, fmt.Errorf("reading turn %d of session %d: %w", t.Number, sessionID, err)
+		}
+		out = append(out, bot.TurnRecord{SessionID: sessionID, Turn: t, At: fromMS(at)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
+	}
+	return out, nil
+}
+
+// jsonList encodes a list, nil as [] so SQL's JSON functions see a list.
+func jsonList(v []string) (string, error) {
+	if len(v) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// unjsonList decodes a list stored by jsonList, empty as nil as the
+// engine builds it.
+func unjsonList(s string, v *[]string) error {
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return err
+	}
+	if len(*v) == 0 {
+		*v = nil
+	}
+	return nil
+}
