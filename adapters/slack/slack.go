@@ -1,0 +1,645 @@
+// Package slack runs Pivot in Slack over Socket Mode (no public URL):
+// /pivot slash commands, direct messages and mentions become bot events;
+// each practice session lives in a thread of its own (or in the direct
+// message it began in); coaching and hints are ephemeral; the debrief is
+// laid out in Block Kit.
+//
+// Every Socket Mode envelope is acknowledged before any work, and the work
+// is de-duplicated on the event id through the bot's store, so a
+// re-delivered event is processed once even across a restart. Events of one
+// trainee in one channel are processed in order, one at a time; different
+// trainees proceed in parallel. Posts go through a per-channel outbox that
+// sends in order and waits out 429 rate limits, retrying the same message.
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/pivotcoach/pivot/bot"
+)
+
+// Platform is the conversation platform name of sessions held in Slack.
+const Platform = "slack"
+
+// SetupGuide is where an admin learns to create the Slack app.
+const SetupGuide = "docs/slack.md"
+
+// The environment variables that carry the tokens.
+const (
+	AppTokenVar = "SLACK_APP_TOKEN"
+	BotTokenVar = "SLACK_BOT_TOKEN"
+)
+
+// Config is what the adapter needs to connect.
+type Config struct {
+	// AppToken is the app-level token (xapp-…) with connections:write,
+	// for Socket Mode.
+	AppToken string
+	// BotToken is the bot user token (xoxb-…) for the Web API.
+	BotToken string
+	// APIURL is the Web API base URL, ending in "/" (tests; empty: Slack).
+	APIURL string
+	// Logger receives the adapter's logs; message text is never logged
+	// above debug, and tokens never.
+	Logger *slog.Logger
+	// ShutdownGrace is how long Run lets queued events finish after its
+	// context ends (0: 5 seconds).
+	ShutdownGrace time.Duration
+}
+
+// ConfigError is a missing, malformed or rejected token. Its message names
+// the environment variable and the setup guide, never the token.
+type ConfigError struct {
+	Var     string
+	Problem string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%s %s; see the setup guide, %s", e.Var, e.Problem, SetupGuide)
+}
+
+// ConfigFromEnv reads the tokens from SLACK_APP_TOKEN and SLACK_BOT_TOKEN
+// and checks their shape.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{AppToken: strings.TrimSpace(getenv(AppTokenVar)), BotToken: strings.TrimSpace(getenv(BotTokenVar))}
+	return c, c.Validate()
+}
+
+// Validate checks that both tokens are present and of the right kind.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(name, token, prefix, what string) {
+		switch {
+		case token == "":
+			errs = append(errs, &ConfigError{name, "is not set: it must hold the " + what + " (" + prefix + "…)"})
+		case !strings.HasPrefix(token, prefix):
+			kind := "an unknown kind of token"
+			switch {
+			case strings.HasPrefix(token, "xapp-"):
+				kind = "an app-level token (xapp-…)"
+			case strings.HasPrefix(token, "xoxb-"):
+				kind = "a bot token (xoxb-…)"
+			case strings.HasPrefix(token, "xoxp-"):
+				kind = "a user token (xoxp-…)"
+			}
+			errs = append(errs, &ConfigError{name, "holds " + kind + ", but it must hold the " + what + " (" + prefix + "…)"})
+		}
+	}
+	check(AppTokenVar, c.AppToken, "xapp-", "app-level token with the connections:write scope")
+	check(BotTokenVar, c.BotToken, "xoxb-", "bot user OAuth token")
+	return errors.Join(errs...)
+}
+
+// Adapter connects a bot to one Slack workspace. It implements
+// bot.Adapter, bot.ThreadStarter and bot.PrivateSender.
+type Adapter struct {
+	bot *bot.Bot
+	cfg Config
+	log *slog.Logger
+	api *slack.Client
+
+	// Set by auth.test when Run starts.
+	team    string
+	botUser string
+	botID   string
+
+	out  *outbox
+	work *dispatcher
+}
+
+var (
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.ThreadStarter = (*Adapter)(nil)
+	_ bot.PrivateSender = (*Adapter)(nil)
+)
+
+// New makes an adapter for b. It checks the tokens' shape; Run checks
+// them with Slack.
+func New(b *bot.Bot, cfg Config) (*Adapter, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("adapter", Platform)
+	opts := []slack.Option{
+		slack.OptionAppLevelToken(cfg.AppToken),
+		slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+	}
+	if cfg.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+	}
+	a := &Adapter{bot: b, cfg: cfg, log: log, api: slack.New(cfg.BotToken, opts...), work: newDispatcher()}
+	a.out = newOutbox(log)
+	return a, nil
+}
+
+// BotUserID is the bot's own user id (known once Run has started).
+func (a *Adapter) BotUserID() string { return a.botUser }
+
+// authErrors are the Slack errors that mean a token was refused.
+var authErrors = map[string]bool{"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true, "token_expired": true}
+
+func rejected(err error) (string, bool) {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && authErrors[se.Err] {
+		return se.Err, true
+	}
+	if err != nil && authErrors[err.Error()] {
+		return err.Error(), true
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && (sc.Code == http.StatusUnauthorized || sc.Code == http.StatusForbidden || sc.Code == http.StatusNotFound) {
+		return fmt.Sprintf("HTTP %d", sc.Code), true
+	}
+	return "", false
+}
+
+// Run connects over Socket Mode and serves events until ctx ends (then it
+// returns nil) or the connection fails for good. A token Slack rejects
+// gives a *ConfigError naming its variable. Reconnects are the library's.
+func (a *Adapter) Run(ctx context.Context) error {
+	auth, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		if why, ok := rejected(err); ok {
+			return &ConfigError{BotTokenVar, "was rejected by Slack (" + why + ")"}
+		}
+		return fmt.Errorf("checking %s with Slack (auth.test): %w", BotTokenVar, err)
+	}
+	a.team, a.botUser, a.botID = auth.TeamID, auth.UserID, auth.BotID
+	a.log.Info("signed in to Slack", "team", auth.TeamID, "bot_user", auth.UserID)
+	if open, err := a.bot.Store().ListOpenSessions(ctx, Platform); err != nil {
+		a.log.Warn("could not count open sessions", "err", err)
+	} else if len(open) > 0 {
+		a.log.Info("resuming open sessions", "count", len(open))
+	}
+
+	sm := socketmode.New(a.api)
+	runCtx, stopSocket := context.WithCancel(ctx)
+	defer stopSocket()
+	// Work outlives ctx by a grace period, so acknowledged events finish.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	a.out.start(workCtx)
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- sm.RunContext(runCtx) }()
+
+	var result error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err := <-runErr:
+			if ctx.Err() != nil {
+				break loop
+			}
+			if why, ok := rejected(err); ok {
+				result = &ConfigError{AppTokenVar, "was rejected by Slack (" + why + ")"}
+			} else {
+				result = fmt.Errorf("socket mode: %w", err)
+			}
+			break loop
+		case evt := <-sm.Events:
+			a.onSocketEvent(runCtx, workCtx, sm, evt)
+		}
+	}
+	stopSocket()
+	grace := a.cfg.ShutdownGrace
+	if grace <= 0 {
+		grace = 5 * time.Second
+	}
+	if !a.work.waitIdle(grace) {
+		a.log.Warn("stopping with events still queued")
+	}
+	stopWork()
+	a.work.wait()
+	a.out.wait()
+	return result
+}
+
+// onSocketEvent handles one Socket Mode event: acknowledge first, then
+// queue the work.
+func (a *Adapter) onSocketEvent(ctx, work context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		a.log.Info("connected to Slack (Socket Mode)")
+	case socketmode.EventTypeHello:
+		a.log.Debug("hello from Slack")
+	case socketmode.EventTypeConnectionError:
+		a.log.Warn("Socket Mode connection failed; the client retries", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		a.log.Error("Slack refused the app-level token", "var", AppTokenVar)
+	case socketmode.EventTypeErrorBadMessage:
+		// A message the library could not parse: ack it anyway, or
+		// Slack re-delivers it for minutes.
+		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			var env struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
+				a.ack(ctx, sm, env.EnvelopeID)
+			}
+			a.log.Warn("unreadable Socket Mode message", "err", bad.Cause)
+		}
+	case socketmode.EventTypeEventsAPI, socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
+		if evt.Request == nil {
+			return
+		}
+		env := evt.Request.EnvelopeID
+		a.ack(ctx, sm, env)
+		a.accept(work, env, evt)
+	default:
+		a.log.Debug("socket mode event", "type", evt.Type)
+	}
+}
+
+func (a *Adapter) ack(ctx context.Context, sm *socketmode.Client, envelope string) {
+	if err := sm.AckCtx(ctx, envelope, nil); err != nil {
+		a.log.Warn("ack failed", "envelope", envelope, "err", err)
+	}
+}
+
+// incoming is one bot event to process, with what the adapter must do
+// before handing it to the bot.
+type incoming struct {
+	ev bot.Event
+	// findSession: a session command from outside a thread (a slash
+	// command, a button); look for the trainee's session in the channel.
+	findSession bool
+	kind        string
+}
+
+// accept turns an acknowledged envelope into queued work.
+func (a *Adapter) accept(work context.Context, envelope string, evt socketmode.Event) {
+	var in *incoming
+	switch evt.Type {
+	case socketmode.EventTypeEventsAPI:
+		ea, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		id := envelope
+		if cb, ok := ea.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
+			id = cb.EventID
+		}
+		team := ea.TeamID
+		if team == "" {
+			team = a.team
+		}
+		switch e := ea.InnerEvent.Data.(type) {
+		case *slackevents.MessageEvent:
+			in = a.fromMessage(team, id, e)
+		case *slackevents.AppMentionEvent:
+			in = a.fromMention(team, id, e)
+		}
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			return
+		}
+		in = a.fromSlash(envelope, cmd)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			return
+		}
+		in = a.fromAction(envelope, cb)
+	}
+	if in == nil {
+		return
+	}
+	c := in.ev.Conv
+	a.log.Info("event", "kind", in.kind, "event", in.ev.ID, "channel", c.Channel, "thread", c.Thread, "user", c.User)
+	// One queue per trainee per channel: their slash commands and their
+	// replies in the channel's threads stay in order.
+	key := strings.Join([]string{c.Workspace, c.Channel, c.User}, "/")
+	a.work.enqueue(key, func() { a.process(work, in) })
+}
+
+// isDM reports whether a channel id is a direct message (Slack's "D…").
+// A session started in a direct message lives in the direct message itself.
+func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
+
+func (a *Adapter) own(user, botID string) bool {
+	return botID != "" || user == "" || user == a.botUser
+}
+
+func (a *Adapter) fromMessage(team, id string, m *slackevents.MessageEvent) *incoming {
+	// Edits, deletions, joins, bot posts…: only new messages from people.
+	if m.SubType != "" && m.SubType != "thread_broadcast" {
+		return nil
+	}
+	if a.own(m.User, m.BotID) {
+		return nil
+	}
+	dm := m.ChannelType == "im" || isDM(m.Channel)
+	if !dm && a.botUser != "" && strings.Contains(m.Text, "<@"+a.botUser) {
+		return nil // the app_mention event for this message is the one we serve
+	}
+	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: m.Channel, Thread: m.ThreadTimeStamp, User: m.User}
+	return &incoming{kind: "message", ev: bot.Event{ID: "slack/event/" + id, Conv: conv, Text: unescape(m.Text), Direct: dm}}
+}
+
+func (a *Adapter) fromMention(team, id string, m *slackevents.AppMentionEvent) *incoming {
+	if a.own(m.User, m.BotID) {
+		return nil
+	}
+	text := a.stripMention(m.Text)
+	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: m.Channel, Thread: m.ThreadTimeStamp, User: m.User}
+	return &incoming{kind: "mention", ev: bot.Event{ID: "slack/event/" + id, Conv: conv, Text: unescape(text), Command: true, Direct: true}}
+}
+
+// stripMention removes the bot's own mention (<@U123> or <@U123|name>).
+func (a *Adapter) stripMention(text string) string {
+	for {
+		i := strings.Index(text, "<@"+a.botUser)
+		if i < 0 || a.botUser == "" {
+			return strings.TrimSpace(text)
+		}
+		j := strings.Index(text[i:], ">")
+		if j < 0 {
+			return strings.TrimSpace(text)
+		}
+		text = text[:i] + " " + text[i+j+1:]
+	}
+}
+
+func (a *Adapter) fromSlash(envelope string, cmd slack.SlashCommand) *incoming {
+	team := cmd.TeamID
+	if team == "" {
+		team = a.team
+	}
+	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: cmd.ChannelID, User: cmd.UserID}
+	text := unescape(cmd.Text)
+	return &incoming{kind: "slash", findSession: sessionCommand(text),
+		ev: bot.Event{ID: "slack/envelope/" + envelope, Conv: conv, Text: text, Command: true, Direct: true}}
+}
+
+func (a *Adapter) fromAction(envelope string, cb slack.InteractionCallback) *incoming {
+	if cb.Type != slack.InteractionTypeBlockActions {
+		return nil
+	}
+	var value string
+	for _, act := range cb.ActionCallback.BlockActions {
+		if strings.HasPrefix(act.ActionID, ActionPrefix) {
+			value = act.Value
+			break
+		}
+	}
+	if value == "" {
+		return nil
+	}
+	team := cb.Team.ID
+	if team == "" {
+		team = a.team
+	}
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: channel, User: cb.User.ID}
+	if !strings.HasPrefix(strings.ToLower(value), "start ") {
+		// A button in a session's thread acts on that thread's session.
+		conv.Thread = firstOf(cb.Container.ThreadTs, cb.Message.ThreadTimestamp)
+		if conv.Thread == "" && !isDM(channel) {
+			// A button on the thread's first message (the brief).
+			conv.Thread = firstOf(cb.Message.Timestamp, cb.Container.MessageTs)
+		}
+	}
+	return &incoming{kind: "button", findSession: sessionCommand(value),
+		ev: bot.Event{ID: "slack/envelope/" + envelope, Conv: conv, Text: value, Command: true, Direct: true}}
+}
+
+func firstOf(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// sessionCommand reports whether a command acts on an open session.
+func sessionCommand(text string) bool {
+	f := strings.Fields(strings.ToLower(text))
+	if len(f) > 0 && f[0] == "pivot" {
+		f = f[1:]
+	}
+	if len(f) == 0 {
+		return false
+	}
+	switch f[0] {
+	case "end", "stop", "quit", "hint", "coach", "restart":
+		return true
+	}
+	return false
+}
+
+// process runs one event through the bot (on the trainee's queue).
+func (a *Adapter) process(ctx context.Context, in *incoming) {
+	if ctx.Err() != nil {
+		return
+	}
+	ev := in.ev
+	if in.findSession {
+		c, n, err := a.findSession(ctx, ev.Conv)
+		if err != nil {
+			a.log.Error("looking up open sessions", "err", err)
+		}
+		if n > 1 {
+			// Which one? Ask, once per event.
+			if first, err := a.bot.Store().FirstDelivery(ctx, ev.ID); err != nil || !first {
+				return
+			}
+			_ = a.Send(ctx, ev.Conv, bot.Message{Kind: bot.KindNotice, Private: true, Text: fmt.Sprintf(
+				"You have %d interviews open in this channel. Use the buttons at the top of the interview's thread, or mention me in that thread (for example \"@Pivot end\").", n)})
+			return
+		}
+		ev.Conv = c
+	}
+	if err := a.bot.Handle(ctx, a, ev); err != nil {
+		a.log.Error("event not handled", "kind", in.kind, "event", ev.ID, "conv", ev.Conv.Key(), "err", err)
+	}
+}
+
+// findSession finds the conversation of c's open session when a command
+// came from outside its thread: c itself if it has one, else the one open
+// session of the same trainee in the same channel. n counts the sessions
+// found (more than one: ambiguous, c is returned unchanged).
+func (a *Adapter) findSession(ctx context.Context, c bot.Conversation) (bot.Conversation, int, error) {
+	st := a.bot.Store()
+	if _, err := st.OpenSession(ctx, c); err == nil {
+		return c, 1, nil
+	} else if !errors.Is(err, bot.ErrNotFound) {
+		return c, 0, err
+	}
+	open, err := st.ListOpenSessions(ctx, Platform)
+	if err != nil {
+		return c, 0, err
+	}
+	var found []bot.Conversation
+	for _, s := range open {
+		if s.Conv.Workspace == c.Workspace && s.Conv.Channel == c.Channel && s.Conv.User == c.User {
+			found = append(found, s.Conv)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], 1, nil
+	}
+	return c, len(found), nil
+}
+
+// Send posts m in the conversation (its thread, if it has one). Private
+// messages are ephemeral.
+func (a *Adapter) Send(ctx context.Context, to bot.Conversation, m bot.Message) error {
+	if m.Private {
+		return a.SendPrivate(ctx, to, m)
+	}
+	_, err := a.postMessage(ctx, to, m)
+	return err
+}
+
+// SendPrivate posts m so only the conversation's user sees it
+// (chat.postEphemeral, in the thread).
+func (a *Adapter) SendPrivate(ctx context.Context, to bot.Conversation, m bot.Message) error {
+	text, blocks := render(m)
+	opts := messageOptions(text, blocks, to.Thread)
+	_, err := a.out.post(ctx, "chat.postEphemeral", to.Channel, func(ctx context.Context) (string, error) {
+		return a.api.PostEphemeralContext(ctx, to.Channel, to.User, opts...)
+	})
+	if err != nil {
+		a.failed(ctx, "chat.postEphemeral", to, m, err)
+	}
+	return err
+}
+
+// StartThread posts the session's first message and moves the
+// conversation into the thread it opens. In a direct message the session
+// lives in the direct message itself.
+func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bot.Message) (bot.Conversation, error) {
+	if isDM(in.Channel) {
+		return in, a.Send(ctx, in, first)
+	}
+	in.Thread = ""
+	ts, err := a.postMessage(ctx, in, first)
+	if err != nil {
+		return in, err
+	}
+	return in.InThread(ts), nil
+}
+
+func (a *Adapter) postMessage(ctx context.Context, to bot.Conversation, m bot.Message) (string, error) {
+	text, blocks := render(m)
+	opts := messageOptions(text, blocks, to.Thread)
+	ts, err := a.out.post(ctx, "chat.postMessage", to.Channel, func(ctx context.Context) (string, error) {
+		_, ts, err := a.api.PostMessageContext(ctx, to.Channel, opts...)
+		return ts, err
+	})
+	if err != nil {
+		a.failed(ctx, "chat.postMessage", to, m, err)
+	}
+	return ts, err
+}
+
+func messageOptions(text string, blocks []slack.Block, thread string) []slack.MsgOption {
+	// The text is escaped already; link_names is never set, so nothing
+	// the bot echoes can notify anyone.
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl()}
+	if blocks != nil {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	return opts
+}
+
+// failed logs a Web API error with its method and channel, and tells the
+// trainee in the thread where it can (never for a failed notice, so a
+// broken channel cannot loop).
+func (a *Adapter) failed(ctx context.Context, method string, to bot.Conversation, m bot.Message, err error) {
+	a.log.Error("Slack API call failed", "method", method, "channel", to.Channel, "thread", to.Thread, "kind", m.Kind, "err", err)
+	if m.Kind == bot.KindNotice || ctx.Err() != nil {
+		return
+	}
+	why := "an error"
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		why = se.Err
+	}
+	_ = a.SendPrivate(ctx, to, bot.Message{Kind: bot.KindNotice, Private: true,
+		Text: fmt.Sprintf("Sorry: Slack did not accept a message from Pivot (%s). Your session is saved; please carry on or try again.", why)})
+}
+
+// dispatcher runs queued work in order per key, each key on its own
+// goroutine while it has work.
+type dispatcher struct {
+	mu     sync.Mutex
+	queues map[string][]func()
+	wg     sync.WaitGroup
+}
+
+func newDispatcher() *dispatcher { return &dispatcher{queues: map[string][]func(){}} }
+
+func (d *dispatcher) enqueue(key string, job func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q, running := d.queues[key]
+	d.queues[key] = append(q, job)
+	if !running {
+		d.wg.Add(1)
+		go d.drain(key)
+	}
+}
+
+func (d *dispatcher) drain(key string) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		q := d.queues[key]
+		if len(q) == 0 {
+			delete(d.queues, key)
+			d.mu.Unlock()
+			return
+		}
+		job := q[0]
+		d.queues[key] = q[1:]
+		d.mu.Unlock()
+		job()
+	}
+}
+
+// waitIdle waits until no work is queued or running, at most for d.
+func (d *dispatcher) waitIdle(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+func (d *dispatcher) wait() { d.wg.Wait() }
