@@ -46,8 +46,8 @@ func scanSession(row scanner, extra ...any) (*bot.Session, error) {
 }
 
 // CreateSession stores a new session and sets its ID and times. A zero
-// StartedAt is set to now, a zero Status to open. A conversation has at most one open
-// session: creating a second gives ErrSessionOpen.
+// StartedAt is set to now, a zero Status to open. A conversation has at
+// most one open session: creating a second gives ErrSessionOpen.
 func (db *DB) CreateSession(ctx context.Context, s *bot.Session) error {
 	if s == nil {
 		return errors.New("creating session: nil session")

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -199,6 +201,22 @@ func TestOpenUnwritablePathNamesPathAndWhy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOpenErrorReasons(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "/srv/pivot.db", Err: syscall.EACCES}, "permission denied"},
+		{&fs.PathError{Op: "open", Path: "/srv/pivot.db", Err: syscall.EROFS}, "read-only file system"},
+		{&fs.PathError{Op: "mkdir", Path: "/srv", Err: syscall.ENOTDIR}, "not a directory"},
+	} {
+		msg := (&OpenError{Path: "/srv/pivot.db", Err: c.err}).Error()
+		if !strings.Contains(msg, c.want) || !strings.Contains(msg, "/srv/pivot.db") || !strings.Contains(msg, "--db or PIVOT_DB") {
+			t.Errorf("message %q: want the path, %q and the --db / PIVOT_DB hint", msg, c.want)
+		}
 	}
 }
 
