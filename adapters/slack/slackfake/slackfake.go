@@ -1,0 +1,420 @@
+// Package slackfake is a local stand-in for Slack, for driving the real
+// slack-go client in tests: a Web API server (auth.test,
+// apps.connections.open, chat.postMessage, chat.postEphemeral,
+// chat.update, conversations.open) and a Socket Mode websocket that says
+// hello, pushes envelopes, records acknowledgements and pings the client
+// about every second. It records every post, and can answer 429 with
+// Retry-After for the next posts in a channel. It listens on 127.0.0.1 only.
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Default identities and tokens of a new server.
+const (
+	TeamID    = "T0PIVOT"
+	BotUserID = "U0PIVOTBOT"
+	BotID     = "B0PIVOT"
+	AppToken  = "xapp-1-test-app-token"
+	BotToken  = "xoxb-test-bot-token"
+)
+
+// Post is one message the bot posted (or updated).
+type Post struct {
+	Method    string // chat.postMessage, chat.postEphemeral, chat.update
+	Channel   string
+	ThreadTS  string
+	TS        string // the ts the fake gave it
+	Text      string
+	Blocks    json.RawMessage
+	Ephemeral bool
+	User      string // the ephemeral message's user
+	LinkNames bool   // link_names was set
+}
+
+// BlocksOfType returns the post's blocks of one type ("section", "header", …).
+func (p Post) BlocksOfType(typ string) []map[string]any {
+	var blocks []map[string]any
+	_ = json.Unmarshal(p.Blocks, &blocks)
+	var out []map[string]any
+	for _, b := range blocks {
+		if b["type"] == typ {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Server is the fake Slack.
+type Server struct {
+	// URL is the Web API base, ending in "/" (for slack.OptionAPIURL).
+	URL string
+	// PingEvery is how often the websocket pings the client.
+	PingEvery time.Duration
+
+	srv *httptest.Server
+
+	mu          sync.Mutex
+	appToken    string
+	botToken    string
+	posts       []Post
+	acks        map[string]int
+	limits      map[string]limit
+	rateLimited int
+	conns       []*conn
+	connects    int
+	seq         int64
+	dms         map[string]string
+}
+
+type limit struct {
+	n          int
+	retryAfter int
+}
+
+type conn struct {
+	ws *websocket.Conn
+	mu sync.Mutex // one writer at a time
+}
+
+// New starts a fake Slack on 127.0.0.1; it closes when the test ends.
+func New(t testing.TB) *Server {
+	s := &Server{PingEvery: time.Second, appToken: AppToken, botToken: BotToken,
+		acks: map[string]int{}, limits: map[string]limit{}, dms: map[string]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/auth.test", s.authTest)
+	mux.HandleFunc("/api/apps.connections.open", s.connectionsOpen)
+	mux.HandleFunc("/api/chat.postMessage", s.postMessage)
+	mux.HandleFunc("/api/chat.postEphemeral", s.postMessage)
+	mux.HandleFunc("/api/chat.update", s.postMessage)
+	mux.HandleFunc("/api/conversations.open", s.conversationsOpen)
+	mux.HandleFunc("/ws", s.socket)
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL + "/api/"
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close drops every websocket and stops the server.
+func (s *Server) Close() {
+	s.DropConnections()
+	s.srv.Close()
+}
+
+// SetTokens changes the tokens the fake accepts.
+func (s *Server) SetTokens(app, bot string) {
+	s.mu.Lock()
+	s.appToken, s.botToken = app, bot
+	s.mu.Unlock()
+}
+
+// NextTS returns a fresh, increasing Slack timestamp.
+func (s *Server) NextTS() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextTSLocked()
+}
+
+func (s *Server) nextTSLocked() string {
+	s.seq++
+	return fmt.Sprintf("1700000000.%06d", s.seq)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func fail(w http.ResponseWriter, code string) {
+	writeJSON(w, map[string]any{"ok": false, "error": code})
+}
+
+func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	s.mu.Lock()
+	ok := r.PostForm.Get("token") == s.botToken || r.Header.Get("Authorization") == "Bearer "+s.botToken
+	s.mu.Unlock()
+	if !ok {
+		fail(w, "invalid_auth")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "url": "https://pivot-test.slack.com/", "team": "Pivot Test",
+		"user": "pivot", "team_id": TeamID, "user_id": BotUserID, "bot_id": BotID})
+}
+
+func (s *Server) connectionsOpen(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ok := r.Header.Get("Authorization") == "Bearer "+s.appToken
+	s.mu.Unlock()
+	if !ok {
+		fail(w, "invalid_auth")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws"})
+}
+
+func (s *Server) conversationsOpen(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	if !s.botAuthed(r) {
+		fail(w, "invalid_auth")
+		return
+	}
+	users := r.PostForm.Get("users")
+	s.mu.Lock()
+	id, ok := s.dms[users]
+	if !ok {
+		id = fmt.Sprintf("D%06d", len(s.dms)+1)
+		s.dms[users] = id
+	}
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": id}})
+}
+
+func (s *Server) botAuthed(r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return r.PostForm.Get("token") == s.botToken || r.Header.Get("Authorization") == "Bearer "+s.botToken
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if !s.botAuthed(r) {
+		fail(w, "invalid_auth")
+		return
+	}
+	f := r.PostForm
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	channel := f.Get("channel")
+	if channel == "" {
+		fail(w, "channel_not_found")
+		return
+	}
+	s.mu.Lock()
+	if l := s.limits[channel]; l.n > 0 {
+		l.n--
+		s.limits[channel] = l
+		s.rateLimited++
+		s.mu.Unlock()
+		w.Header().Set("Retry-After", fmt.Sprint(l.retryAfter))
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
+	p := Post{Method: method, Channel: channel, ThreadTS: f.Get("thread_ts"), Text: f.Get("text"),
+		Ephemeral: method == "chat.postEphemeral", User: f.Get("user"), LinkNames: f.Get("link_names") == "1" || f.Get("link_names") == "true"}
+	if b := f.Get("blocks"); b != "" {
+		p.Blocks = json.RawMessage(b)
+	}
+	if method == "chat.update" {
+		p.TS = f.Get("ts")
+	} else {
+		p.TS = s.nextTSLocked()
+	}
+	s.posts = append(s.posts, p)
+	s.mu.Unlock()
+	if method == "chat.postEphemeral" {
+		writeJSON(w, map[string]any{"ok": true, "message_ts": p.TS})
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": p.TS,
+		"message": map[string]any{"text": p.Text, "ts": p.TS, "thread_ts": p.ThreadTS, "bot_id": BotID, "user": BotUserID}})
+}
+
+// RateLimit makes the next n posts to channel fail with 429 and a
+// Retry-After of the given whole seconds.
+func (s *Server) RateLimit(channel string, n, retryAfterSeconds int) {
+	s.mu.Lock()
+	s.limits[channel] = limit{n: n, retryAfter: retryAfterSeconds}
+	s.mu.Unlock()
+}
+
+// RateLimited counts the 429 answers given so far.
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimited
+}
+
+// Posts returns every post so far, in the order the fake received them.
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.posts...)
+}
+
+var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+
+func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := &conn{ws: ws}
+	s.mu.Lock()
+	s.conns = append(s.conns, c)
+	s.connects++
+	every := s.PingEvery
+	s.mu.Unlock()
+	_ = c.write(map[string]any{"type": "hello", "num_connections": 1,
+		"connection_info": map[string]any{"app_id": "A0PIVOT"}, "debug_info": map[string]any{"host": "fake"}})
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second)) != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(done)
+		_ = ws.Close()
+		s.mu.Lock()
+		for i, x := range s.conns {
+			if x == c {
+				s.conns = append(s.conns[:i], s.conns[i+1:]...)
+				break
+			}
+		}
+		s.mu.Unlock()
+	}()
+	for {
+		var ack struct {
+			EnvelopeID string `json:"envelope_id"`
+		}
+		if err := ws.ReadJSON(&ack); err != nil {
+			return
+		}
+		if ack.EnvelopeID != "" {
+			s.mu.Lock()
+			s.acks[ack.EnvelopeID]++
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (c *conn) write(v any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.ws.WriteJSON(v)
+}
+
+// Connects counts websocket connections made so far.
+func (s *Server) Connects() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connects
+}
+
+// Connected reports whether a client is connected.
+func (s *Server) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns) > 0
+}
+
+// DropConnections closes every websocket.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := append([]*conn(nil), s.conns...)
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.ws.Close()
+	}
+}
+
+// Acks returns how many times an envelope was acknowledged.
+func (s *Server) Acks(envelopeID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acks[envelopeID]
+}
+
+// Push sends an envelope to the newest connected client.
+func (s *Server) Push(envelopeID, typ string, payload any) error {
+	s.mu.Lock()
+	var c *conn
+	if n := len(s.conns); n > 0 {
+		c = s.conns[n-1]
+	}
+	s.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("slackfake: no client connected")
+	}
+	return c.write(map[string]any{"envelope_id": envelopeID, "type": typ, "payload": payload, "accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
+}
+
+// MessageEvent is an Events API payload for a message a user wrote.
+// thread is the thread's ts ("" for a top-level message); channels
+// starting with "D" are direct messages.
+func MessageEvent(eventID, channel, user, text, ts, thread string) map[string]any {
+	ct := "channel"
+	if strings.HasPrefix(channel, "D") {
+		ct = "im"
+	}
+	ev := map[string]any{"type": "message", "channel": channel, "user": user, "text": text, "ts": ts, "event_ts": ts, "channel_type": ct}
+	if thread != "" {
+		ev["thread_ts"] = thread
+	}
+	return Callback(eventID, ev)
+}
+
+// MentionEvent is an Events API payload for an app_mention.
+func MentionEvent(eventID, channel, user, text, ts, thread string) map[string]any {
+	ev := map[string]any{"type": "app_mention", "channel": channel, "user": user, "text": text, "ts": ts, "event_ts": ts}
+	if thread != "" {
+		ev["thread_ts"] = thread
+	}
+	return Callback(eventID, ev)
+}
+
+// Callback wraps an inner event in an event_callback.
+func Callback(eventID string, inner map[string]any) map[string]any {
+	return map[string]any{"token": "verification", "team_id": TeamID, "api_app_id": "A0PIVOT", "type": "event_callback",
+		"event_id": eventID, "event_time": 1700000000, "event": inner}
+}
+
+// SlashCommand is a slash_commands payload for /pivot.
+func (s *Server) SlashCommand(channel, user, text string) map[string]any {
+	return map[string]any{"token": "verification", "team_id": TeamID, "team_domain": "pivot-test", "channel_id": channel,
+		"channel_name": "practice", "user_id": user, "user_name": user, "command": "/pivot", "text": text,
+		"response_url": s.srv.URL + "/response", "trigger_id": "trigger", "api_app_id": "A0PIVOT"}
+}
+
+// BlockAction is an interactive block_actions payload for a click on a
+// button with value in the message at messageTS (in thread, if not "").
+func (s *Server) BlockAction(channel, user, messageTS, thread, actionID, value string) map[string]any {
+	msg := map[string]any{"type": "message", "ts": messageTS, "bot_id": BotID, "user": BotUserID, "text": ""}
+	container := map[string]any{"type": "message", "message_ts": messageTS, "channel_id": channel, "is_ephemeral": false}
+	if thread != "" {
+		msg["thread_ts"] = thread
+		container["thread_ts"] = thread
+	}
+	return map[string]any{
+		"type": "block_actions", "team": map[string]any{"id": TeamID, "domain": "pivot-test"},
+		"user": map[string]any{"id": user, "name": user, "team_id": TeamID}, "api_app_id": "A0PIVOT", "token": "verification",
+		"container": container, "trigger_id": "trigger", "channel": map[string]any{"id": channel, "name": "practice"},
+		"message": msg, "response_url": s.srv.URL + "/response",
+		"actions": []any{map[string]any{"type": "button", "action_id": actionID, "block_id": "pivot_actions_0",
+			"value": value, "text": map[string]any{"type": "plain_text", "text": "button"}, "action_ts": "1700000000.1"}},
+	}
+}
