@@ -240,6 +240,9 @@ func TestPatternSyntax(t *testing.T) {
 		{"money !pay", "does he pay the money", false},
 		{"behavior", "his behaviour scares me", true},
 		{"not", "you haven't said", true},
+		{"(how [are is] ~kids)", "how are the boys", true},
+		{"(how [are is] ~kids)", "how were the boys", false},
+		{"(what [did do] * see)", "what did they see", true},
 	}
 	idx := buildConcepts(concepts)
 	for _, c := range cases {

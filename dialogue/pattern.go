@@ -14,6 +14,7 @@ import (
 //	[police officer ~law]  any one of the alternatives
 //	(bank account)         these words next to each other, in order
 //	(how * boys)           "*" inside a sequence skips up to three words
+//	(how [are is] ~kids)   alternatives may stand inside a sequence
 //	!pay                   the term must not appear anywhere
 //
 // A pattern's specificity is the number of words its terms matched, so a
@@ -30,6 +31,7 @@ const (
 	elemPrefix
 	elemConcept
 	elemGap
+	elemAlt
 )
 
 type elem struct {
@@ -37,6 +39,8 @@ type elem struct {
 	// val is the stem for words, the normalised prefix for prefixes, the
 	// concept name for concepts.
 	val string
+	// alts are the choices of an [a b] inside a sequence.
+	alts []seq
 }
 
 // seq is a run of elements that must match next to each other.
@@ -125,8 +129,36 @@ func CompilePattern(src string, concepts map[string][]string) (*Pattern, error) 
 				i++
 				break
 			}
-			if strings.ContainsRune("[(!", rune(src[i])) {
-				return nil, &PatternError{src, i, "a sequence holds words, ~concepts and * only"}
+			if src[i] == '[' {
+				open := i
+				i++
+				var alts []seq
+				for {
+					skip()
+					if i >= len(src) {
+						return nil, &PatternError{src, open, "this [ is never closed"}
+					}
+					if src[i] == ']' {
+						i++
+						break
+					}
+					if strings.ContainsRune("[(!", rune(src[i])) {
+						return nil, &PatternError{src, i, "inside a sequence, [ ] holds words and ~concepts only"}
+					}
+					e, err := parseAtom(false)
+					if err != nil {
+						return nil, err
+					}
+					alts = append(alts, seq{e})
+				}
+				if len(alts) == 0 {
+					return nil, &PatternError{src, open, "[] needs at least one alternative"}
+				}
+				s = append(s, elem{kind: elemAlt, alts: alts})
+				continue
+			}
+			if strings.ContainsRune("(!", rune(src[i])) {
+				return nil, &PatternError{src, i, "a sequence holds words, ~concepts, [alternatives] and * only"}
 			}
 			e, err := parseAtom(true)
 			if err != nil {
@@ -274,18 +306,34 @@ func seqWeight(s seq, matchedWords int) float64 {
 // matchSeq matches s at toks[i:] and returns how many words it consumed
 // (gaps not counted).
 func matchSeq(s seq, toks []Token, i int, concepts conceptIndex) (int, bool) {
+	n, _, ok := matchAt(s, toks, i, concepts)
+	return n, ok
+}
+
+// matchAt matches s at toks[i:], returning the words matched (gaps not
+// counted) and the position after the match.
+func matchAt(s seq, toks []Token, i int, concepts conceptIndex) (int, int, bool) {
 	if len(s) == 0 {
-		return 0, true
+		return 0, i, true
 	}
 	e := s[0]
 	switch e.kind {
 	case elemGap:
 		for g := 0; g <= maxGap && i+g <= len(toks); g++ {
-			if n, ok := matchSeq(s[1:], toks, i+g, concepts); ok {
-				return n, true
+			if n, end, ok := matchAt(s[1:], toks, i+g, concepts); ok {
+				return n, end, true
 			}
 		}
-		return 0, false
+		return 0, 0, false
+	case elemAlt:
+		for _, alt := range e.alts {
+			if n, mid, ok := matchAt(alt, toks, i, concepts); ok {
+				if m, end, ok := matchAt(s[1:], toks, mid, concepts); ok {
+					return n + m, end, true
+				}
+			}
+		}
+		return 0, 0, false
 	case elemConcept:
 		for _, member := range concepts[e.val] {
 			if i+len(member) > len(toks) {
@@ -299,27 +347,27 @@ func matchSeq(s seq, toks []Token, i int, concepts conceptIndex) (int, bool) {
 				}
 			}
 			if ok {
-				if n, ok := matchSeq(s[1:], toks, i+len(member), concepts); ok {
-					return n + len(member), true
+				if n, end, ok := matchAt(s[1:], toks, i+len(member), concepts); ok {
+					return n + len(member), end, true
 				}
 			}
 		}
-		return 0, false
+		return 0, 0, false
 	}
 	if i >= len(toks) {
-		return 0, false
+		return 0, 0, false
 	}
 	tk := toks[i]
 	switch e.kind {
 	case elemWord:
 		if tk.Stem != e.val && tk.Norm != e.val {
-			return 0, false
+			return 0, 0, false
 		}
 	case elemPrefix:
 		if !strings.HasPrefix(tk.Norm, e.val) {
-			return 0, false
+			return 0, 0, false
 		}
 	}
-	n, ok := matchSeq(s[1:], toks, i+1, concepts)
-	return n + 1, ok
+	n, end, ok := matchAt(s[1:], toks, i+1, concepts)
+	return n + 1, end, ok
 }
