@@ -62,8 +62,15 @@ func mrkdwn(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+// plain is an escaped plain_text object of at most n characters (Slack
+// counts the entities).
+func plain(s string, n int) *slack.TextBlockObject {
+	for cut := n; ; cut-- {
+		e := Escape(truncate(s, cut))
+		if fitsEscaped(e, n) || cut <= 1 {
+			return slack.NewTextBlockObject(slack.PlainTextType, e, false, false)
+		}
+	}
 }
 
 // sections packs already-escaped lines into as few section blocks as the
@@ -136,7 +143,7 @@ func actions(buttons []bot.Button) []slack.Block {
 const ActionPrefix = "pivot_"
 
 func button(i int, b bot.Button) *slack.ButtonBlockElement {
-	btn := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionPrefix, i), truncate(b.Action, maxButtonValue), plain(truncate(b.Label, maxButtonText)))
+	btn := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionPrefix, i), truncate(b.Action, maxButtonValue), plain(b.Label, maxButtonText))
 	switch strings.Fields(b.Action + " x")[0] {
 	case "start":
 		btn.Style = slack.StylePrimary
@@ -181,7 +188,29 @@ func render(m bot.Message) (text string, blocks []slack.Block) {
 	if blocks != nil {
 		return truncate(text, maxFallbackText), limit(blocks)
 	}
-	return truncate(text, maxPlainText), nil
+	return text, nil
+}
+
+// splitText cuts escaped text into messages of at most n characters, on
+// line or word boundaries (bot.Split) and never inside an entity.
+func splitText(text string, n int) []string {
+	if fitsEscaped(text, n) {
+		return []string{text}
+	}
+	raw := unescape(text)
+	var out []string
+	for _, part := range bot.Split(raw, n) {
+		e := Escape(part)
+		if fitsEscaped(e, n) {
+			out = append(out, e)
+			continue
+		}
+		// Entities made it longer: cut this part finer.
+		for _, p := range bot.Split(part, n/5) {
+			out = append(out, Escape(p))
+		}
+	}
+	return out
 }
 
 // pickerBlocks is the scenario picker: one section per scenario with a
@@ -203,7 +232,7 @@ func pickerBlocks(infos []bot.ScenarioInfo) []slack.Block {
 
 // debriefBlocks lays the debrief out as Block Kit sections.
 func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(truncate("Debrief: your interview with "+d.Character, maxHeaderText)))}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain("Debrief: your interview with "+d.Character, maxHeaderText))}
 	if d.Turns == 0 {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("No replies were scored in this session."), nil, nil))
 		return append(blocks, actions(buttons)...)

@@ -521,13 +521,9 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, m bot.Message) 
 // (chat.postEphemeral, in the thread).
 func (a *Adapter) SendPrivate(ctx context.Context, to bot.Conversation, m bot.Message) error {
 	text, blocks := render(m)
-	opts := messageOptions(text, blocks, to.Thread)
-	_, err := a.out.post(ctx, "chat.postEphemeral", to.Channel, func(ctx context.Context) (string, error) {
+	_, err := a.post(ctx, "chat.postEphemeral", to, m, text, blocks, func(ctx context.Context, opts []slack.MsgOption) (string, error) {
 		return a.api.PostEphemeralContext(ctx, to.Channel, to.User, opts...)
 	})
-	if err != nil {
-		a.failed(ctx, "chat.postEphemeral", to, m, err)
-	}
 	return err
 }
 
@@ -548,15 +544,34 @@ func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bo
 
 func (a *Adapter) postMessage(ctx context.Context, to bot.Conversation, m bot.Message) (string, error) {
 	text, blocks := render(m)
-	opts := messageOptions(text, blocks, to.Thread)
-	ts, err := a.out.post(ctx, "chat.postMessage", to.Channel, func(ctx context.Context) (string, error) {
+	return a.post(ctx, "chat.postMessage", to, m, text, blocks, func(ctx context.Context, opts []slack.MsgOption) (string, error) {
 		_, ts, err := a.api.PostMessageContext(ctx, to.Channel, opts...)
 		return ts, err
 	})
-	if err != nil {
-		a.failed(ctx, "chat.postMessage", to, m, err)
+}
+
+// post sends a rendered message through the channel's outbox lane; text
+// too long for one message (without blocks) goes as several, in order.
+// It returns the first message's ts.
+func (a *Adapter) post(ctx context.Context, method string, to bot.Conversation, m bot.Message, text string, blocks []slack.Block,
+	call func(context.Context, []slack.MsgOption) (string, error)) (string, error) {
+	parts := []string{text}
+	if blocks == nil {
+		parts = splitText(text, maxPlainText)
 	}
-	return ts, err
+	first := ""
+	for _, part := range parts {
+		opts := messageOptions(part, blocks, to.Thread)
+		ts, err := a.out.post(ctx, method, to.Channel, func(ctx context.Context) (string, error) { return call(ctx, opts) })
+		if err != nil {
+			a.failed(ctx, method, to, m, err)
+			return first, err
+		}
+		if first == "" {
+			first = ts
+		}
+	}
+	return first, nil
 }
 
 func messageOptions(text string, blocks []slack.Block, thread string) []slack.MsgOption {

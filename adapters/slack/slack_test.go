@@ -117,10 +117,10 @@ func TestSessionEndToEnd(t *testing.T) {
 	if len(sections) < 3 {
 		t.Errorf("debrief has %d sections, want the figures, blaming replies, phases…", len(sections))
 	}
-	if want > 0 && !strings.Contains(string(debrief.Blocks), "Blaming replies and what to say instead") {
+	if want > 0 && !strings.Contains(debrief.BlocksText(), "Blaming replies and what to say instead") {
 		t.Error("debrief blocks do not list the blaming reply")
 	}
-	if !strings.Contains(string(debrief.Blocks), `"value":"start jennifer"`) {
+	if !strings.Contains(debrief.BlocksText(), `"value":"start jennifer"`) {
 		t.Error("debrief has no Practise again button")
 	}
 	if _, err := h.db.OpenSession(context.Background(), s.Conv); !errors.Is(err, bot.ErrNotFound) {
@@ -176,7 +176,7 @@ func TestButtons(t *testing.T) {
 
 	h.slash(channel, alice, "list")
 	list := h.waitPosts("the scenario picker", 1, ephemeralTo(channel, "", alice, "Scenarios"))[0]
-	if !strings.Contains(string(list.Blocks), `"value":"start jennifer"`) || !strings.Contains(string(list.Blocks), `"accessory"`) {
+	if !strings.Contains(list.BlocksText(), `"value":"start jennifer"`) || !strings.Contains(list.BlocksText(), `"accessory"`) {
 		t.Fatalf("picker blocks have no Start jennifer button: %s", list.Blocks)
 	}
 	before := len(fake.Posts())
@@ -314,7 +314,7 @@ func TestNoPings(t *testing.T) {
 	h.waitPosts("debrief", 1, func(p slackfake.Post) bool { return p.Channel == dm && strings.Contains(p.Text, "Debrief") })
 	for _, p := range fake.Posts() {
 		for _, bad := range []string{"<!channel>", "<!here>", "<@U0BOB>", "<!everyone>"} {
-			if strings.Contains(p.Text, bad) || strings.Contains(string(p.Blocks), bad) {
+			if strings.Contains(p.Text, bad) || strings.Contains(p.BlocksText(), bad) {
 				t.Errorf("post carries %s unescaped: %+v", bad, p)
 			}
 		}

@@ -42,6 +42,23 @@ type Post struct {
 	LinkNames bool   // link_names was set
 }
 
+// BlocksText is the post's blocks as JSON with strings decoded the way
+// Slack reads them (slack-go writes "<" as \u003c, which Slack reads as "<").
+func (p Post) BlocksText() string {
+	if len(p.Blocks) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(p.Blocks, &v) != nil {
+		return string(p.Blocks)
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.String()
+}
+
 // BlocksOfType returns the post's blocks of one type ("section", "header", …).
 func (p Post) BlocksOfType(typ string) []map[string]any {
 	var blocks []map[string]any
