@@ -74,6 +74,10 @@ var contractions = map[string][]string{
 	"youre": {"you", "are"}, "theyre": {"they", "are"}, "hes": {"he", "is"},
 	"shes": {"she", "is"}, "ive": {"i", "have"}, "youve": {"you", "have"},
 	"id": {"i", "would"}, "youd": {"you", "would"}, "ill": {"i", "will"},
+	"hows": {"how", "is"}, "whats": {"what", "is"}, "thats": {"that", "is"},
+	"wheres": {"where", "is"}, "whos": {"who", "is"}, "theres": {"there", "is"},
+	"shouldve": {"should", "have"}, "couldve": {"could", "have"}, "wouldve": {"would", "have"},
+	"yall": {"you", "all"},
 }
 
 // spelling folds British spellings (the course material is Scottish) to one
@@ -93,6 +97,15 @@ var spelling = map[string]string{
 	"jewellery": "jewelry", "maths": "math", "whilst": "while", "amongst": "among",
 	"labour": "labor", "humour": "humor", "rumour": "rumor", "worshipping": "worshiping",
 	"fulfil": "fulfill", "enrol": "enroll", "mould": "mold", "cheque": "check",
+	// chat spellings
+	"u": "you", "ya": "you", "nite": "night", "tonite": "tonight", "thru": "through",
+	"bc": "because", "cos": "because", "coz": "because", "cuz": "because",
+	"pls": "please", "plz": "please", "b4": "before", "wat": "what", "wot": "what",
+	"threatend": "threatened", "recieve": "receive", "trivialise": "trivialize", "trivialising": "trivializing",
+	"realising": "realizing", "recognising": "recognizing", "prioritising": "prioritizing",
+	"organising": "organizing", "apologising": "apologizing", "criticising": "criticizing",
+	"antagonise": "antagonize", "antagonising": "antagonizing", "normalise": "normalize",
+	"normalising": "normalizing",
 }
 
 // Tokenize splits cleaned text into word tokens. Apostrophes inside words

@@ -1,10 +1,450 @@
 package dialogue
 
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // Score assesses one trainee reply spoken to someone in role. It is pure and
-// safe for concurrent use.
+// safe for concurrent use: the rules are compiled once at init (rules/*.yaml)
+// and only read here.
 //
-// Placeholder until the rule-based scorer lands: it only cleans the text.
+// The label is blaming when any blaming finding survives; credit findings
+// are kept only on non-blaming replies (a reply that credits and then blames
+// is still a blaming reply). The phase is the move the reply makes, by
+// weighted cues; the question type follows forensic-interview coding.
 func Score(role Role, text string) Assessment {
 	clean, _ := Clean(text)
-	return Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Engagement, Question: NoQuestion}
+	if !role.Valid() {
+		role = Survivor
+	}
+	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
+	sc := scan(rules, role, clean)
+	a.Findings = sc.findings
+	for _, f := range a.Findings {
+		if f.Kind.Blaming() {
+			a.Label = Blaming
+			break
+		}
+	}
+	if a.Label == Blaming {
+		kept := a.Findings[:0]
+		for _, f := range a.Findings {
+			if !f.Kind.Positive() {
+				kept = append(kept, f)
+			}
+		}
+		a.Findings = kept
+	}
+	if a.Findings == nil {
+		a.Findings = []Finding{}
+	}
+	a.Phase = sc.phase()
+	a.Question = sc.question(clean)
+	return a
 }
+
+// stok is one token as the matcher sees it.
+type stok struct {
+	norm       string
+	nid, sid   int32 // ids of the normalised word and of "+stem"; -1 if unknown
+	start, end int
+	sent       int32
+	name       bool
+}
+
+type sentence struct {
+	from, to int // token range [from, to)
+	question bool
+	// lead is the first word of the sentence, normalised.
+	lead string
+}
+
+type scanState struct {
+	text     string
+	toks     []stok
+	sents    []sentence
+	findings []Finding
+	votes    [4]int
+}
+
+func (s *scanState) phase() Phase {
+	best, bestScore := phaseIndex(Worries), 0
+	// ties go to the earlier phase in this order: the more specific moves
+	// (next steps, working well, engagement) over worries, the default.
+	for _, k := range []int{3, 2, 0, 1} {
+		if s.votes[k] > bestScore {
+			best, bestScore = k, s.votes[k]
+		}
+	}
+	return Phases[best]
+}
+
+// scan tokenises clean, runs every rule and phase cue for role over it and
+// returns the findings (in text order) and phase votes.
+func scan(rs *ruleSet, role Role, clean string) *scanState {
+	st := &scanState{text: clean}
+	raw := Tokenize(clean)
+	st.toks = make([]stok, len(raw))
+	sent := int32(0)
+	prevEnd := 0
+	for i, t := range raw {
+		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(clean[prevEnd:t.Start]) {
+			sent++
+		}
+		st.toks[i] = stok{norm: t.Norm, nid: lookup(rs, t.Norm), sid: lookupStem(rs, t.Stem), start: t.Start, end: t.End, sent: sent}
+		prevEnd = t.End
+	}
+	// sentences
+	for i := 0; i < len(st.toks); {
+		j := i
+		for j < len(st.toks) && st.toks[j].sent == st.toks[i].sent {
+			j++
+		}
+		tail := clean[st.toks[j-1].end:]
+		if j < len(st.toks) {
+			tail = clean[st.toks[j-1].end:st.toks[j].start]
+		}
+		st.sents = append(st.sents, sentence{from: i, to: j, question: strings.ContainsRune(tail, '?'), lead: st.toks[i].norm})
+		i = j
+	}
+	for i := range st.toks {
+		st.toks[i].name = isName(rs, clean, st, i)
+	}
+
+	nr := len(rs.rules)
+	var small [512]bool
+	done := small[:0]
+	if nr <= len(small) {
+		done = small[:nr]
+	} else {
+		done = make([]bool, nr)
+	}
+	var cueSmall [256]bool
+	cueDone := cueSmall[:0]
+	if len(rs.cues) <= len(cueSmall) {
+		cueDone = cueSmall[:len(rs.cues)]
+	} else {
+		cueDone = make([]bool, len(rs.cues))
+	}
+	surv := role == Survivor
+
+	try := func(ref patRef, i int) {
+		if ref.owner >= 0 {
+			r := rs.rules[ref.owner]
+			if done[ref.owner] || (surv && !r.survivor) || (!surv && !r.perp) {
+				return
+			}
+			if ref.pat.anchor && st.sents[st.toks[i].sent].from != i {
+				return
+			}
+			last, ok := st.match(ref.pat, i)
+			if !ok || (r.notAfter != nil && st.precededBy(r.notAfter, i, 3)) {
+				return
+			}
+			done[ref.owner] = true
+			for _, u := range r.unless {
+				if st.anywhere(u) {
+					return
+				}
+			}
+			from, to := st.toks[i].start, st.toks[last].end
+			st.findings = append(st.findings, Finding{Kind: r.kind, Span: [2]int{from, to}, Words: clean[from:to], Why: r.why, Rewrite: r.rewrite})
+			for k, w := range r.phase {
+				st.votes[k] += w
+			}
+			return
+		}
+		c := int(-ref.owner - 1)
+		cue := rs.cues[c]
+		if cueDone[c] || (surv && !cue.survivor) || (!surv && !cue.perp) {
+			return
+		}
+		if cue.first && st.toks[i].sent != 0 {
+			return
+		}
+		if ref.pat.anchor && st.sents[st.toks[i].sent].from != i {
+			return
+		}
+		if _, ok := st.match(ref.pat, i); ok {
+			cueDone[c] = true
+			st.votes[cue.phase] += cue.weight
+		}
+	}
+	for i := range st.toks {
+		t := &st.toks[i]
+		if t.nid >= 0 {
+			for _, ref := range rs.index[t.nid] {
+				try(ref, i)
+			}
+		}
+		if t.sid >= 0 && t.sid != t.nid {
+			for _, ref := range rs.index[t.sid] {
+				try(ref, i)
+			}
+		}
+		for _, ref := range rs.loose {
+			try(ref, i)
+		}
+	}
+	st.findings = dedupe(st.findings, rs)
+	return st
+}
+
+// dedupe orders findings by position and drops a finding of the same kind
+// overlapping one already kept.
+func dedupe(fs []Finding, rs *ruleSet) []Finding {
+	if len(fs) < 2 {
+		return fs
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Span[0] < fs[j].Span[0] })
+	out := fs[:0]
+	for _, f := range fs {
+		dup := false
+		for _, g := range out {
+			if g.Kind == f.Kind && f.Span[0] < g.Span[1] && g.Span[0] < f.Span[1] {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func lookup(rs *ruleSet, w string) int32 {
+	if id, ok := rs.vocab[w]; ok {
+		return id
+	}
+	return -1
+}
+
+// lookupStem finds "+stem" without building the string.
+func lookupStem(rs *ruleSet, stem string) int32 {
+	var buf [64]byte
+	if len(stem)+1 > len(buf) {
+		return -1
+	}
+	buf[0] = '+'
+	n := copy(buf[1:], stem)
+	if id, ok := rs.vocab[string(buf[:n+1])]; ok {
+		return id
+	}
+	return -1
+}
+
+func breaksSentence(gap string) bool {
+	return strings.ContainsAny(gap, ".?!;:…")
+}
+
+// isName reports whether token i is a person's name: a word from the names
+// list, or a capitalised word that is not at the start of a sentence (or is,
+// but is followed by a comma or a possessive) and is not a known common
+// capitalised word or an acronym.
+func isName(rs *ruleSet, clean string, st *scanState, i int) bool {
+	t := st.toks[i]
+	if t.nid >= 0 && rs.names[t.nid] {
+		return true
+	}
+	word := clean[t.start:t.end]
+	r, _ := utf8.DecodeRuneInString(word)
+	if !unicode.IsUpper(r) || len(word) < 2 {
+		return false
+	}
+	if strings.ToUpper(word) == word { // DASAT, DWP, I
+		return false
+	}
+	if t.nid >= 0 && rs.stopCaps[t.nid] {
+		return false
+	}
+	switch t.norm {
+	case "i", "you", "he", "she", "we", "they", "it":
+		return false
+	}
+	s := st.sents[t.sent]
+	if s.from != i {
+		return true
+	}
+	// sentence-initial: "Aisha, ..." or "Brian's ..."
+	rest := clean[t.end:]
+	return strings.HasPrefix(rest, ",") || strings.Contains(word, "'") || strings.Contains(word, "’")
+}
+
+// match tries pattern p at token i and returns the last token it consumed.
+func (s *scanState) match(p *tpat, i int) (int, bool) {
+	end := s.sents[s.toks[i].sent].to
+	return s.matchFrom(p.elems, 0, i, end, -1)
+}
+
+func (s *scanState) matchFrom(es []telem, ei, ti, end, last int) (int, bool) {
+	if ei == len(es) {
+		return last, true
+	}
+	e := &es[ei]
+	switch e.typ {
+	case eGap:
+		for k := 0; k <= e.gap && ti+k <= end; k++ {
+			if l, ok := s.matchFrom(es, ei+1, ti+k, end, last); ok {
+				return l, true
+			}
+		}
+		return 0, false
+	case eNot:
+		if ti < end && s.tokMatches(e, ti) {
+			return 0, false
+		}
+		return s.matchFrom(es, ei+1, ti, end, last)
+	}
+	if ti < end && s.tokMatches(e, ti) {
+		if l, ok := s.matchFrom(es, ei+1, ti+1, end, ti); ok {
+			return l, true
+		}
+	}
+	if e.opt {
+		return s.matchFrom(es, ei+1, ti, end, last)
+	}
+	return 0, false
+}
+
+func (s *scanState) tokMatches(e *telem, i int) bool {
+	t := &s.toks[i]
+	if e.set.has(t.nid) || e.set.has(t.sid) || (e.name && t.name) {
+		return true
+	}
+	for _, p := range e.prefixes {
+		if strings.HasPrefix(t.norm, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// precededBy reports whether a word matching e comes within n words before
+// token i in the same sentence.
+func (s *scanState) precededBy(e *telem, i, n int) bool {
+	from := s.sents[s.toks[i].sent].from
+	// contraction parts share a span; step over the word itself
+	for j := i - 1; j >= from && j >= i-n; j-- {
+		if s.tokMatches(e, j) {
+			return true
+		}
+	}
+	return false
+}
+
+// anywhere reports whether p matches anywhere in the reply.
+func (s *scanState) anywhere(p *tpat) bool {
+	for i := range s.toks {
+		if p.anchor && s.sents[s.toks[i].sent].from != i {
+			continue
+		}
+		if _, ok := s.match(p, i); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// question classifies the reply as forensic-interview training does. A
+// sentence is a question when it ends in "?" or opens with a question word
+// or an auxiliary (chat often drops the "?"). Open: what/how/why, or an
+// invitation (tell me, describe, explain, walk me through). Closed: yes/no
+// (an auxiliary first), either/or, a single-fact wh-question (who, where,
+// when, which), or a statement with a tag or a "?". Any open question makes
+// the reply open.
+func (s *scanState) question(clean string) QuestionType {
+	q := NoQuestion
+	for _, sn := range s.sents {
+		switch k := s.sentenceQuestion(sn); k {
+		case OpenQuestion:
+			return OpenQuestion
+		case ClosedQuestion:
+			q = ClosedQuestion
+		}
+	}
+	return q
+}
+
+var openLeads = map[string]bool{"what": true, "how": true, "why": true, "whats": true, "hows": true}
+var factLeads = map[string]bool{"who": true, "where": true, "when": true, "which": true, "whose": true, "whom": true}
+var auxLeads = map[string]bool{
+	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true,
+	"can": true, "could": true, "will": true, "would": true, "should": true, "shall": true,
+	"have": true, "has": true, "had": true, "may": true, "might": true, "must": true, "am": true,
+}
+var inviteVerbs = map[string]bool{"tell": true, "describe": true, "explain": true, "walk": true, "talk": true, "share": true}
+
+// sentenceQuestion classifies one sentence, skipping a leading address or
+// discourse word ("Aisha, would you…", "So what…", "And how…").
+func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
+	i := sn.from
+	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
+		i++
+	}
+	if i >= sn.to {
+		if sn.question {
+			return ClosedQuestion
+		}
+		return NoQuestion
+	}
+	lead := s.toks[i].norm
+	// "Can you tell me…", "Could you describe…", "I'd like you to tell me…"
+	for j := i; j < sn.to && j < i+6; j++ {
+		if inviteVerbs[s.toks[j].norm] {
+			if s.toks[j].norm == "talk" || s.toks[j].norm == "share" {
+				// "talk me through", "share with me" invitations only
+				if j+1 < sn.to && (s.toks[j+1].norm == "me" || s.toks[j+1].norm == "with") {
+					return OpenQuestion
+				}
+				continue
+			}
+			if s.toks[j].norm == "walk" && !(j+2 < sn.to && s.toks[j+1].norm == "me" && s.toks[j+2].norm == "through") {
+				continue
+			}
+			if s.toks[j].norm == "tell" && !(j+1 < sn.to && (s.toks[j+1].norm == "me" || s.toks[j+1].norm == "us")) {
+				continue
+			}
+			if j == i || auxLeads[s.toks[i].norm] || (j > i && (s.toks[j-1].norm == "to" || s.toks[j-1].norm == "please")) {
+				return OpenQuestion
+			}
+		}
+	}
+	switch {
+	case openLeads[lead]:
+		if sn.question || i+1 < sn.to {
+			return OpenQuestion
+		}
+	case factLeads[lead]:
+		if sn.question || (i+1 < sn.to && auxLeads[s.toks[i+1].norm]) {
+			return ClosedQuestion
+		}
+	case auxLeads[lead]:
+		// "Is there…", "Did you…", "Would you rather X or Y"
+		if sn.question || (i+1 < sn.to && subjects[s.toks[i+1].norm]) {
+			return ClosedQuestion
+		}
+	}
+	if sn.question {
+		// a statement with "?": a tag question or a check
+		for j := i; j < sn.to; j++ {
+			if openLeads[s.toks[j].norm] && j > i && s.toks[j-1].norm != "what" {
+				// "…and what helped?" mid-sentence after a comma
+				if strings.Contains(s.between(j-1, j), ",") {
+					return OpenQuestion
+				}
+			}
+		}
+		return ClosedQuestion
+	}
+	return NoQuestion
+}
+
+func (s *scanState) between(i, j int) string { return s.text[s.toks[i].end:s.toks[j].start] }
+
+var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, "okay": true, "right": true, "well": true, "hi": true, "hey": true, "now": true, "then": true, "also": true, "just": true, "oh": true, "sorry": true, "look": true, "thanks": true, "honestly": true}
+
+var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue"
+)
+
+func init() {
+	register(command{name: "eval", summary: "measure the scorer on a labelled JSONL file", run: runEval})
+}
+
+func runEval(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] FILE.jsonl")
+		fmt.Fprintln(env.stderr, `Each line: {"text": ..., "role": "survivor"|"perpetrator", "label": "blaming"|"non_blaming", "phase": ...}`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() != 1 {
+		return usagef("want exactly one FILE.jsonl, got %d arguments", fs.NArg())
+	}
+	name := fs.Arg(0)
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(env.stdin)
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return err
+	}
+	examples, err := parseLabelled(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep := dialogue.Evaluate(examples, dialogue.Score)
+	if *asJSON {
+		return writeReportJSON(env.stdout, rep)
+	}
+	writeReport(env.stdout, name, rep)
+	return nil
+}
+
+// parseLabelled reads JSON Lines strictly: every non-blank line must be an
+// object with a non-empty text and a valid role, label and phase, and no
+// other fields. The first bad line fails the whole file, by line number.
+func parseLabelled(data []byte) ([]dialogue.Labelled, error) {
+	var out []dialogue.Labelled
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		var ex struct {
+			Text  *string `json:"text"`
+			Role  string  `json:"role"`
+			Label string  `json:"label"`
+			Phase string  `json:"phase"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ex); err != nil {
+			return nil, fmt.Errorf("line %d: %v", line, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("line %d: more than one JSON value", line)
+		}
+		switch {
+		case ex.Text == nil || strings.TrimSpace(*ex.Text) == "":
+			return nil, fmt.Errorf("line %d: missing or empty \"text\"", line)
+		case !dialogue.Role(ex.Role).Valid():
+			return nil, fmt.Errorf("line %d: \"role\" must be survivor or perpetrator, not %q", line, ex.Role)
+		case dialogue.Label(ex.Label) != dialogue.Blaming && dialogue.Label(ex.Label) != dialogue.NonBlaming:
+			return nil, fmt.Errorf("line %d: \"label\" must be blaming or non_blaming, not %q", line, ex.Label)
+		case !dialogue.Phase(ex.Phase).Valid():
+			return nil, fmt.Errorf("line %d: \"phase\" must be engagement, worries, working_well or next_steps, not %q", line, ex.Phase)
+		}
+		out = append(out, dialogue.Labelled{Text: *ex.Text, Role: dialogue.Role(ex.Role), Label: dialogue.Label(ex.Label), Phase: dialogue.Phase(ex.Phase), Line: line})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %v", line+1, err)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no labelled lines")
+	}
+	return out, nil
+}
+
+type jsonEvalError struct {
+	Line      int                `json:"line"`
+	Text      string             `json:"text"`
+	Role      dialogue.Role      `json:"role"`
+	WantLabel dialogue.Label     `json:"want_label"`
+	GotLabel  dialogue.Label     `json:"got_label"`
+	WantPhase dialogue.Phase     `json:"want_phase"`
+	GotPhase  dialogue.Phase     `json:"got_phase"`
+	Findings  []dialogue.Finding `json:"findings"`
+}
+
+type jsonReport struct {
+	N       int `json:"n"`
+	Blaming struct {
+		Precision float64 `json:"precision"`
+		Recall    float64 `json:"recall"`
+		F1        float64 `json:"f1"`
+		Kappa     float64 `json:"kappa"`
+	} `json:"blaming"`
+	Phase struct {
+		Accuracy float64                         `json:"accuracy"`
+		MacroF1  float64                         `json:"macro_f1"`
+		PerPhase map[dialogue.Phase]dialogue.PRF `json:"per_phase"`
+	} `json:"phase"`
+	Errors []jsonEvalError `json:"errors"`
+}
+
+func writeReportJSON(w io.Writer, rep dialogue.Report) error {
+	var j jsonReport
+	j.N = rep.N
+	j.Blaming.Precision, j.Blaming.Recall, j.Blaming.F1, j.Blaming.Kappa = rep.Blaming.Precision, rep.Blaming.Recall, rep.Blaming.F1, rep.Blaming.Kappa
+	j.Phase.Accuracy, j.Phase.MacroF1, j.Phase.PerPhase = rep.Phase.Accuracy, rep.Phase.MacroF1, rep.Phase.PerPhase
+	j.Errors = []jsonEvalError{}
+	for _, e := range rep.Errors {
+		fs := e.Findings
+		if fs == nil {
+			fs = []dialogue.Finding{}
+		}
+		j.Errors = append(j.Errors, jsonEvalError{Line: e.Line, Text: e.Text, Role: e.Role, WantLabel: e.WantLabel, GotLabel: e.GotLabel, WantPhase: e.WantPhase, GotPhase: e.GotPhase, Findings: fs})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(j)
+}
+
+func writeReport(w io.Writer, name string, rep dialogue.Report) {
+	b := rep.Blaming
+	fmt.Fprintf(w, "%s: %d labelled replies\n\n", name, rep.N)
+	fmt.Fprintln(w, "Blaming (positive class: blaming)")
+	fmt.Fprintf(w, "  precision %6.3f   recall %6.3f   F1 %6.3f   Cohen's kappa %6.3f\n", b.Precision, b.Recall, b.F1, b.Kappa)
+	fmt.Fprintf(w, "  true pos %d   false pos %d   false neg %d   true neg %d\n\n", b.TP, b.FP, b.FN, b.TN)
+	fmt.Fprintln(w, "Phase")
+	fmt.Fprintf(w, "  accuracy %6.3f   macro F1 %6.3f\n", rep.Phase.Accuracy, rep.Phase.MacroF1)
+	fmt.Fprintf(w, "  %-14s %9s %9s %9s\n", "phase", "precision", "recall", "F1")
+	for _, p := range dialogue.Phases {
+		m := rep.Phase.PerPhase[p]
+		fmt.Fprintf(w, "  %-14s %9.3f %9.3f %9.3f\n", p, m.Precision, m.Recall, m.F1)
+	}
+	fmt.Fprintf(w, "\nErrors (%d)\n", len(rep.Errors))
+	for _, e := range rep.Errors {
+		var what []string
+		if e.WantLabel != e.GotLabel {
+			what = append(what, fmt.Sprintf("label %s, want %s", e.GotLabel, e.WantLabel))
+		}
+		if e.WantPhase != e.GotPhase {
+			what = append(what, fmt.Sprintf("phase %s, want %s", e.GotPhase, e.WantPhase))
+		}
+		fmt.Fprintf(w, "  line %d [%s] %s\n    %q\n", e.Line, e.Role, strings.Join(what, "; "), e.Text)
+		for _, f := range e.Findings {
+			fmt.Fprintf(w, "    - %s: %q\n", f.Kind, f.Words)
+		}
+	}
+}

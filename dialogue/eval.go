@@ -1,0 +1,156 @@
+package dialogue
+
+import "math"
+
+// Labelled is one hand-labelled trainee reply (practice-model.md, "The
+// held-out evaluation format").
+type Labelled struct {
+	Text  string `json:"text"`
+	Role  Role   `json:"role"`
+	Label Label  `json:"label"`
+	Phase Phase  `json:"phase"`
+	// Line is where the example came from (1-based), for error reports.
+	Line int `json:"-"`
+}
+
+// PRF is precision, recall and F1 for one class.
+type PRF struct {
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+}
+
+// BlamingMetrics scores the headline label with blaming as the positive
+// class; Kappa is Cohen's kappa between the scorer and the labels.
+type BlamingMetrics struct {
+	PRF
+	Kappa float64 `json:"kappa"`
+	TP    int     `json:"tp"`
+	FP    int     `json:"fp"`
+	FN    int     `json:"fn"`
+	TN    int     `json:"tn"`
+}
+
+// PhaseMetrics scores the phase tag.
+type PhaseMetrics struct {
+	Accuracy float64       `json:"accuracy"`
+	MacroF1  float64       `json:"macro_f1"`
+	PerPhase map[Phase]PRF `json:"per_phase"`
+}
+
+// EvalError is one example the scorer got wrong (label or phase).
+type EvalError struct {
+	Line      int       `json:"line"`
+	Text      string    `json:"text"`
+	Role      Role      `json:"role"`
+	WantLabel Label     `json:"want_label"`
+	GotLabel  Label     `json:"got_label"`
+	WantPhase Phase     `json:"want_phase"`
+	GotPhase  Phase     `json:"got_phase"`
+	Findings  []Finding `json:"findings"`
+}
+
+// Report is the result of Evaluate.
+type Report struct {
+	N       int            `json:"n"`
+	Blaming BlamingMetrics `json:"blaming"`
+	Phase   PhaseMetrics   `json:"phase"`
+	Errors  []EvalError    `json:"errors"`
+}
+
+// Evaluate scores every example with score (normally Score) and computes
+// the metrics. It is pure: parsing files is the caller's job.
+func Evaluate(examples []Labelled, score func(Role, string) Assessment) Report {
+	r := Report{N: len(examples), Errors: []EvalError{}}
+	var tp, fp, fn, tn int
+	type counts struct{ tp, fp, fn int }
+	per := map[Phase]*counts{}
+	for _, p := range Phases {
+		per[p] = &counts{}
+	}
+	correctPhase := 0
+	for _, ex := range examples {
+		a := score(ex.Role, ex.Text)
+		want, got := ex.Label == Blaming, a.Label == Blaming
+		switch {
+		case want && got:
+			tp++
+		case !want && got:
+			fp++
+		case want && !got:
+			fn++
+		default:
+			tn++
+		}
+		if a.Phase == ex.Phase {
+			correctPhase++
+			if c := per[ex.Phase]; c != nil {
+				c.tp++
+			}
+		} else {
+			if c := per[a.Phase]; c != nil {
+				c.fp++
+			}
+			if c := per[ex.Phase]; c != nil {
+				c.fn++
+			}
+		}
+		if want != got || a.Phase != ex.Phase {
+			r.Errors = append(r.Errors, EvalError{Line: ex.Line, Text: ex.Text, Role: ex.Role,
+				WantLabel: ex.Label, GotLabel: a.Label, WantPhase: ex.Phase, GotPhase: a.Phase, Findings: a.Findings})
+		}
+	}
+	b := &r.Blaming
+	b.TP, b.FP, b.FN, b.TN = tp, fp, fn, tn
+	b.PRF = prf(tp, fp, fn)
+	b.Kappa = kappa(tp, fp, fn, tn)
+	r.Phase.PerPhase = map[Phase]PRF{}
+	sum := 0.0
+	for _, p := range Phases {
+		c := per[p]
+		m := prf(c.tp, c.fp, c.fn)
+		r.Phase.PerPhase[p] = m
+		sum += m.F1
+	}
+	if len(examples) > 0 {
+		r.Phase.Accuracy = round4(float64(correctPhase) / float64(len(examples)))
+	}
+	r.Phase.MacroF1 = round4(sum / float64(len(Phases)))
+	return r
+}
+
+func prf(tp, fp, fn int) PRF {
+	var m PRF
+	if tp+fp > 0 {
+		m.Precision = float64(tp) / float64(tp+fp)
+	}
+	if tp+fn > 0 {
+		m.Recall = float64(tp) / float64(tp+fn)
+	}
+	if m.Precision+m.Recall > 0 {
+		m.F1 = 2 * m.Precision * m.Recall / (m.Precision + m.Recall)
+	}
+	m.Precision, m.Recall, m.F1 = round4(m.Precision), round4(m.Recall), round4(m.F1)
+	return m
+}
+
+// kappa is Cohen's kappa for two raters on a binary label.
+func kappa(tp, fp, fn, tn int) float64 {
+	n := float64(tp + fp + fn + tn)
+	if n == 0 {
+		return 0
+	}
+	po := float64(tp+tn) / n
+	pYes := (float64(tp+fp) / n) * (float64(tp+fn) / n)
+	pNo := (float64(fn+tn) / n) * (float64(fp+tn) / n)
+	pe := pYes + pNo
+	if pe == 1 {
+		if po == 1 {
+			return 1
+		}
+		return 0
+	}
+	return round4((po - pe) / (1 - pe))
+}
+
+func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
