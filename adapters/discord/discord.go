@@ -1,0 +1,527 @@
+// Package discord runs Pivot as a Discord bot over the gateway, with one
+// /pivot slash command. It turns interactions and messages into bot
+// events and the bot's messages into Discord messages: each session gets
+// its own thread (private by default), private messages become ephemeral
+// follow-ups, debriefs become embeds.
+//
+// Discord-specific rules it keeps: every interaction is acknowledged at
+// once with a deferred, ephemeral response (type 5) and answered by
+// follow-ups; messages longer than 2,000 characters are split with
+// bot.Split; every message is sent with allowed mentions none, so trainee
+// text cannot ping anyone; the bot ignores its own messages and other
+// bots'. Events in one channel are handled in order by one worker, while
+// different channels (each session's thread) run in parallel. Rate limits
+// (429) and reconnects are discordgo's.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/pivotcoach/pivot/bot"
+)
+
+// Platform is the conversation platform name stored with sessions.
+const Platform = "discord"
+
+// Environment variables and the setup guide they point to.
+const (
+	TokenEnv   = "DISCORD_TOKEN"
+	GuildEnv   = "DISCORD_GUILD_ID"
+	SetupGuide = "docs/discord.md"
+)
+
+// Start-up errors. Their messages name the variable and the guide and
+// never include the token.
+var (
+	ErrNoToken = errors.New(TokenEnv + " is not set: create a bot in the Discord Developer Portal and put its token in " +
+		TokenEnv + " (see " + SetupGuide + ")")
+	ErrTokenRejected = errors.New("Discord rejected the bot token in " + TokenEnv +
+		": reset it on the Bot page of the Developer Portal and set " + TokenEnv + " again (see " + SetupGuide + ")")
+	ErrIntents = errors.New("Discord refused the gateway intents: turn on the Message Content intent on the Bot page of the Developer Portal (see " +
+		SetupGuide + ")")
+)
+
+// Config configures an Adapter.
+type Config struct {
+	// Token is the bot token, without the "Bot " prefix.
+	Token string
+	// GuildID, when set, registers /pivot in that server only, where it
+	// appears at once (for testing); otherwise globally.
+	GuildID string
+	Logger  *slog.Logger
+	// HTTPClient carries every REST call when set (tests point it at a
+	// fake; production leaves it nil).
+	HTTPClient *http.Client
+	// NoReconnect stops discordgo reconnecting after a gateway error
+	// (tests, where a dropped fake socket would loop).
+	NoReconnect bool
+	// ResumeWindow: at start, open sessions active within this window are
+	// told the bot is back (their last line is repeated). Older ones
+	// resume silently when the trainee next writes. 0: never announce.
+	ResumeWindow time.Duration
+	// PublicThreads gives sessions public threads instead of private ones.
+	PublicThreads bool
+}
+
+// ConfigFromEnv reads DISCORD_TOKEN and DISCORD_GUILD_ID.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	tok := strings.TrimSpace(getenv(TokenEnv))
+	tok = strings.TrimSpace(strings.TrimPrefix(tok, "Bot "))
+	if tok == "" {
+		return Config{}, ErrNoToken
+	}
+	return Config{Token: tok, GuildID: strings.TrimSpace(getenv(GuildEnv))}, nil
+}
+
+// Adapter is a connected Discord bot. It implements bot.Adapter,
+// bot.ThreadStarter and bot.PrivateSender.
+type Adapter struct {
+	cfg Config
+	bot *bot.Bot
+	log *slog.Logger
+	s   *discordgo.Session
+
+	appID string
+	botID string
+
+	ctx    context.Context // work; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	workers map[string]*worker
+	seen    *idSet
+	threads map[string]bool     // channel id → is a thread (cache)
+	watched map[string]bool     // guild channels where a session may be open
+	recent  map[string]*pending // user/channel → their latest interaction there
+}
+
+var (
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.ThreadStarter = (*Adapter)(nil)
+	_ bot.PrivateSender = (*Adapter)(nil)
+)
+
+// New makes an adapter for b. Call Open to connect.
+func New(b *bot.Bot, cfg Config) *Adapter {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Adapter{cfg: cfg, bot: b, log: log, workers: map[string]*worker{}, seen: newIDSet(4096),
+		threads: map[string]bool{}, watched: map[string]bool{}, recent: map[string]*pending{}}
+}
+
+// Run connects, serves until ctx is done, then disconnects.
+func (a *Adapter) Run(ctx context.Context) error {
+	if err := a.Open(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return a.Close()
+}
+
+// Open checks the token, connects to the gateway, registers /pivot and
+// resumes the open sessions. ctx bounds the start-up only.
+func (a *Adapter) Open(ctx context.Context) error {
+	if a.cfg.Token == "" {
+		return ErrNoToken
+	}
+	s, err := discordgo.New("Bot " + a.cfg.Token)
+	if err != nil {
+		return fmt.Errorf("creating the Discord session: %w", err)
+	}
+	if a.cfg.HTTPClient != nil {
+		s.Client = a.cfg.HTTPClient
+	}
+	s.ShouldReconnectOnError = !a.cfg.NoReconnect
+	// Handlers run one at a time on the gateway's reader, in the order
+	// events arrive; they only queue work, so they never block it.
+	s.SyncEvents = true
+	s.StateEnabled = true
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
+		discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
+	a.s = s
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+
+	// A bad token fails here, with a clear error, before the gateway.
+	me, err := s.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		var rest *discordgo.RESTError
+		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+			return ErrTokenRejected
+		}
+		return fmt.Errorf("reaching Discord: %w", redact(err))
+	}
+	a.botID = me.ID
+
+	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		if r.Application != nil && r.Application.ID != "" {
+			a.appID = r.Application.ID
+		}
+	})
+	s.AddHandler(a.onInteraction)
+	s.AddHandler(a.onMessage)
+	if err := s.Open(); err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			switch ce.Code {
+			case 4004:
+				return ErrTokenRejected
+			case 4013, 4014:
+				return ErrIntents
+			}
+		}
+		return fmt.Errorf("connecting to the Discord gateway: %w", redact(err))
+	}
+	if a.appID == "" {
+		a.appID = a.botID
+	}
+	a.log.Info("discord connected", "bot", a.botID, "application", a.appID)
+
+	if err := a.registerCommands(ctx); err != nil {
+		_ = s.Close()
+		return err
+	}
+	if err := a.resumeSessions(ctx); err != nil {
+		a.log.Error("resuming open sessions", "err", err)
+	}
+	return nil
+}
+
+// Close disconnects from the gateway, lets queued work finish (up to 10
+// seconds), and stops.
+func (a *Adapter) Close() error {
+	a.mu.Lock()
+	if a.closed || a.s == nil {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	a.mu.Unlock()
+	err := a.s.Close()
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		a.log.Warn("discord: work still running at shutdown; cancelling it")
+	}
+	a.cancel()
+	<-done
+	return err
+}
+
+// registerCommands overwrites the application's commands with /pivot, in
+// one guild (quick, for testing) or globally.
+func (a *Adapter) registerCommands(ctx context.Context) error {
+	scope := "global"
+	if a.cfg.GuildID != "" {
+		scope = "guild " + a.cfg.GuildID
+	}
+	_, err := a.s.ApplicationCommandBulkOverwrite(a.appID, a.cfg.GuildID, []*discordgo.ApplicationCommand{pivotCommand()}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("registering /pivot (%s): %w", scope, redact(err))
+	}
+	a.log.Info("discord commands registered", "scope", scope)
+	return nil
+}
+
+// resumeSessions watches the channels of every open session, so the
+// trainee's next message continues it, and tells recently active ones the
+// bot is back.
+func (a *Adapter) resumeSessions(ctx context.Context) error {
+	open, err := a.bot.Store().ListOpenSessions(ctx, Platform)
+	if err != nil {
+		return err
+	}
+	announced := 0
+	for _, s := range open {
+		a.mu.Lock()
+		a.watched[s.Conv.Channel] = true
+		if s.Conv.Workspace != "" {
+			a.threads[s.Conv.Channel] = true
+		}
+		a.mu.Unlock()
+		if a.cfg.ResumeWindow > 0 && time.Since(s.UpdatedAt) < a.cfg.ResumeWindow {
+			a.enqueue(s.Conv.Channel, job{resume: s.Conv})
+			announced++
+		}
+	}
+	a.log.Info("discord sessions resumed", "open", len(open), "announced", announced)
+	return nil
+}
+
+// ---- events ----
+
+// pending is an interaction being (or recently) answered.
+type pending struct {
+	i      *discordgo.Interaction
+	user   string
+	at     time.Time
+	acked  chan struct{} // closed when the deferral was sent (or failed)
+	ackErr error
+
+	mu       sync.Mutex
+	answered bool   // a follow-up was sent
+	note     string // what to say if nothing else was
+}
+
+func (p *pending) setNote(s string) {
+	p.mu.Lock()
+	p.note = s
+	p.mu.Unlock()
+}
+
+type job struct {
+	ev     bot.Event
+	ix     *pending
+	resume bot.Conversation
+}
+
+type worker struct{ queue []job }
+
+type ixKey struct{}
+
+func interactionFrom(ctx context.Context) *pending {
+	p, _ := ctx.Value(ixKey{}).(*pending)
+	return p
+}
+
+// followupWindow is how long after an interaction its token may still
+// carry ephemeral follow-ups (Discord allows 15 minutes).
+const followupWindow = 14 * time.Minute
+
+func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	i := ic.Interaction
+	user := interactionUser(i)
+	if user == nil {
+		return
+	}
+	switch i.Type {
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.autocomplete(i)
+		}()
+		return
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
+	default:
+		return
+	}
+	if !a.seen.add(i.ID) {
+		a.log.Info("discord duplicate interaction dropped", "interaction", i.ID)
+		return
+	}
+	text, ok := commandText(i)
+	if !ok {
+		return
+	}
+	p := &pending{i: i, user: user.ID, at: time.Now(), acked: make(chan struct{})}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.ack(p)
+	}()
+	conv := bot.Conversation{Platform: Platform, Workspace: i.GuildID, Channel: i.ChannelID, User: user.ID}
+	a.log.Info("discord interaction", "interaction", i.ID, "command", text, "channel", i.ChannelID, "user", user.ID)
+	a.enqueue(i.ChannelID, job{ev: bot.Event{ID: i.ID, Conv: conv, Text: text, Command: true, Direct: true}, ix: p})
+}
+
+// ack defers the interaction at once (type 5, ephemeral): Discord drops
+// interactions not answered within 3 seconds.
+func (a *Adapter) ack(p *pending) {
+	defer close(p.acked)
+	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+	defer cancel()
+	p.ackErr = a.s.InteractionRespond(p.i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+	}, discordgo.WithContext(ctx))
+	if p.ackErr != nil {
+		a.log.Warn("discord interaction not acknowledged", "interaction", p.i.ID, "err", redact(p.ackErr))
+	}
+}
+
+func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
+	if m.Author == nil || m.Author.Bot || m.Author.ID == a.botID {
+		return
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return
+	}
+	text := m.Content
+	direct := m.GuildID == ""
+	for _, tag := range []string{"<@" + a.botID + ">", "<@!" + a.botID + ">"} {
+		if strings.Contains(text, tag) {
+			direct = true
+			text = strings.TrimSpace(strings.ReplaceAll(text, tag, ""))
+		}
+	}
+	a.mu.Lock()
+	watched := a.watched[m.ChannelID]
+	a.mu.Unlock()
+	// In servers, only session channels and messages to the bot are ours:
+	// everything else people say is none of its business.
+	if !direct && !watched {
+		return
+	}
+	a.log.Info("discord message", "message", m.ID, "channel", m.ChannelID, "user", m.Author.ID)
+	a.log.Debug("discord message text", "message", m.ID, "text", text)
+	conv := bot.Conversation{Platform: Platform, Workspace: m.GuildID, Channel: m.ChannelID, User: m.Author.ID}
+	a.enqueue(m.ChannelID, job{ev: bot.Event{ID: m.ID, Conv: conv, Text: text, Direct: direct}})
+}
+
+// enqueue adds j to the channel's worker, starting one if none runs:
+// events in a channel are handled one at a time, in order.
+func (a *Adapter) enqueue(channel string, j job) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
+	w, ok := a.workers[channel]
+	if !ok {
+		w = &worker{}
+		a.workers[channel] = w
+		a.wg.Add(1)
+		go a.work(channel, w)
+	}
+	w.queue = append(w.queue, j)
+}
+
+func (a *Adapter) work(channel string, w *worker) {
+	defer a.wg.Done()
+	for {
+		a.mu.Lock()
+		if len(w.queue) == 0 {
+			delete(a.workers, channel)
+			a.mu.Unlock()
+			return
+		}
+		j := w.queue[0]
+		w.queue = w.queue[1:]
+		a.mu.Unlock()
+		a.process(j)
+	}
+}
+
+func (a *Adapter) process(j job) {
+	ctx := a.ctx
+	if j.resume.Channel != "" {
+		if _, err := a.bot.Resume(ctx, a, j.resume); err != nil {
+			a.log.Warn("discord session not resumed", "conv", j.resume.Key(), "err", redact(err))
+		}
+		return
+	}
+	if p := j.ix; p != nil {
+		select {
+		case <-p.acked:
+		case <-ctx.Done():
+			return
+		}
+		ctx = context.WithValue(ctx, ixKey{}, p)
+		if p.ackErr == nil {
+			a.mu.Lock()
+			for k, old := range a.recent {
+				if time.Since(old.at) > followupWindow {
+					delete(a.recent, k)
+				}
+			}
+			a.recent[p.user+"/"+p.i.ChannelID] = p
+			a.mu.Unlock()
+		}
+	}
+	if err := a.bot.Handle(ctx, a, j.ev); err != nil {
+		a.log.Error("discord event failed", "event", j.ev.ID, "conv", j.ev.Conv.Key(), "err", redact(err))
+	}
+	if p := j.ix; p != nil && p.ackErr == nil {
+		p.mu.Lock()
+		answered, note := p.answered, p.note
+		p.mu.Unlock()
+		if !answered {
+			// The deferred "thinking…" must be replaced by something.
+			if note == "" {
+				note = "Done."
+			}
+			_, err := a.s.InteractionResponseEdit(p.i, &discordgo.WebhookEdit{Content: &note, AllowedMentions: noMentions()},
+				discordgo.WithContext(ctx))
+			if err != nil {
+				a.log.Warn("discord interaction response not edited", "interaction", p.i.ID, "err", redact(err))
+			}
+		}
+	}
+}
+
+// ---- helpers ----
+
+func interactionUser(i *discordgo.Interaction) *discordgo.User {
+	if i.Member != nil && i.Member.User != nil {
+		return i.Member.User
+	}
+	return i.User
+}
+
+// idSet remembers the last n ids.
+type idSet struct {
+	mu    sync.Mutex
+	n     int
+	ids   map[string]bool
+	order []string
+}
+
+func newIDSet(n int) *idSet { return &idSet{n: n, ids: map[string]bool{}} }
+
+// add records id and reports whether it was new.
+func (s *idSet) add(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids[id] {
+		return false
+	}
+	s.ids[id] = true
+	s.order = append(s.order, id)
+	if len(s.order) > s.n {
+		delete(s.ids, s.order[0])
+		s.order = s.order[1:]
+	}
+	return true
+}
+
+// tokenInURL matches the secret part of interaction and webhook URLs.
+var tokenInURL = regexp.MustCompile(`(/(?:webhooks|interactions)/\d+/)[^/\s"?]+`)
+
+// redact hides interaction tokens in an error's text (URLs in transport
+// errors carry them); the bot token never appears in errors.
+func redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := tokenInURL.ReplaceAllString(msg, "${1}<token>")
+	if clean == msg {
+		return err
+	}
+	return redacted{msg: clean, err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r redacted) Error() string { return r.msg }
+func (r redacted) Unwrap() error { return r.err }
