@@ -31,10 +31,17 @@ func Explore(sc *Scenario, n int) ExploreReport {
 	h.Write([]byte(sc.ID))
 	rng := rand.New(rand.NewPCG(uint64(n), h.Sum64()))
 
-	var asked []int // intents a walk can ask: those with examples
+	// A walk asks intents that have examples. Intents whose every reply
+	// costs trust are the scenario's own nets for blaming lines: clean
+	// walks leave them out, perturbed walks ask them too.
+	var asked, clean []int
 	for i, in := range sc.Intents {
-		if len(in.Examples) > 0 {
-			asked = append(asked, i)
+		if len(in.Examples) == 0 {
+			continue
+		}
+		asked = append(asked, i)
+		if !costsTrust(in) {
+			clean = append(clean, i)
 		}
 	}
 	maxTurns := min(max(3*len(sc.Intents), 12), 60)
@@ -62,8 +69,16 @@ func Explore(sc *Scenario, n int) ExploreReport {
 		f.walks++
 	}
 
+	probe := clean
+	if len(probe) == 0 {
+		probe = asked
+	}
 	for w := 0; w < n; w++ {
 		perturbed := w%2 == 1
+		pool := clean
+		if perturbed || len(clean) == 0 {
+			pool = asked
+		}
 		st := NewState(sc, rng.Int64())
 		var recent []string
 		streak, blamed := 0, false
@@ -75,10 +90,10 @@ func Explore(sc *Scenario, n int) ExploreReport {
 			switch {
 			case perturbed && roll == 0:
 				kind, line = "blaming", blaming[rng.IntN(len(blaming))]
-			case perturbed && roll == 1 || len(asked) == 0:
+			case perturbed && roll == 1 || len(pool) == 0:
 				kind, line = "off-topic", offTopic[rng.IntN(len(offTopic))]
 			default:
-				intent = asked[rng.IntN(len(asked))]
+				intent = pool[rng.IntN(len(pool))]
 				ex := sc.Intents[intent].Examples
 				line = ex[rng.IntN(len(ex))]
 			}
@@ -89,7 +104,7 @@ func Explore(sc *Scenario, n int) ExploreReport {
 			if len(recent) > 3 {
 				recent = recent[1:]
 			}
-			if t.Assessment.Blaming() || t.Reaction != "" {
+			if t.Assessment.Blaming() || t.Reaction != "" || kind == "blaming" || intent >= 0 && costsTrust(sc.Intents[intent]) {
 				blamed = true
 			}
 			for _, d := range t.Disclosed {
@@ -126,7 +141,7 @@ func Explore(sc *Scenario, n int) ExploreReport {
 				note("loop "+band, "fallbacks", CodeFallbackLoop, w+1, turn,
 					fmt.Sprintf("three fallbacks in a row at trust %d (%s), to examples of intents: %s", st.Trust, band, strings.Join(streakLines, ", ")))
 			}
-			if sc.stuck(st, asked) {
+			if sc.stuck(st, probe) {
 				note("stuck "+band, "intents", CodeDeadEnd, w+1, turn,
 					fmt.Sprintf("stuck at trust %d (%s) with %s disclosed: no example of any intent gets an answer any more, nor raises trust (last: %s)",
 						st.Trust, band, listOrNone(st.Disclosed), strings.Join(recent, "; ")))
@@ -184,6 +199,17 @@ type exploreFinding struct {
 	path, code, msg string
 	walk, turn      int
 	walks           int
+}
+
+// costsTrust reports whether every reply of an intent lowers trust: the
+// intent stands for something a worker should not say.
+func costsTrust(in Intent) bool {
+	for _, r := range in.Replies {
+		if r.Trust >= 0 {
+			return false
+		}
+	}
+	return len(in.Replies) > 0
 }
 
 // stuck reports whether, from st, no example line of any intent gets an

@@ -537,7 +537,7 @@ func (a *analysis) problems() []Problem {
 			if _, ok := sc.Pos["hints"]; !ok {
 				path = "intents"
 			}
-			add(path, CodeHintGap, "no hints for phase %s, where %d intents belong: /hint there offers a hint from another phase", p, count[p])
+			add(path, CodeHintGap, "no hints for phase %s, where %d %s: /hint there offers a hint from another phase", p, count[p], plural(count[p], "intent belongs", "intents belong"))
 		}
 	}
 	return probs
@@ -670,4 +670,11 @@ func normalised(text string) string {
 		out[i] = t.Stem
 	}
 	return strings.Join(out, " ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

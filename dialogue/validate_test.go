@@ -1,0 +1,209 @@
+package dialogue
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func validateFixture(t *testing.T, name string) (*Scenario, []Problem) {
+	t.Helper()
+	path := filepath.Join("testdata", "scenarios", name)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ValidateFile(data, path)
+}
+
+// codesAt renders problems as CODE@line, the way the tests state them.
+func codesAt(probs []Problem) []string {
+	out := make([]string, len(probs))
+	for i, p := range probs {
+		out[i] = p.Code + "@" + strconv.Itoa(p.Pos.Line)
+	}
+	return out
+}
+
+// Each fixture has the problems it was written to have and no others: the
+// exact code and the line a trainer would go to.
+func TestValidateFixturesReportExactCodeAndLine(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{"clean.yaml", nil},
+		{"typo_key.yaml", []string{"PV102@38"}},
+		{"unknown_intent.yaml", []string{"PV202@63"}},
+		{"unknown_disclosure.yaml", []string{"PV202@46"}},
+		{"outranked.yaml", []string{"PV502@32"}},
+		{"unreachable.yaml", []string{"PV402@18", "PV401@41"}},
+		{"never_fires.yaml", []string{"PV401@26", "PV401@58", "PV401@61", "PV401@64", "PV401@67"}},
+		{"examples.yaml", []string{"PV501@23", "PV503@31"}},
+		{"silent.yaml", []string{"PV403@19", "PV404@53", "PV405@58"}},
+		{"dead_end.yaml", []string{"PV504@45"}},
+		{"stuck.yaml", []string{"PV504@36"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			_, probs := validateFixture(t, tc.file)
+			if got := codesAt(probs); !slices.Equal(got, tc.want) {
+				var lines []string
+				for _, p := range probs {
+					lines = append(lines, p.String())
+				}
+				t.Fatalf("got %v, want %v:\n%s", got, tc.want, strings.Join(lines, "\n"))
+			}
+			for _, p := range probs {
+				if !strings.HasPrefix(p.String(), filepath.Join("testdata", "scenarios", tc.file)+":") {
+					t.Errorf("problem does not start with its file: %s", p)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateMessagesNameWhatIsWrong(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		code  string
+		words []string
+	}{
+		{"outranked.yaml", CodeExampleOutranked, []string{`"Do the boys ever get pocket money?"`, `intent "ask_money" (specificity 1.00`, `outranked by intent "ask_kids_money" (specificity 2.00`}},
+		{"never_fires.yaml", CodeNeverFires, []string{"reply shadow (intent greet) (line 29) is always chosen instead"}},
+		{"never_fires.yaml", CodeNeverFires, []string{"min_trust 60 is above max_trust 40"}},
+		{"never_fires.yaml", CodeNeverFires, []string{"bands guarded (0..34), min_trust 50", "never holds"}},
+		{"never_fires.yaml", CodeNeverFires, []string{`"boys_hungry" is only ever disclosed once "allowance" is`}},
+		{"unreachable.yaml", CodeUnreachable, []string{`"account"`, "no reply discloses it"}},
+		{"silent.yaml", CodeSilentBand, []string{`"greet"`, "guarded (10..34)"}},
+		{"examples.yaml", CodeExampleNoMatch, []string{`"Are you keeping well?"`, `"be you keep well"`}},
+	} {
+		_, probs := validateFixture(t, tc.file)
+		found := false
+		for _, p := range probs {
+			if p.Code != tc.code {
+				continue
+			}
+			ok := true
+			for _, w := range tc.words {
+				ok = ok && strings.Contains(p.Msg, w)
+			}
+			found = found || ok
+		}
+		if !found {
+			t.Errorf("%s: no %s problem saying %q in %v", tc.file, tc.code, tc.words, probs)
+		}
+	}
+}
+
+// Identical conditions do not shadow: the least recently used reply
+// alternates with the other, so both are said.
+func TestShadowingIsSound(t *testing.T) {
+	sc := loadTiny(t)
+	in, _ := sc.Intent("ask_kids")
+	in.Replies[0].When = Condition{Bands: []string{"open"}}
+	in.Replies[1].When = Condition{Bands: []string{"open"}}
+	for _, p := range Lint(sc) {
+		if p.Code == CodeNeverFires {
+			t.Errorf("identical conditions must not be reported as shadowed: %s", p)
+		}
+	}
+	// a once-only reply does not shadow either: it is spent after one use
+	one := 1
+	in.Replies[0].When = Condition{MinTrust: &one, Bands: []string{"open"}}
+	in.Replies[0].Once = true
+	for _, p := range Lint(sc) {
+		if p.Code == CodeNeverFires {
+			t.Errorf("a once-only reply must not shadow: %s", p)
+		}
+	}
+	in.Replies[0].Once = false
+	if got := codesAt(Lint(sc)); !slices.Contains(got, CodeNeverFires+"@"+strconv.Itoa(sc.Pos.At("intents.2.replies.1").Line)) {
+		t.Errorf("a stricter, more specific, repeatable reply shadows: %v", got)
+	}
+}
+
+// A scenario whose trust can only fall cannot reach the bands above its
+// start, and a shutdown list is dead when end_below is 0.
+func TestDeclaredTrustRange(t *testing.T) {
+	src := strings.Replace(tiny, "  end_below: 10\n", "  end_below: 0\n  effects: {perpetrator_focus: 0, acts_of_protection: 0, child_impact: 0, barrier_question: 0, parent_engagement: 0, accountability: 0, solution_focused: 0}\n", 1)
+	src = strings.Replace(src, "fallbacks:\n", "shutdown:\n  - text: Bye.\nfallbacks:\n", 1)
+	src = strings.Replace(src, "        when: {min_trust: 35, disclosed: [allowance]}\n", "        when: {min_trust: 45, disclosed: [allowance]}\n", 1)
+	sc, err := LoadScenario([]byte(src), "tiny.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, p := range Lint(sc) {
+		msgs = append(msgs, p.String())
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{
+		"reply deeper (intent ask_money) can never be said: its trust condition (min_trust 45) never holds: trust stays within 0..40 (nothing raises trust above its start (40))",
+		"PV402 disclosure \"account\" is never reached: every reply that discloses it can never be said",
+		"shutdown reply #1 can never be said: trust.end_below is 0",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing %q in:\n%s", want, all)
+		}
+	}
+}
+
+func TestExploreIsDeterministic(t *testing.T) {
+	for _, f := range []string{"clean.yaml", "dead_end.yaml", "stuck.yaml"} {
+		sc, _ := validateFixture(t, f)
+		a, b := Explore(sc, 12), Explore(sc, 12)
+		if !slices.Equal(a.Problems, b.Problems) || a.Turns != b.Turns || !slices.Equal(a.Reached, b.Reached) {
+			t.Errorf("%s: two runs of Explore(12) differ:\n%+v\n%+v", f, a, b)
+		}
+	}
+}
+
+func TestExploreFindsPlantedDeadEndsAndUnreachedDisclosures(t *testing.T) {
+	sc, _ := validateFixture(t, "dead_end.yaml")
+	rep := Explore(sc, 10)
+	got := codesAt(rep.Problems)
+	if !slices.Contains(got, "PV701@42") || !slices.Contains(got, "PV703@18") {
+		t.Fatalf("want the goodbye dead end (PV701@42) and the secret never reached (PV703@18), got %v", rep.Problems)
+	}
+	if !slices.Equal(rep.Unreached, []string{"secret"}) || rep.DeadEnds == 0 {
+		t.Errorf("report: %+v", rep)
+	}
+
+	sc, _ = validateFixture(t, "stuck.yaml")
+	rep = Explore(sc, 4)
+	got = codesAt(rep.Problems)
+	if !slices.Contains(got, "PV701@19") || !slices.Contains(got, "PV703@18") {
+		t.Fatalf("want a stuck dead end and key never reached, got %v", rep.Problems)
+	}
+
+	sc, _ = validateFixture(t, "clean.yaml")
+	if rep := Explore(sc, 10); len(rep.Problems) != 0 || len(rep.Reached) != 2 {
+		t.Errorf("a clean scenario explores clean: %+v", rep)
+	}
+}
+
+// The tutorial's worked example must itself be clean.
+func TestWorkedExampleIsClean(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "scenarios", "examples", "*.yaml"))
+	if len(paths) == 0 {
+		t.Fatal("no worked example in scenarios/examples")
+	}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, probs := ValidateFile(data, path)
+		for _, p := range probs {
+			t.Errorf("%s", p)
+		}
+		if sc != nil {
+			for _, p := range Explore(sc, 20).Problems {
+				t.Errorf("explore: %s", p)
+			}
+		}
+	}
+}
