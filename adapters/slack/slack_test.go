@@ -43,6 +43,7 @@ func (h *harness) turns(id int64) []bot.TurnRecord {
 // TestSessionEndToEnd: slash command → thread → replies in the thread →
 // ephemeral coaching after a blaming reply → end → Block Kit debrief.
 func TestSessionEndToEnd(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 
@@ -171,6 +172,7 @@ func checkBlockLimits(t *testing.T, p slackfake.Post) {
 // TestButtons: the scenario picker, and Hint and End buttons on the brief
 // acting on that thread's session.
 func TestButtons(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 
@@ -202,6 +204,7 @@ func TestButtons(t *testing.T) {
 // TestDuplicateEnvelope: a re-delivered envelope is acknowledged each
 // time and processed once.
 func TestDuplicateEnvelope(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 	thread := h.startSession(channel, alice)
@@ -229,6 +232,7 @@ func TestDuplicateEnvelope(t *testing.T) {
 // sent again; nothing is lost and every thread keeps its order, though two
 // trainees share the channel.
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 	t1 := h.startSession(channel, alice)
@@ -268,6 +272,7 @@ func TestRateLimit(t *testing.T) {
 // continues the session when the trainee writes in its thread, and an
 // event delivered before the restart is not processed again.
 func TestRestartResumes(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	path := dbFile(t)
 	h := start(t, fake, path)
@@ -296,6 +301,7 @@ func TestRestartResumes(t *testing.T) {
 // TestNoPings: <!channel>, <!here> and user mentions typed by a trainee
 // reach Slack escaped, never as markup.
 func TestNoPings(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 	const dm = "D0ALICE"
@@ -324,6 +330,7 @@ func TestNoPings(t *testing.T) {
 // TestIgnoresOwnAndEdited: the bot's own messages, other bots' and edits
 // are not turns.
 func TestIgnoresOwnAndEdited(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 	thread := h.startSession(channel, alice)
@@ -354,6 +361,7 @@ func TestIgnoresOwnAndEdited(t *testing.T) {
 // TestParallelTrainees: two trainees practise at once in one channel, and
 // one trainee holds two sessions in two threads.
 func TestParallelTrainees(t *testing.T) {
+	t.Parallel()
 	fake := slackfake.New(t)
 	h := start(t, fake, dbFile(t))
 	a1 := h.startSession(channel, alice)
@@ -381,6 +389,7 @@ func TestParallelTrainees(t *testing.T) {
 // TestBadTokens: missing, malformed or rejected tokens stop the bot with
 // an error naming the variable and the setup guide, never the token.
 func TestBadTokens(t *testing.T) {
+	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	_, err := slack.ConfigFromEnv(env(nil))
 	for _, want := range []string{"SLACK_APP_TOKEN is not set", "SLACK_BOT_TOKEN is not set", "docs/slack.md"} {
@@ -427,4 +436,22 @@ func TestBadTokens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAPIError: a post Slack refuses is logged with its method and
+// channel, and the trainee is told in the thread; the session goes on.
+func TestAPIError(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	h := start(t, fake, dbFile(t))
+	thread := h.startSession(channel, alice)
+	fake.Fail(channel, "msg_too_long", 1)
+	h.say(channel, alice, thread, "Can you tell me a bit about how things are at home?")
+	h.waitPosts("the notice", 1, ephemeralTo(channel, thread, alice, "Slack did not accept a message from Pivot (msg_too_long)"))
+	logs := h.logs.String()
+	if !strings.Contains(logs, "method=chat.postMessage") || !strings.Contains(logs, "channel="+channel) || !strings.Contains(logs, "msg_too_long") {
+		t.Errorf("the failure is not logged with method and channel:\n%s", logs)
+	}
+	h.say(channel, alice, thread, "What are you most worried about?")
+	h.waitPosts("the next reply", 2, character(channel, thread))
 }

@@ -87,6 +87,7 @@ type Server struct {
 	posts       []Post
 	acks        map[string]int
 	limits      map[string]limit
+	failures    map[string]failure
 	rateLimited int
 	conns       []*conn
 	connects    int
@@ -99,6 +100,11 @@ type limit struct {
 	retryAfter int
 }
 
+type failure struct {
+	n    int
+	code string
+}
+
 type conn struct {
 	ws *websocket.Conn
 	mu sync.Mutex // one writer at a time
@@ -107,7 +113,7 @@ type conn struct {
 // New starts a fake Slack on 127.0.0.1; it closes when the test ends.
 func New(t testing.TB) *Server {
 	s := &Server{PingEvery: time.Second, appToken: AppToken, botToken: BotToken,
-		acks: map[string]int{}, limits: map[string]limit{}, dms: map[string]string{}}
+		acks: map[string]int{}, limits: map[string]limit{}, failures: map[string]failure{}, dms: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/auth.test", s.authTest)
 	mux.HandleFunc("/api/apps.connections.open", s.connectionsOpen)
@@ -229,6 +235,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		return
 	}
+	if f := s.failures[channel]; f.n > 0 && method == "chat.postMessage" {
+		f.n--
+		s.failures[channel] = f
+		s.mu.Unlock()
+		fail(w, f.code)
+		return
+	}
 	p := Post{Method: method, Channel: channel, ThreadTS: f.Get("thread_ts"), Text: f.Get("text"),
 		Ephemeral: method == "chat.postEphemeral", User: f.Get("user"), LinkNames: f.Get("link_names") == "1" || f.Get("link_names") == "true"}
 	if b := f.Get("blocks"); b != "" {
@@ -254,6 +267,14 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) RateLimit(channel string, n, retryAfterSeconds int) {
 	s.mu.Lock()
 	s.limits[channel] = limit{n: n, retryAfter: retryAfterSeconds}
+	s.mu.Unlock()
+}
+
+// Fail makes the next n chat.postMessage calls to channel answer
+// {"ok":false,"error":code}.
+func (s *Server) Fail(channel, code string, n int) {
+	s.mu.Lock()
+	s.failures[channel] = failure{n: n, code: code}
 	s.mu.Unlock()
 }
 
