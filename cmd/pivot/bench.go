@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pivotcoach/pivot/bot/loadtest"
+	"github.com/pivotcoach/pivot/bot/sqlite"
+)
+
+func init() {
+	register(command{name: "bench", summary: "load-test the bot core: pivot bench --trainees 1000 --seconds 20", run: runBench})
+}
+
+func runBench(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	trainees := fs.Int("trainees", 1000, "simulated trainees, each with an open session, all at once")
+	turns := fs.Int("turns", 20, "lines each trainee says (ignored with --seconds)")
+	seconds := fs.Float64("seconds", 0, "run for this many seconds instead of a number of turns")
+	rate := fs.Float64("rate", 0, "target turns per second over all trainees (0: as fast as the bot answers)")
+	db := fs.String("db", "", "database file (default: a new temporary file, removed afterwards)")
+	scenario := fs.String("scenario", "", "scenario ids, comma-separated (default: all, round-robin)")
+	blaming := fs.Float64("blaming", 0.15, "share of blaming lines")
+	seed := fs.Int64("seed", 1, "seed for the trainees' choice of lines")
+	micro := fs.Int("micro", 20000, "calls per scenario for the scorer and engine figures (0: skip)")
+	hold := fs.Bool("hold", false, "print each committed turn as a line 'committed session=S turn=N' (fault tests)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memprofile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real SQLite store at once,\nand print turns per second, latency per turn and memory.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *trainees < 1 {
+		return usagef("--trainees must be at least 1")
+	}
+	if *seconds <= 0 && *turns < 1 {
+		return usagef("give --turns (at least 1) or --seconds")
+	}
+	if *blaming < 0 || *blaming > 1 {
+		return usagef("--blaming is a share between 0 and 1")
+	}
+	lib, err := loadLibrary(env, "")
+	if err != nil {
+		return err
+	}
+	var ids []string
+	if *scenario != "" {
+		for _, id := range strings.Split(*scenario, ",") {
+			if _, err := lib.Get(strings.TrimSpace(id)); err != nil {
+				return err
+			}
+			ids = append(ids, strings.TrimSpace(id))
+		}
+	}
+	path := *db
+	if path == "" {
+		dir, err := os.MkdirTemp("", "pivot-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "bench.db")
+	}
+	store, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	out := env.stdout
+	cfg := loadtest.Config{Trainees: *trainees, Turns: *turns, Rate: *rate, Scenarios: ids, BlamingShare: *blaming, Seed: *seed,
+		Duration: time.Duration(*seconds * float64(time.Second))}
+	if *hold {
+		// One write per line, so every line printed before a kill is in
+		// the pipe: each names a turn already committed.
+		var mu sync.Mutex
+		cfg.OnTurn = func(e loadtest.TurnEvent) {
+			mu.Lock()
+			fmt.Fprintf(out, "committed session=%d turn=%d\n", e.SessionID, e.Turn)
+			mu.Unlock()
+		}
+		out = env.stderr // the report
+	}
+
+	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), path)
+	if *micro > 0 && !*hold {
+		for _, id := range orAll(ids, lib.IDs()) {
+			sc, _ := lib.Get(id)
+			score, step := loadtest.Micro(sc, *micro)
+			fmt.Fprintf(out, "  %-10s scoring %6.1f µs/reply   engine step (incl. scoring) %6.1f µs/turn\n", id, us(score), us(step))
+		}
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := loadtest.Run(ctx, store, lib, cfg)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if *memprofile != "" {
+		if err := writeHeapProfile(*memprofile); err != nil {
+			return err
+		}
+	}
+	printBench(out, res)
+	if fi, err := os.Stat(path); err == nil {
+		wal, _ := os.Stat(path + "-wal")
+		var walSize int64
+		if wal != nil {
+			walSize = wal.Size()
+		}
+		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL)\n", mb(uint64(fi.Size())), mb(uint64(walSize)))
+	}
+	if res.Duplicates > 0 {
+		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
+	}
+	return err
+}
+
+func printBench(w io.Writer, r loadtest.Result) {
+	fmt.Fprintf(w, "  turns         %d in %.2fs: %.0f turns/s (%d sessions started, %d resumed, %d errors, %d duplicate replies)\n",
+		r.Turns, r.Elapsed.Seconds(), r.TurnsPerS, r.Sessions, r.Resumed, r.Errors, r.Duplicates)
+	row := func(name string, s loadtest.Summary) {
+		fmt.Fprintf(w, "  %-13s p50 %7.3f ms   p99 %7.3f ms   max %7.3f ms   mean %7.3f ms\n", name, ms(s.P50), ms(s.P99), ms(s.Max), ms(s.Mean))
+	}
+	row("turn", r.Latency)
+	row("  commit", r.Write)
+	row("  read", r.Read)
+	row("  engine+bot", r.Rest)
+	fmt.Fprintf(w, "  memory        peak heap %.1f MB, stacks %.1f MB, from OS %.1f MB\n", mb(r.PeakHeapInuse), mb(r.PeakStackInuse), mb(r.PeakSys))
+	fmt.Fprintf(w, "  per session   %.1f KB open and idle, %.1f KB at peak (heap+stacks over baseline / trainees)\n", r.PerSession/1024, r.PerSessionPeak/1024)
+}
+
+func describeLoad(c loadtest.Config) string {
+	if c.Duration > 0 {
+		return fmt.Sprintf("%s", c.Duration)
+	}
+	return fmt.Sprintf("%d turns each", c.Turns)
+}
+
+func describeRate(r float64) string {
+	if r <= 0 {
+		return "closed loop (no think time)"
+	}
+	return fmt.Sprintf("target %.0f turns/s", r)
+}
+
+func orAll(ids, all []string) []string {
+	if len(ids) > 0 {
+		return ids
+	}
+	return all
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+func mb(b uint64) float64        { return float64(b) / (1 << 20) }
