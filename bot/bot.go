@@ -137,11 +137,31 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 		}
 		return nil
 	}
-	defer unlock()
 	if err != nil {
+		unlock()
 		return b.failed(ctx, a, ev.Conv, "loading your session", err)
 	}
+	if cmd, ok := bareCommand(text); ok {
+		// "end" or "hint" alone in a session thread is meant for the
+		// bot, not the character: nobody says just that in an interview.
+		unlock()
+		return b.command(ctx, a, ev.Conv, cmd)
+	}
+	defer unlock()
 	return b.turn(ctx, a, s, ev.Text)
+}
+
+// bareCommands are the commands recognised without a slash inside a
+// session, when they are the whole message.
+var bareCommands = map[string]bool{
+	"end": true, "hint": true, "help": true, "restart": true,
+	"coach on": true, "coach off": true, "history": true,
+}
+
+func bareCommand(text string) (string, bool) {
+	t := strings.ToLower(strings.TrimRight(strings.TrimSpace(text), ".!"))
+	t = strings.Join(strings.Fields(t), " ")
+	return t, bareCommands[t]
 }
 
 // failed tells the trainee something went wrong (without details that

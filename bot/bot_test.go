@@ -266,3 +266,13 @@ func TestLongReplyIsCutWithANotice(t *testing.T) {
 		t.Fatalf("the cut reply should still be answered, got %d", n)
 	}
 }
+
+func TestBareCommandWordInASessionIsForTheBot(t *testing.T) {
+	h := newHarness(t, "")
+	th := h.start("U1", "jennifer")
+	h.say(th, "Is it safe to talk just now?")
+	h.say(th, "End.")
+	if d := h.chat.Of(bot.KindDebrief, "U1"); len(d) != 1 {
+		t.Fatalf("'End.' alone should end the session with a debrief, got %d debriefs", len(d))
+	}
+}
