@@ -145,6 +145,7 @@ type Server struct {
 	interactions map[string]string // interaction token → id
 	ixChannel    map[string]string // interaction id → channel id
 	limits       []rateLimit
+	delays       map[string]time.Duration // path prefix → delay before answering
 	conns        []*conn
 	changed      chan struct{}
 	heartbeat    time.Duration
@@ -159,10 +160,11 @@ type rateLimit struct {
 func New(token string) *Server {
 	s := &Server{Token: token, AppID: "900000000000000001", BotID: "900000000000000001",
 		commands: map[string]json.RawMessage{}, channels: map[string]*Channel{},
-		interactions: map[string]string{}, ixChannel: map[string]string{}, changed: make(chan struct{}), next: 1000,
+		interactions: map[string]string{}, ixChannel: map[string]string{}, delays: map[string]time.Duration{}, changed: make(chan struct{}), next: 1000,
 		heartbeat: 500 * time.Millisecond}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway-ws", s.gateway)
+	mux.HandleFunc("/gateway-ws/", s.gateway) // discordgo adds a slash
 	mux.HandleFunc("/", s.rest)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
@@ -238,6 +240,19 @@ func (s *Server) RateLimitNext(method, prefix string, retryAfter float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = append(s.limits, rateLimit{method, prefix, retryAfter})
+}
+
+// Delay makes every request whose path (after /api/v9) starts with
+// prefix wait d before it is answered (0 removes the delay): a slow
+// channel, to show that others are not held up behind it.
+func (s *Server) Delay(prefix string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d == 0 {
+		delete(s.delays, prefix)
+		return
+	}
+	s.delays[prefix] = d
 }
 
 // Requests returns every REST request so far, in order.
@@ -324,6 +339,17 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := Request{Method: r.Method, Path: display, Body: string(body),
 		Authorized: r.Header.Get("Authorization") == "Bot "+s.Token}
+	s.mu.Lock()
+	var delay time.Duration
+	for prefix, d := range s.delays {
+		if strings.HasPrefix(path, prefix) {
+			delay = d
+		}
+	}
+	s.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
 
 	status, out := s.route(r.Method, path, body, rec.Authorized)
 	rec.Status = status
