@@ -537,6 +537,28 @@ func TestRestartResumesOpenSessions(t *testing.T) {
 	if !strings.Contains(last.Content, turns[1].Turn.Reply) {
 		t.Errorf("reply after restart %q, want %q", last.Content, turns[1].Turn.Reply)
 	}
+
+	// No interaction of the trainee's in the thread to follow up: coaching
+	// after a blaming reply is posted in the session's private thread.
+	before = len(h.messagesIn(thread))
+	h.dispatch(f.UserMessage(ut, "Why haven't you left him?"))
+	h.waitMessage("the reply", func(m discordfake.Message) bool { return len(h.messagesIn(thread)) > before })
+	h.waitIdle()
+	turns, _ = h.store.Turns(context.Background(), s.ID)
+	after := h.messagesIn(thread)[before:]
+	if len(turns) != 3 {
+		t.Fatalf("%d turns, want 3", len(turns))
+	}
+	if turns[2].Turn.Assessment.Label == dialogue.Blaming {
+		if len(after) != 2 || !strings.HasPrefix(after[1].Content, "Coaching:") || after[1].Ephemeral() {
+			t.Errorf("after a blaming reply the thread got %d messages, want the reply and coaching", len(after))
+		}
+	} else {
+		t.Logf("the scorer labelled the reply %q, not blaming", turns[2].Turn.Assessment.Label)
+		if len(after) != 1 {
+			t.Errorf("after a %s reply the thread got %d messages, want 1", turns[2].Turn.Assessment.Label, len(after))
+		}
+	}
 }
 
 func TestTokenErrors(t *testing.T) {

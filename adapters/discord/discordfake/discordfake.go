@@ -565,11 +565,70 @@ func (s *Server) post(body []byte, channel, via, interaction string) (int, any) 
 	if len([]rune(m.Content)) > 2000 || len(m.Embeds) > 10 {
 		return http.StatusBadRequest, errBody(50035, "Invalid Form Body")
 	}
+	if err := CheckEmbeds(m.Embeds); err != nil {
+		return http.StatusBadRequest, errBody(50035, "Invalid Form Body: "+err.Error())
+	}
 	msg := Message{ID: s.newID(), ChannelID: channel, Via: via, Interaction: interaction,
 		Content: m.Content, Flags: m.Flags, Embeds: m.Embeds, Components: m.Components, AllowedMentions: m.AllowedMentions}
 	s.messages = append(s.messages, msg)
 	return http.StatusOK, map[string]any{"id": msg.ID, "channel_id": channel, "content": m.Content, "flags": m.Flags,
 		"author": map[string]any{"id": s.BotID, "username": "Pivot", "bot": true}}
+}
+
+// CheckEmbeds applies Discord's embed limits to one message's embeds:
+// title 256, description 4,096, 25 fields of name 256 and value 1,024
+// (neither blank), 6,000 characters across all of them, 10 embeds.
+// Characters are counted as UTF-16 units, the stricter reading.
+func CheckEmbeds(embeds []*discordgo.MessageEmbed) error {
+	if len(embeds) > 10 {
+		return fmt.Errorf("%d embeds", len(embeds))
+	}
+	total := 0
+	for i, e := range embeds {
+		if n := utf16Len(e.Title); n > 256 {
+			return fmt.Errorf("embed %d: title of %d", i, n)
+		}
+		if n := utf16Len(e.Description); n > 4096 {
+			return fmt.Errorf("embed %d: description of %d", i, n)
+		}
+		if len(e.Fields) > 25 {
+			return fmt.Errorf("embed %d: %d fields", i, len(e.Fields))
+		}
+		total += utf16Len(e.Title) + utf16Len(e.Description)
+		for j, f := range e.Fields {
+			if strings.TrimSpace(f.Name) == "" || strings.TrimSpace(f.Value) == "" {
+				return fmt.Errorf("embed %d field %d: blank name or value", i, j)
+			}
+			if n := utf16Len(f.Name); n > 256 {
+				return fmt.Errorf("embed %d field %d: name of %d", i, j, n)
+			}
+			if n := utf16Len(f.Value); n > 1024 {
+				return fmt.Errorf("embed %d field %d: value of %d", i, j, n)
+			}
+			total += utf16Len(f.Name) + utf16Len(f.Value)
+		}
+		if e.Footer != nil {
+			total += utf16Len(e.Footer.Text)
+		}
+		if e.Author != nil {
+			total += utf16Len(e.Author.Name)
+		}
+	}
+	if total > 6000 {
+		return fmt.Errorf("embeds total %d characters", total)
+	}
+	return nil
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
 }
 
 // ---- gateway ----
