@@ -42,8 +42,15 @@ type Bot struct {
 	now   func() time.Time
 	seed  func(Conversation, string) int64
 
+	// trainers run group exercises (WithTrainers); retention is
+	// PIVOT_RETENTION_DAYS (WithRetention).
+	trainers  []TrainerID
+	retention int
+
 	mu    sync.Mutex
 	locks map[string]*convLock
+	// forgetAsked: when "forget me" was asked, by conversation key.
+	forgetAsked map[string]time.Time
 }
 
 type convLock struct {
@@ -156,6 +163,7 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 var bareCommands = map[string]bool{
 	"end": true, "hint": true, "help": true, "restart": true,
 	"coach on": true, "coach off": true, "history": true,
+	"forget me": true, "forget me confirm": true,
 }
 
 func bareCommand(text string) (string, bool) {
@@ -200,8 +208,11 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed}); err != nil {
 		return err
 	}
-	if s.Coach && t.Assessment.Blaming() {
-		b.sendPrivate(ctx, a, s.Conv, Message{Kind: KindCoaching, Private: true, Text: RenderCoaching(t)})
+	if t.Assessment.Blaming() {
+		// Coach on/off wins; otherwise fading decides (fade.go).
+		if m, ok := b.inlineCoaching(ctx, s, t); ok {
+			b.sendPrivate(ctx, a, s.Conv, m)
+		}
 	}
 	if t.Ended {
 		return b.end(ctx, a, s, sc)
@@ -236,7 +247,7 @@ func (b *Bot) end(ctx context.Context, a Adapter, s *Session, sc *dialogue.Scena
 		turns[i] = r.Turn
 	}
 	d := dialogue.MakeDebrief(sc, turns, s.State)
-	return a.Send(ctx, s.Conv, Message{Kind: KindDebrief, Text: RenderDebrief(d), Debrief: &d,
+	return a.Send(ctx, s.Conv, Message{Kind: KindDebrief, Text: RenderDebrief(d) + b.fadeNote(ctx, s), Debrief: &d,
 		Buttons: []Button{{Label: "Practise again", Action: "start " + sc.ID}}})
 }
 

@@ -43,12 +43,18 @@ func (b *Bot) command(ctx context.Context, a Adapter, c Conversation, line strin
 		return b.restart(ctx, a, c)
 	case "history":
 		return b.history(ctx, a, c)
+	case "group":
+		return b.group(ctx, a, c, args)
+	case "join":
+		return b.groupJoin(ctx, a, c, args)
+	case "forget":
+		return b.forget(ctx, a, c, args)
 	}
 	return a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
 		Text: fmt.Sprintf("I don't know the command %q. %s", Sanitize(fields[0], 40), shortHelp)})
 }
 
-const shortHelp = "Commands: start SCENARIO, list, hint, coach on|off, restart, end, history, help."
+const shortHelp = "Commands: start SCENARIO, list, hint, coach on|off, restart, end, history, join, forget me, help."
 
 // HelpText explains the commands in every platform's terms.
 const HelpText = `*Pivot* — practise non-blaming domestic-violence interviews.
@@ -59,6 +65,9 @@ const HelpText = `*Pivot* — practise non-blaming domestic-violence interviews.
 • *restart* — start the same interview again
 • *end* — finish and get your debrief
 • *history* — your past sessions and how they went
+• *join ID* — join a group exercise (or press its *Join* button)
+• *forget me* — delete your transcripts and scores (asks you to confirm)
+Trainers: *group start SCENARIO*, *group status*, *group end* [names:on] — say *group* for more.
 While a session is open, everything else you write is said to the character.`
 
 // ScenarioInfos describes the library's scenarios.
@@ -86,6 +95,12 @@ func (b *Bot) list(ctx context.Context, a Adapter, c Conversation) error {
 // the character's opening line. Where the adapter can, the session gets a
 // thread of its own, and the returned session lives there.
 func (b *Bot) Start(ctx context.Context, a Adapter, c Conversation, id string) (*Session, error) {
+	return b.start(ctx, a, c, id, nil)
+}
+
+// start begins a session, as a member of group g if not nil: the group's
+// seed, and the group's coaching setting.
+func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g *Group) (*Session, error) {
 	sc, err := b.lib.Get(id)
 	if err != nil {
 		var unknown *scenarios.UnknownScenarioError
@@ -118,10 +133,23 @@ func (b *Bot) Start(ctx context.Context, a Adapter, c Conversation, id string) (
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, b.failed(ctx, a, c, "checking for an open session", err)
 	}
-	s := &Session{Conv: target, ScenarioID: sc.ID, Coach: true, Status: SessionOpen,
-		State: dialogue.NewState(sc, b.seed(target, sc.ID))}
+	s := &Session{Conv: target, ScenarioID: sc.ID, Coach: true, Status: SessionOpen}
+	seed := int64(0)
+	if g != nil {
+		s.GroupID, seed = g.ID, g.Seed
+	} else {
+		seed = b.seed(target, sc.ID)
+	}
+	s.State = dialogue.NewState(sc, seed)
+	coaching := b.decideCoaching(ctx, s, g)
+	s.Coach = coaching.Mode != CoachOff
 	if err := b.store.CreateSession(ctx, s); err != nil {
 		return nil, b.failed(ctx, a, c, "starting your session", err)
+	}
+	if cs, ok := b.store.(CoachingStore); ok {
+		if err := cs.SetCoaching(ctx, s.ID, coaching); err != nil {
+			b.log.Warn("saving coaching setting", "session", s.ID, "err", err)
+		}
 	}
 	b.log.Info("session started", "session", s.ID, "scenario", sc.ID, "conv", target.Key())
 	if !threads || c.Thread != "" {
@@ -129,7 +157,13 @@ func (b *Bot) Start(ctx context.Context, a Adapter, c Conversation, id string) (
 			return s, err
 		}
 	}
-	return s, a.Send(ctx, target, Message{Kind: KindCharacter, Speaker: sc.Character, Text: sc.Opening})
+	if err := a.Send(ctx, target, Message{Kind: KindCharacter, Speaker: sc.Character, Text: sc.Opening}); err != nil {
+		return s, err
+	}
+	if coaching.Mode == CoachAuto && coaching.Note != "" {
+		b.sendPrivate(ctx, a, target, Message{Kind: KindNotice, Text: coaching.Note})
+	}
+	return s, nil
 }
 
 // Resume re-opens the conversation's open session: a reminder of where the
@@ -226,10 +260,11 @@ func (b *Bot) hint(ctx context.Context, a Adapter, c Conversation) error {
 func (b *Bot) coach(ctx context.Context, a Adapter, c Conversation, args []string) error {
 	return b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
 		switch {
-		case len(args) == 1 && strings.EqualFold(args[0], "on"):
-			s.Coach = true
-		case len(args) == 1 && strings.EqualFold(args[0], "off"):
-			s.Coach = false
+		case len(args) == 1 && (strings.EqualFold(args[0], "on") || strings.EqualFold(args[0], "off")):
+			// An explicit on or off wins over fading.
+			if err := b.setCoachMode(ctx, s, CoachMode(strings.ToLower(args[0]))); err != nil {
+				return b.failed(ctx, a, c, "saving your coaching setting", err)
+			}
 		default:
 			state := "on"
 			if !s.Coach {
