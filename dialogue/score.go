@@ -124,10 +124,10 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 	}
 	var cueSmall [256]bool
 	cueDone := cueSmall[:0]
-	if len(rs.cues) <= len(cueSmall) {
-		cueDone = cueSmall[:len(rs.cues)]
+	if rs.nCuePats <= len(cueSmall) {
+		cueDone = cueSmall[:rs.nCuePats]
 	} else {
-		cueDone = make([]bool, len(rs.cues))
+		cueDone = make([]bool, rs.nCuePats)
 	}
 	surv := role == Survivor
 
@@ -159,7 +159,7 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 		}
 		c := int(-ref.owner - 1)
 		cue := rs.cues[c]
-		if cueDone[c] || (surv && !cue.survivor) || (!surv && !cue.perp) {
+		if cueDone[ref.pat.cueID] || (surv && !cue.survivor) || (!surv && !cue.perp) {
 			return
 		}
 		if cue.first && st.toks[i].sent != 0 {
@@ -169,7 +169,7 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 			return
 		}
 		if _, ok := st.match(ref.pat, i); ok {
-			cueDone[c] = true
+			cueDone[ref.pat.cueID] = true
 			st.votes[cue.phase] += cue.weight
 		}
 	}

@@ -89,6 +89,7 @@ type ruleSet struct {
 	// stopCaps are capitalised words that are not names.
 	stopCaps map[int32]bool
 	nVocab   int
+	nCuePats int
 }
 
 // patRef points at one pattern of a rule (owner >= 0) or of a phase cue
@@ -256,6 +257,8 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 				if err != nil {
 					return nil, fmt.Errorf("%s: %v", at, err)
 				}
+				p.cueID = c.rs.nCuePats
+				c.rs.nCuePats++
 				cue.pats = append(cue.pats, p)
 				c.addIndex(patRef{owner: int32(-len(c.rs.cues) - 1), pat: p})
 			}
@@ -293,6 +296,7 @@ func phaseIndex(p Phase) int {
 // A tpat is a compiled token pattern: a run of elements matched left to
 // right within one sentence.
 type tpat struct {
+	cueID  int // index among phase-cue patterns, each counted once a reply
 	src    string
 	elems  []telem
 	anchor bool // must start at the first word of a sentence
