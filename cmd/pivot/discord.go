@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/pivotcoach/pivot/adapters/discord"
+	"github.com/pivotcoach/pivot/bot"
+)
+
+func init() {
+	register(command{name: "discord", summary: "run the practice bot in Discord with /pivot (setup: docs/discord.md)", run: runDiscord})
+}
+
+func runDiscord(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("discord", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	db := fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)")
+	dir := fs.String("scenarios", "", "a folder of your own scenarios, served beside the built-in ones (default $PIVOT_SCENARIOS)")
+	public := fs.Bool("public-threads", false, "give sessions public threads (default: private threads only the trainee sees)")
+	resume := fs.Duration("resume-window", 24*time.Hour, "at start, tell sessions active within this window that the bot is back (0: resume silently)")
+	debug := fs.Bool("debug", false, "debug logging (includes what trainees write; never tokens)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "Usage: pivot discord [--db FILE] [--scenarios DIR] [--public-threads] [--debug]")
+		fmt.Fprintln(env.stderr, "\nRuns Pivot as a Discord bot with the /pivot command. It reads")
+		fmt.Fprintln(env.stderr, "DISCORD_TOKEN (the bot token) and, optionally, DISCORD_GUILD_ID: the")
+		fmt.Fprintln(env.stderr, "server to register /pivot in at once for testing (else globally).")
+		fmt.Fprintln(env.stderr, "docs/discord.md creates the application and invites the bot.")
+		fmt.Fprintln(env.stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("discord takes no arguments, only options")
+	}
+	cfg, err := discord.ConfigFromEnv(env.getenv)
+	if err != nil {
+		return err
+	}
+	lib, err := loadLibrary(env, *dir)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+	// discordgo's own log lines go through slog too, at warning and above
+	// unless debugging (its informational lines can carry request URLs).
+	discordgo.Logger = func(msgL, caller int, format string, a ...any) {
+		lvl := map[int]slog.Level{discordgo.LogError: slog.LevelError, discordgo.LogWarning: slog.LevelWarn,
+			discordgo.LogInformational: slog.LevelDebug, discordgo.LogDebug: slog.LevelDebug}[msgL]
+		log.Log(context.Background(), lvl, "discordgo", "msg", fmt.Sprintf(format, a...))
+	}
+	cfg.Logger = log
+	cfg.PublicThreads = *public
+	cfg.ResumeWindow = *resume
+	ad := discord.New(bot.New(store, lib, bot.WithLogger(log)), cfg)
+	scope := "globally (may take up to an hour to appear)"
+	if cfg.GuildID != "" {
+		scope = "in server " + cfg.GuildID
+	}
+	log.Info("starting pivot discord", "db", store.Path(), "scenarios", len(lib.IDs()), "commands", scope)
+	return ad.Run(ctx)
+}
