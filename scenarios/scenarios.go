@@ -40,31 +40,32 @@ func (e *UnknownScenarioError) Error() string {
 	return fmt.Sprintf("no scenario %q; the scenarios are: %s", e.ID, strings.Join(e.Known, ", "))
 }
 
-// Embedded loads the scenarios built into the binary.
+// Embedded loads the scenarios built into the binary. On error the
+// library still holds every scenario that did load.
 func Embedded() (*Library, error) {
 	lib := &Library{byID: map[string]Entry{}}
 	return lib, lib.addFS(embedded, ".", "embedded", true)
 }
 
 // Load returns the embedded scenarios plus those in dir (if dir is not
-// empty). A folder scenario with an embedded id replaces the embedded one,
+// empty). On error the library still holds every scenario that loaded, and
+// the error names each file that did not. A folder scenario with an embedded id replaces the embedded one,
 // so a trainer can adapt a built-in case study without forking it.
 func Load(dir string) (*Library, error) {
-	lib, err := Embedded()
-	if err != nil {
-		return nil, err
-	}
+	lib, embeddedErr := Embedded()
 	if dir == "" {
-		return lib, nil
+		return lib, embeddedErr
 	}
 	info, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("scenario folder %s: %w", dir, err)
+		return lib, errors.Join(embeddedErr, fmt.Errorf("scenario folder %s: %w", dir, err))
 	}
 	if !info.IsDir() {
-		return nil, fmt.Errorf("scenario folder %s is a file; give the folder that holds your .yaml scenarios", dir)
+		return lib, errors.Join(embeddedErr, fmt.Errorf("scenario folder %s is a file; give the folder that holds your .yaml scenarios", dir))
 	}
-	return lib, lib.addFS(os.DirFS(dir), ".", dir, false)
+	// The trainer's folder is loaded even when a built-in file is broken,
+	// so one bad file never hides the others; every problem is reported.
+	return lib, errors.Join(embeddedErr, lib.addFS(os.DirFS(dir), ".", dir, false))
 }
 
 func (l *Library) addFS(fsys fs.FS, root, origin string, isEmbedded bool) error {
