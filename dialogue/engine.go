@@ -309,12 +309,13 @@ func (sc *Scenario) Eligible(st State, r Reply, key string, phase Phase) bool {
 }
 
 // pick chooses among the eligible replies: the most specific condition
-// first, then a reply that discloses something new, then the least
+// first, then the narrowest list of trust bands, then a reply that
+// discloses something new, then the least
 // recently used; any remaining tie is decided by the session seed, so runs
 // replay exactly.
 func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Reply, string, bool) {
 	best, bestKey := -1, ""
-	var bestRank [4]int
+	var bestRank [5]int
 	for i, r := range rs {
 		key := replyKey(prefix, i, r)
 		if !sc.Eligible(st, r, key, phase) {
@@ -330,7 +331,11 @@ func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Repl
 		if !used {
 			last = -1
 		}
-		rank := [4]int{r.When.Specificity(), news, -last, int(seeded(st.Seed, st.Turn, key) & 0xffff)}
+		bands := len(r.When.Bands)
+		if bands == 0 {
+			bands = len(sc.Trust.Bands)
+		}
+		rank := [5]int{r.When.Specificity(), -bands, news, -last, int(seeded(st.Seed, st.Turn, key) & 0xffff)}
 		if best < 0 || greater(rank, bestRank) {
 			best, bestKey, bestRank = i, key, rank
 		}
@@ -348,7 +353,7 @@ func replyKey(prefix string, i int, r Reply) string {
 	return fmt.Sprintf("%s.%d", prefix, i)
 }
 
-func greater(a, b [4]int) bool {
+func greater(a, b [5]int) bool {
 	for i := range a {
 		if a[i] != b[i] {
 			return a[i] > b[i]

@@ -130,9 +130,14 @@ type Condition struct {
 }
 
 // Specificity counts the stated parts of a condition: a reply that says
-// more about when it fits is preferred over a general one.
+// more about when it fits is preferred over a general one. A list of bands
+// counts once, however many it names: naming more bands makes a reply
+// broader, not narrower (the engine then prefers the narrower band list).
 func (c Condition) Specificity() int {
-	n := len(c.Bands) + len(c.Disclosed) + len(c.NotDisclosed) + len(c.Visited) + len(c.Phases)
+	n := len(c.Disclosed) + len(c.NotDisclosed) + len(c.Visited) + len(c.Phases)
+	if len(c.Bands) > 0 {
+		n++
+	}
 	if c.MinTrust != nil {
 		n++
 	}

@@ -459,7 +459,7 @@ func (a *analysis) shadowed(l *replyList, r *replyRef) string {
 			continue
 		}
 		sc := s.r.When
-		if sc.Specificity() <= rc.Specificity() || !r.trust.within(s.trust) {
+		if !a.outranks(sc, rc) || !r.trust.within(s.trust) {
 			continue
 		}
 		if !subset(sc.Disclosed, rc.Disclosed) || !subset(sc.NotDisclosed, rc.NotDisclosed) || !subset(sc.Visited, rc.Visited) {
@@ -468,10 +468,27 @@ func (a *analysis) shadowed(l *replyList, r *replyRef) string {
 		if len(sc.Phases) > 0 && (len(rc.Phases) == 0 || !subset(rc.Phases, sc.Phases)) {
 			continue
 		}
-		return fmt.Sprintf("%s (line %d) is always chosen instead: it can be said whenever this one can, is more specific (%d conditions to %d) and is not once-only",
-			s.desc, a.sc.Pos.At(s.path).Line, sc.Specificity(), rc.Specificity())
+		return fmt.Sprintf("%s (line %d) is always chosen instead: it can be said whenever this one can, is more specific (%d conditions to %d, %d trust bands to %d) and is not once-only",
+			s.desc, a.sc.Pos.At(s.path).Line, sc.Specificity(), rc.Specificity(), a.bandCount(sc), a.bandCount(rc))
 	}
 	return ""
+}
+
+// outranks mirrors the engine's choice between two eligible replies: more
+// conditions first, then fewer trust bands named.
+func (a *analysis) outranks(x, y Condition) bool {
+	if x.Specificity() != y.Specificity() {
+		return x.Specificity() > y.Specificity()
+	}
+	return a.bandCount(x) < a.bandCount(y)
+}
+
+// bandCount is how many trust bands a condition allows.
+func (a *analysis) bandCount(c Condition) int {
+	if len(c.Bands) == 0 {
+		return len(a.sc.Trust.Bands)
+	}
+	return len(c.Bands)
 }
 
 func subset[T comparable](small, big []T) bool {
