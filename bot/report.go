@@ -114,8 +114,9 @@ func (b *Bot) groupReport(ctx context.Context, g *Group) (*GroupReport, error) {
 		return nil, err
 	}
 	b.withKeys(rows)
-	// Oldest first: the order trainees joined.
+	// By trainee, then oldest first.
 	slices.Reverse(rows)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Conv.User < rows[j].Conv.User })
 	r := &GroupReport{Group: *g, Title: g.ScenarioID, Character: g.ScenarioID}
 	sc, scErr := b.lib.Get(g.ScenarioID)
 	if scErr == nil {
@@ -321,15 +322,26 @@ func RenderGroupDebrief(r *GroupReport, names bool) string {
 		}
 		b.WriteString(strings.Join(ps, ", ") + "\n")
 	}
-	if len(r.Disclosures) > 0 {
-		b.WriteString("\n*What the room learned:*\n")
-		for _, d := range r.Disclosures {
-			key := ""
+	learned, unreached := 0, 0
+	for _, d := range r.Disclosures {
+		if d.Trainees == 0 {
 			if d.Key {
-				key = " (key)"
+				unreached++
 			}
-			fmt.Fprintf(&b, "• %s%s — %d of %d\n", d.Title, key, d.Trainees, r.Active)
+			continue
 		}
+		if learned == 0 {
+			b.WriteString("\n*What the room learned:*\n")
+		}
+		learned++
+		key := ""
+		if d.Key {
+			key = " (key)"
+		}
+		fmt.Fprintf(&b, "• %s%s — %d of %d\n", d.Title, key, d.Trainees, r.Active)
+	}
+	if unreached > 0 {
+		fmt.Fprintf(&b, "Key disclosures nobody reached: %d.\n", unreached)
 	}
 	if names {
 		b.WriteString("\n" + RenderMemberTable(r))
