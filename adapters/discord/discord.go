@@ -135,10 +135,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 // Open checks the token, connects to the gateway, registers /pivot and
 // resumes the open sessions. ctx bounds the start-up only.
-func (a *Adapter) Open(ctx context.Context) error {
+func (a *Adapter) Open(ctx context.Context) (err error) {
 	if a.cfg.Token == "" {
 		return ErrNoToken
 	}
+	defer func() {
+		if err != nil && a.cancel != nil {
+			a.cancel()
+		}
+	}()
 	s, err := discordgo.New("Bot " + a.cfg.Token)
 	if err != nil {
 		return fmt.Errorf("creating the Discord session: %w", err)
@@ -337,7 +342,13 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 		a.ack(p)
 	}()
 	conv := bot.Conversation{Platform: Platform, Workspace: i.GuildID, Channel: i.ChannelID, User: user.ID}
-	a.log.Info("discord interaction", "interaction", i.ID, "command", text, "channel", i.ChannelID, "user", user.ID)
+	// Only the command word at info: its arguments are typed by users.
+	word := ""
+	if f := strings.Fields(text); len(f) > 0 {
+		word = f[0]
+	}
+	a.log.Info("discord interaction", "interaction", i.ID, "command", word, "channel", i.ChannelID, "user", user.ID)
+	a.log.Debug("discord interaction text", "interaction", i.ID, "text", text)
 	a.enqueue(i.ChannelID, job{ev: bot.Event{ID: i.ID, Conv: conv, Text: text, Command: true, Direct: true}, ix: p})
 }
 

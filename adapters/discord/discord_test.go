@@ -497,8 +497,12 @@ func checkNoMentions(t *testing.T, m discordfake.Message) {
 }
 
 func TestRestartResumesOpenSessions(t *testing.T) {
-	h := newHarness(t, nil)
+	// Without DISCORD_GUILD_ID, /pivot is registered globally.
+	h := newHarness(t, func(c *Config) { c.GuildID = "" })
 	f := h.fake
+	if f.Commands("") == nil || f.Commands(guildID) != nil {
+		t.Fatalf("without a guild id: global commands %s, guild commands %s", f.Commands(""), f.Commands(guildID))
+	}
 	u := trainee(4, channelID)
 	thread := h.startSession(u)
 	ut := trainee(4, thread)
