@@ -316,6 +316,7 @@ const (
 type telem struct {
 	typ      elemType
 	set      bitset
+	phrases  [][]int32 // multi-word alternatives (written a_b_c), by word id
 	prefixes []string
 	name     bool
 	opt      bool
@@ -359,6 +360,7 @@ func (c *compiler) id(w string) int32 {
 //	word+     any word with the same stem (leave+ matches left, leaving)
 //	word*     any word starting with "word"
 //	a|b|c     any one of the alternatives
+//	a_b       the words "a b" in a row, as one alternative (into_care)
 //	~concept  any word of the concept
 //	@name     a person's name
 //	x?        x is optional
@@ -450,6 +452,18 @@ func (c *compiler) addAlt(e *telem, alt string, depth int) error {
 			return fmt.Errorf("bad prefix %q", alt)
 		}
 		e.prefixes = append(e.prefixes, pre)
+	case strings.Contains(alt, "_"):
+		var ph []int32
+		for _, w := range strings.Split(strings.ToLower(alt), "_") {
+			if err := oneWord(w); err != nil {
+				return fmt.Errorf("in phrase %q: %v", alt, err)
+			}
+			ph = append(ph, c.id(w))
+		}
+		if len(ph) < 2 {
+			return fmt.Errorf("bad phrase %q", alt)
+		}
+		e.phrases = append(e.phrases, ph)
 	case strings.HasSuffix(alt, "+"):
 		w := strings.ToLower(strings.TrimSuffix(alt, "+"))
 		if err := oneWord(w); err != nil {
@@ -480,9 +494,17 @@ func (c *compiler) addIndex(r patRef) {
 		c.rs.loose = append(c.rs.loose, r)
 		return
 	}
+	seen := map[int32]bool{}
 	first.set.each(func(id int32) {
+		seen[id] = true
 		c.rs.index[id] = append(c.rs.index[id], r)
 	})
+	for _, ph := range first.phrases {
+		if !seen[ph[0]] {
+			seen[ph[0]] = true
+			c.rs.index[ph[0]] = append(c.rs.index[ph[0]], r)
+		}
+	}
 }
 
 func (b bitset) each(f func(int32)) {
