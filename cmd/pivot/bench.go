@@ -94,9 +94,10 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		// One write per line, so every line printed before a kill is in
 		// the pipe: each names a turn already committed.
 		var mu sync.Mutex
+		lines := env.stdout
 		cfg.OnTurn = func(e loadtest.TurnEvent) {
 			mu.Lock()
-			fmt.Fprintf(out, "committed session=%d turn=%d\n", e.SessionID, e.Turn)
+			fmt.Fprintf(lines, "committed session=%d turn=%d\n", e.SessionID, e.Turn)
 			mu.Unlock()
 		}
 		out = env.stderr // the report
