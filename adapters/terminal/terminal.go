@@ -182,7 +182,15 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 			}
 		}
 	}()
+	// A turn once begun runs to the end even if ctx ends (Ctrl-C,
+	// SIGTERM): its commit and reply are not cut off half-way; the loop
+	// stops before the next line.
+	turnCtx := context.WithoutCancel(ctx)
 	for {
+		if ctx.Err() != nil {
+			fmt.Fprintln(s.Adapter.Out)
+			return ErrInterrupted
+		}
 		if s.Prompt {
 			fmt.Fprint(s.Adapter.Out, "> ")
 		}
@@ -201,7 +209,7 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 			if s.Adapter.Ended() {
 				return nil
 			}
-			return s.Bot.End(ctx, s.Adapter, s.Conv)
+			return s.Bot.End(turnCtx, s.Adapter, s.Conv)
 		}
 		text := strings.TrimSpace(line)
 		if text == "" {
@@ -213,7 +221,7 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 				cmd = "end"
 				text = "/end"
 			}
-			if err := s.Bot.Handle(ctx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true}); err != nil {
+			if err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true}); err != nil {
 				return err
 			}
 			if cmd == "end" {
@@ -224,7 +232,7 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 		if s.Echo && !s.Adapter.JSON {
 			fmt.Fprintf(s.Adapter.Out, "You: %s\n", text)
 		}
-		if err := s.Bot.Handle(ctx, s.Adapter, bot.Event{Conv: s.Conv, Text: line, Direct: true}); err != nil {
+		if err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: line, Direct: true}); err != nil {
 			return err
 		}
 		if s.Adapter.Ended() {
