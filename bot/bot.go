@@ -127,7 +127,9 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 		}
 	}
 	text := strings.TrimSpace(ev.Text)
-	if ev.Command || strings.HasPrefix(text, "/") {
+	// A leading slash marks a command where the user talks to the bot
+	// directly (the terminal, a DM); in a channel thread "/shrug" is talk.
+	if ev.Command || (ev.Direct && strings.HasPrefix(text, "/")) {
 		return b.command(ctx, a, ev.Conv, strings.TrimPrefix(text, "/"))
 	}
 	if text == "" {

@@ -74,19 +74,9 @@ func RenderDebrief(d dialogue.Debrief) string {
 			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  Try: “%s”\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, f.Rewrite)
 		}
 	}
-	b.WriteString("\n*Phases:* ")
-	names := make([]string, len(d.Timeline))
-	for i, p := range d.Timeline {
-		names[i] = dialogue.PhaseName(p)
-	}
-	b.WriteString(strings.Join(compressRuns(names), " → "))
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "\n*Phases:* %s\n", PhaseTimeline(d.Timeline))
 	if len(d.Skipped) > 0 {
-		skipped := make([]string, len(d.Skipped))
-		for i, p := range d.Skipped {
-			skipped[i] = dialogue.PhaseName(p)
-		}
-		fmt.Fprintf(&b, "Not reached: %s.\n", strings.Join(skipped, ", "))
+		fmt.Fprintf(&b, "Not reached: %s.\n", PhaseList(d.Skipped))
 	}
 	for _, n := range d.OutOfOrd {
 		fmt.Fprintf(&b, "Order: %s.\n", n)
@@ -122,22 +112,32 @@ func countKey(ds []dialogue.DisclosureState) int {
 	return n
 }
 
-// compressRuns turns "a a a b b a" into "a ×3, b ×2, a".
-func compressRuns(xs []string) []string {
+// PhaseTimeline writes a session's phases in the trainer's words, with
+// runs folded: "engagement → worries ×3 → what is working well".
+func PhaseTimeline(timeline []dialogue.Phase) string {
 	var out []string
-	for i := 0; i < len(xs); {
+	for i := 0; i < len(timeline); {
 		j := i
-		for j < len(xs) && xs[j] == xs[i] {
+		for j < len(timeline) && timeline[j] == timeline[i] {
 			j++
 		}
+		name := dialogue.PhaseName(timeline[i])
 		if j-i > 1 {
-			out = append(out, fmt.Sprintf("%s ×%d", xs[i], j-i))
-		} else {
-			out = append(out, xs[i])
+			name = fmt.Sprintf("%s ×%d", name, j-i)
 		}
+		out = append(out, name)
 		i = j
 	}
-	return out
+	return strings.Join(out, " → ")
+}
+
+// PhaseList names phases in the trainer's words, comma separated.
+func PhaseList(phases []dialogue.Phase) string {
+	names := make([]string, len(phases))
+	for i, p := range phases {
+		names[i] = dialogue.PhaseName(p)
+	}
+	return strings.Join(names, ", ")
 }
 
 // RenderHistory lists past sessions with their headline figures and the

@@ -50,17 +50,9 @@ func debriefEmbeds(d *dialogue.Debrief) [][]*discordgo.MessageEmbed {
 		fields = append(fields, field{fmt.Sprintf("Blaming — turn %d, %s", f.Turn, dialogue.KindName(f.Kind)), v})
 	}
 	var phases strings.Builder
-	names := make([]string, len(d.Timeline))
-	for i, p := range d.Timeline {
-		names[i] = dialogue.PhaseName(p)
-	}
-	phases.WriteString(strings.Join(runs(names), " → "))
+	phases.WriteString(bot.PhaseTimeline(d.Timeline))
 	if len(d.Skipped) > 0 {
-		skipped := make([]string, len(d.Skipped))
-		for i, p := range d.Skipped {
-			skipped[i] = dialogue.PhaseName(p)
-		}
-		fmt.Fprintf(&phases, "\nNot reached: %s.", strings.Join(skipped, ", "))
+		fmt.Fprintf(&phases, "\nNot reached: %s.", bot.PhaseList(d.Skipped))
 	}
 	for _, n := range d.OutOfOrd {
 		fmt.Fprintf(&phases, "\nOrder: %s.", n)
@@ -169,24 +161,6 @@ func splitNonBlank(s string, limit int) []string {
 		if p = strings.Trim(p, "\n"); strings.TrimSpace(p) != "" {
 			out = append(out, p)
 		}
-	}
-	return out
-}
-
-// runs turns "a a a b" into "a ×3", "b".
-func runs(xs []string) []string {
-	var out []string
-	for i := 0; i < len(xs); {
-		j := i
-		for j < len(xs) && xs[j] == xs[i] {
-			j++
-		}
-		if j-i > 1 {
-			out = append(out, fmt.Sprintf("%s ×%d", xs[i], j-i))
-		} else {
-			out = append(out, xs[i])
-		}
-		i = j
 	}
 	return out
 }

@@ -263,26 +263,9 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		blocks = append(blocks, slack.NewDividerBlock())
 		blocks = append(blocks, sections(lines)...)
 	}
-	names := make([]string, 0, len(d.Timeline))
-	for i := 0; i < len(d.Timeline); {
-		j := i
-		for j < len(d.Timeline) && d.Timeline[j] == d.Timeline[i] {
-			j++
-		}
-		n := dialogue.PhaseName(d.Timeline[i])
-		if j-i > 1 {
-			n = fmt.Sprintf("%s ×%d", n, j-i)
-		}
-		names = append(names, n)
-		i = j
-	}
-	phase := []string{Escape("*Phases:* " + strings.Join(names, " → "))}
+	phase := []string{Escape("*Phases:* " + bot.PhaseTimeline(d.Timeline))}
 	if len(d.Skipped) > 0 {
-		sk := make([]string, len(d.Skipped))
-		for i, p := range d.Skipped {
-			sk[i] = dialogue.PhaseName(p)
-		}
-		phase = append(phase, Escape("Not reached: "+strings.Join(sk, ", ")+"."))
+		phase = append(phase, Escape("Not reached: "+bot.PhaseList(d.Skipped)+"."))
 	}
 	for _, n := range d.OutOfOrd {
 		phase = append(phase, Escape("Order: "+n+"."))
