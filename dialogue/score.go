@@ -297,11 +297,23 @@ func (s *scanState) matchFrom(es []telem, ei, ti, end, last int) (int, bool) {
 		if ti < end && s.tokMatches(e, ti) {
 			return 0, false
 		}
+		for _, ph := range e.phrases {
+			if ti+len(ph) <= end && s.phraseAt(ph, ti) {
+				return 0, false
+			}
+		}
 		return s.matchFrom(es, ei+1, ti, end, last)
 	}
 	if ti < end && s.tokMatches(e, ti) {
 		if l, ok := s.matchFrom(es, ei+1, ti+1, end, ti); ok {
 			return l, true
+		}
+	}
+	for _, ph := range e.phrases {
+		if ti+len(ph) <= end && s.phraseAt(ph, ti) {
+			if l, ok := s.matchFrom(es, ei+1, ti+len(ph), end, ti+len(ph)-1); ok {
+				return l, true
+			}
 		}
 	}
 	if e.opt {
@@ -321,6 +333,15 @@ func (s *scanState) tokMatches(e *telem, i int) bool {
 		}
 	}
 	return false
+}
+
+func (s *scanState) phraseAt(ph []int32, i int) bool {
+	for k, id := range ph {
+		if s.toks[i+k].nid != id {
+			return false
+		}
+	}
+	return true
 }
 
 // precededBy reports whether a word matching e comes within n words before
