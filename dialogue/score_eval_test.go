@@ -17,12 +17,21 @@ const ownPath = "testdata/labelled.jsonl"
 
 func readLabelled(t testing.TB, path string) []Labelled {
 	t.Helper()
-	f, err := os.Open(path)
+	ex, err := readLabelledFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			t.Skipf("%s is absent (the shared eval set lives beside the repo); skipping", path)
+			t.Skipf("%s is absent (the shared eval set lives beside the repo, in ../shared/eval); skipping", path)
 		}
 		t.Fatal(err)
+	}
+	return ex
+}
+
+// readLabelledFile reads a JSONL file of labelled replies strictly.
+func readLabelledFile(path string) ([]Labelled, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	var out []Labelled
@@ -36,18 +45,21 @@ func readLabelled(t testing.TB, path string) []Labelled {
 		}
 		var ex Labelled
 		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
+			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
 		}
 		if !ex.Role.Valid() || !ex.Phase.Valid() || (ex.Label != Blaming && ex.Label != NonBlaming) || ex.Text == "" {
-			t.Fatalf("%s:%d: bad example %+v", path, line, ex)
+			return nil, fmt.Errorf("%s:%d: bad example %+v", path, line, ex)
 		}
 		ex.Line = line
 		out = append(out, ex)
 	}
 	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return out
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no labelled lines", path)
+	}
+	return out, nil
 }
 
 // dumpErrors prints a report when PIVOT_EVAL_ERRORS is set, for tuning.
