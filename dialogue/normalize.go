@@ -45,11 +45,12 @@ func Clean(text string) (string, bool) {
 			// and a way to smuggle text past a reader.
 			continue
 		}
-		if runes >= MaxReplyRunes {
+		sep := space && b.Len() > 0
+		if runes >= MaxReplyRunes || (sep && runes+1 >= MaxReplyRunes) {
 			cut = true
 			break
 		}
-		if space && b.Len() > 0 {
+		if sep {
 			b.WriteByte(' ')
 			runes++
 		}
