@@ -6,6 +6,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,9 +92,10 @@ var badInputs = []badInput{
 // answer, what is stored, and that the session stays consistent and
 // playable.
 func TestBadInput(t *testing.T) {
-	for _, bi := range badInputs {
+	base := newFaultRig(t, filepath.Join(t.TempDir(), "pivot.db"))
+	for i, bi := range badInputs {
 		t.Run(bi.name, func(t *testing.T) {
-			r := newFaultRig(t, filepath.Join(t.TempDir(), "pivot.db"))
+			r := base.fork(t, fmt.Sprintf("bad%d", i))
 			r.mustSay("Hi Jennifer, is it safe to talk just now?", 1)
 			r.chat.Reset()
 			err := r.bot.Handle(context.Background(), r.chat, bot.Event{Conv: r.conv, Text: bi.text, Command: bi.command})

@@ -50,6 +50,16 @@ func newFaultRig(t *testing.T, path string) *faultRig {
 	return r
 }
 
+// fork starts another session on the same store and bot, in thread.
+func (r *faultRig) fork(t *testing.T, thread string) *faultRig {
+	t.Helper()
+	f := &faultRig{t: t, store: r.store, bot: r.bot, chat: &bottest.Adapter{}, conv: r.conv.InThread(thread)}
+	if _, err := f.bot.Start(context.Background(), f.chat, f.conv, "jennifer"); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // say plays one line and returns the turn number the character answered
 // (0: no answer) and Handle's error.
 func (r *faultRig) say(ctx context.Context, text string) (int, error) {
