@@ -55,8 +55,11 @@ func commandText(i *discordgo.Interaction) (string, bool) {
 		sub := d.Options[0]
 		words := []string{sub.Name}
 		for _, o := range sub.Options {
-			if o.Type == discordgo.ApplicationCommandOptionString {
-				words = append(words, strings.Join(strings.Fields(o.StringValue()), " "))
+			// Not o.StringValue(): it panics on a string option whose
+			// value is missing or not a string, which would take the
+			// process down from discordgo's handler goroutine.
+			if v, ok := o.Value.(string); ok && o.Type == discordgo.ApplicationCommandOptionString {
+				words = append(words, strings.Join(strings.Fields(v), " "))
 			}
 		}
 		return strings.Join(words, " "), true
