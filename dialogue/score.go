@@ -53,7 +53,13 @@ type stok struct {
 	start, end int
 	sent       int32
 	name       bool
+	// xids are the ids of the "*prefix" entries the word starts with, and
+	// "@name" when it is a name.
+	xids [maxXIDs]int32
+	nx   uint8
 }
+
+const maxXIDs = 6
 
 type sentence struct {
 	from, to int // token range [from, to)
@@ -111,7 +117,49 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 		i = j
 	}
 	for i := range st.toks {
-		st.toks[i].name = isName(rs, clean, st, i)
+		t := &st.toks[i]
+		t.name = isName(rs, clean, st, i)
+		if t.name {
+			t.addX(rs.nameID)
+		}
+		if len(t.norm) >= 2 {
+			for _, pe := range rs.buckets[t.norm[:2]] {
+				if strings.HasPrefix(t.norm, pe.pre) {
+					t.addX(pe.id)
+				}
+			}
+		}
+	}
+	// present is every id some word of the reply carries, for the quick
+	// pre-check of each pattern's required words.
+	words := (rs.nVocab + 63) / 64
+	var presentBuf [64]uint64
+	present := presentBuf[:0]
+	if words <= len(presentBuf) {
+		present = presentBuf[:words]
+	} else {
+		present = make([]uint64, words)
+	}
+	mark := func(id int32) {
+		if id >= 0 {
+			present[id>>6] |= 1 << (uint(id) & 63)
+		}
+	}
+	for i := range st.toks {
+		t := &st.toks[i]
+		mark(t.nid)
+		mark(t.sid)
+		for k := uint8(0); k < t.nx; k++ {
+			mark(t.xids[k])
+		}
+	}
+	possible := func(p *tpat) bool {
+		for _, f := range p.need {
+			if !f.hits(present) {
+				return false
+			}
+		}
+		return true
 	}
 
 	nr := len(rs.rules)
@@ -138,6 +186,9 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 				return
 			}
 			if ref.pat.anchor && st.sents[st.toks[i].sent].from != i {
+				return
+			}
+			if !possible(ref.pat) {
 				return
 			}
 			last, ok := st.match(ref.pat, i)
@@ -168,6 +219,9 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 		if ref.pat.anchor && st.sents[st.toks[i].sent].from != i {
 			return
 		}
+		if !possible(ref.pat) {
+			return
+		}
 		if _, ok := st.match(ref.pat, i); ok {
 			cueDone[ref.pat.cueID] = true
 			st.votes[cue.phase] += cue.weight
@@ -185,12 +239,21 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 				try(ref, i)
 			}
 		}
-		for _, ref := range rs.loose {
-			try(ref, i)
+		for k := uint8(0); k < t.nx; k++ {
+			for _, ref := range rs.index[t.xids[k]] {
+				try(ref, i)
+			}
 		}
 	}
 	st.findings = dedupe(st.findings, rs)
 	return st
+}
+
+func (t *stok) addX(id int32) {
+	if t.nx < maxXIDs {
+		t.xids[t.nx] = id
+		t.nx++
+	}
 }
 
 // dedupe orders findings by position and drops a finding of the same kind
@@ -324,11 +387,11 @@ func (s *scanState) matchFrom(es []telem, ei, ti, end, last int) (int, bool) {
 
 func (s *scanState) tokMatches(e *telem, i int) bool {
 	t := &s.toks[i]
-	if e.set.has(t.nid) || e.set.has(t.sid) || (e.name && t.name) {
+	if e.set.has(t.nid) || e.set.has(t.sid) {
 		return true
 	}
-	for _, p := range e.prefixes {
-		if strings.HasPrefix(t.norm, p) {
+	for k := uint8(0); k < t.nx; k++ {
+		if e.set.has(t.xids[k]) {
 			return true
 		}
 	}

@@ -84,8 +84,14 @@ type ruleSet struct {
 	// a token with that id; loose holds patterns that must be tried at
 	// every position.
 	index map[int32][]patRef
-	loose []patRef
-	names map[int32]bool
+	// prefixes maps each "word*" prefix to its id; a token also carries
+	// the ids of the prefixes it starts with (and nameID if it is a name),
+	// so every element test is a bitset lookup.
+	prefixes map[string]int32
+	// buckets holds the prefixes by their first two bytes.
+	buckets map[string][]prefixEntry
+	nameID  int32
+	names   map[int32]bool
 	// stopCaps are capitalised words that are not names.
 	stopCaps map[int32]bool
 	nVocab   int
@@ -273,6 +279,23 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 	for _, w := range concepts["not_names"] {
 		c.rs.stopCaps[c.id(strings.ToLower(w))] = true
 	}
+	c.rs.nameID = c.id("@name")
+	c.rs.buckets = map[string][]prefixEntry{}
+	pres := make([]string, 0, len(c.rs.prefixes))
+	for pre := range c.rs.prefixes {
+		pres = append(pres, pre)
+	}
+	sort.Strings(pres)
+	for _, pre := range pres {
+		if len(pre) < 2 {
+			return nil, fmt.Errorf("prefix %q*: a prefix needs at least two letters", pre)
+		}
+		k := pre[:2]
+		c.rs.buckets[k] = append(c.rs.buckets[k], prefixEntry{pre, c.rs.prefixes[pre]})
+	}
+	for _, p := range c.pats {
+		p.prepare()
+	}
 	c.rs.nVocab = len(c.rs.vocab)
 	return c.rs, nil
 }
@@ -296,6 +319,9 @@ func phaseIndex(p Phase) int {
 // A tpat is a compiled token pattern: a run of elements matched left to
 // right within one sentence.
 type tpat struct {
+	// need holds, for each required element after the first, the words
+	// it can match: a reply without any of them cannot match.
+	need   []filter
 	cueID  int // index among phase-cue patterns, each counted once a reply
 	src    string
 	elems  []telem
@@ -310,20 +336,37 @@ const (
 	eNot // the next word must not match (consumes nothing)
 )
 
-// telem is one element. A word element matches a token whose normalised
-// form or stem is in set, or whose normalised form starts with one of
-// prefixes, or which is a name when name is set.
+// telem is one element. A word element matches a token when any of the
+// token's ids (its normalised form, "+stem", "*prefix" for each listed
+// prefix it starts with, "@name" for names) is in set, or when one of the
+// phrases starts at the token.
 type telem struct {
-	typ      elemType
-	set      bitset
-	phrases  [][]int32 // multi-word alternatives (written a_b_c), by word id
-	prefixes []string
-	name     bool
-	opt      bool
-	gap      int
+	typ     elemType
+	set     bitset
+	phrases [][]int32 // multi-word alternatives (written a_b_c), by word id
+	opt     bool
+	gap     int
 }
 
 type bitset []uint64
+
+// filter is a sparse bitset: the non-zero words only.
+type filter []filterWord
+
+type filterWord struct {
+	w int32
+	x uint64
+}
+
+// hits reports whether f shares a bit with present.
+func (f filter) hits(present []uint64) bool {
+	for _, fw := range f {
+		if int(fw.w) < len(present) && present[fw.w]&fw.x != 0 {
+			return true
+		}
+	}
+	return false
+}
 
 func (b bitset) has(i int32) bool {
 	if i < 0 {
@@ -342,7 +385,36 @@ func (b *bitset) add(i int32) {
 }
 
 type compiler struct {
-	rs *ruleSet
+	rs   *ruleSet
+	pats []*tpat
+}
+
+type prefixEntry struct {
+	pre string
+	id  int32
+}
+
+// prepare lists, for the quick pre-check, the non-zero words of each
+// required element's set (phrase first words included).
+func (p *tpat) prepare() {
+	for i := 1; i < len(p.elems); i++ {
+		e := &p.elems[i]
+		if e.typ != eWord || e.opt {
+			continue
+		}
+		var b bitset
+		b = append(b, e.set...)
+		for _, ph := range e.phrases {
+			b.add(ph[0])
+		}
+		var f filter
+		for w, x := range b {
+			if x != 0 {
+				f = append(f, filterWord{int32(w), x})
+			}
+		}
+		p.need = append(p.need, f)
+	}
 }
 
 func (c *compiler) id(w string) int32 {
@@ -369,6 +441,7 @@ func (c *compiler) id(w string) int32 {
 //	^         (first) the pattern starts a sentence
 func (c *compiler) compile(src string) (*tpat, error) {
 	p := &tpat{src: src}
+	c.pats = append(c.pats, p)
 	fields := strings.Fields(src)
 	if len(fields) > 0 && fields[0] == "^" {
 		p.anchor = true
@@ -432,7 +505,7 @@ func (c *compiler) addAlt(e *telem, alt string, depth int) error {
 	case alt == "":
 		return fmt.Errorf("empty alternative")
 	case alt == "@name":
-		e.name = true
+		e.set.add(c.id("@name"))
 	case strings.HasPrefix(alt, "~"):
 		words, ok := c.rs.concepts[alt[1:]]
 		if !ok {
@@ -451,7 +524,12 @@ func (c *compiler) addAlt(e *telem, alt string, depth int) error {
 		if pre == "" || strings.ContainsAny(pre, " *") {
 			return fmt.Errorf("bad prefix %q", alt)
 		}
-		e.prefixes = append(e.prefixes, pre)
+		id := c.id("*" + pre)
+		e.set.add(id)
+		if c.rs.prefixes == nil {
+			c.rs.prefixes = map[string]int32{}
+		}
+		c.rs.prefixes[pre] = id
 	case strings.Contains(alt, "_"):
 		var ph []int32
 		for _, w := range strings.Split(strings.ToLower(alt), "_") {
@@ -490,10 +568,6 @@ func oneWord(w string) error {
 
 func (c *compiler) addIndex(r patRef) {
 	first := r.pat.elems[0]
-	if len(first.prefixes) > 0 || first.name || r.pat.anchor {
-		c.rs.loose = append(c.rs.loose, r)
-		return
-	}
 	seen := map[int32]bool{}
 	first.set.each(func(id int32) {
 		seen[id] = true
