@@ -113,9 +113,7 @@ func parseLabelled(data []byte) ([]dialogue.Labelled, error) {
 }
 
 type jsonEvalError struct {
-	Line      int                `json:"line"`
 	Text      string             `json:"text"`
-	Role      dialogue.Role      `json:"role"`
 	WantLabel dialogue.Label     `json:"want_label"`
 	GotLabel  dialogue.Label     `json:"got_label"`
 	WantPhase dialogue.Phase     `json:"want_phase"`
@@ -150,7 +148,7 @@ func writeReportJSON(w io.Writer, rep dialogue.Report) error {
 		if fs == nil {
 			fs = []dialogue.Finding{}
 		}
-		j.Errors = append(j.Errors, jsonEvalError{Line: e.Line, Text: e.Text, Role: e.Role, WantLabel: e.WantLabel, GotLabel: e.GotLabel, WantPhase: e.WantPhase, GotPhase: e.GotPhase, Findings: fs})
+		j.Errors = append(j.Errors, jsonEvalError{Text: e.Text, WantLabel: e.WantLabel, GotLabel: e.GotLabel, WantPhase: e.WantPhase, GotPhase: e.GotPhase, Findings: fs})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func scoreEnv(stdin string) (*environment, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	env := &environment{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }}
+	return env, &out, &errb
+}
+
+func TestScoreCommandText(t *testing.T) {
+	env, out, errb := scoreEnv("")
+	code := runMain(context.Background(), env, []string{"score", "Why haven't you left him?"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	got := out.String()
+	for _, want := range []string{"BLAMING", "survivor_blame", "why:", "rewrite:", "phase:", "question: open"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestScoreCommandJSONLines(t *testing.T) {
+	env, out, errb := scoreEnv("Why did you hit her?\n\nWhat did the boys see when you pushed her?\n")
+	if code := runMain(context.Background(), env, []string{"score", "--role", "perpetrator", "--json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 JSON lines, got %d:\n%s", len(lines), out)
+	}
+	for _, l := range lines {
+		var a struct {
+			Text     string `json:"text"`
+			Role     string `json:"role"`
+			Label    string `json:"label"`
+			Phase    string `json:"phase"`
+			Question string `json:"question"`
+			Findings []struct {
+				Kind  string `json:"kind"`
+				Span  [2]int `json:"span"`
+				Words string `json:"words"`
+				Why   string `json:"why"`
+			} `json:"findings"`
+		}
+		dec := json.NewDecoder(strings.NewReader(l))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&a); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if a.Role != "perpetrator" || a.Label != "non_blaming" || a.Question != "open" || len(a.Findings) == 0 {
+			t.Errorf("unexpected assessment: %+v", a)
+		}
+		for _, f := range a.Findings {
+			if a.Text[f.Span[0]:f.Span[1]] != f.Words || f.Why == "" {
+				t.Errorf("finding does not explain itself: %+v", f)
+			}
+		}
+	}
+	if !strings.Contains(out.String(), `"findings":[`) {
+		t.Errorf("findings must always be an array")
+	}
+}
+
+func TestScoreCommandUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"score", "--role", "judge", "hello"},
+		{"score", "--bogus"},
+		{"score"}, // no text and empty stdin
+	} {
+		env, _, errb := scoreEnv("")
+		if code := runMain(context.Background(), env, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errb)
+		}
+	}
+}
+
+func writeFile(t *testing.T, name, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const evalSample = `{"text": "Why haven't you left him?", "role": "survivor", "label": "blaming", "phase": "worries"}
+{"text": "Hi Anya, is it safe to talk?", "role": "survivor", "label": "non_blaming", "phase": "engagement"}
+
+{"text": "What did Keira see when you pushed her mum?", "role": "perpetrator", "label": "non_blaming", "phase": "worries"}
+{"text": "On a scale of 0 to 10, how safe do the kids feel?", "role": "survivor", "label": "non_blaming", "phase": "next_steps"}
+{"text": "You're doing brilliantly with Keira.", "role": "survivor", "label": "blaming", "phase": "working_well"}
+`
+
+func TestEvalCommandJSON(t *testing.T) {
+	p := writeFile(t, "sample.jsonl", evalSample)
+	env, out, errb := scoreEnv("")
+	if code := runMain(context.Background(), env, []string{"eval", "--json", p}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var rep struct {
+		N       int `json:"n"`
+		Blaming struct {
+			Precision, Recall, F1, Kappa float64
+		} `json:"blaming"`
+		Phase struct {
+			Accuracy float64                       `json:"accuracy"`
+			MacroF1  float64                       `json:"macro_f1"`
+			PerPhase map[string]map[string]float64 `json:"per_phase"`
+		} `json:"phase"`
+		Errors []map[string]any `json:"errors"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if dec.More() {
+		t.Errorf("more than one JSON object printed")
+	}
+	if rep.N != 5 {
+		t.Errorf("n = %d, want 5", rep.N)
+	}
+	// 1 true positive, 1 false negative (the deliberately mislabelled line),
+	// no false positives: P=1, R=0.5.
+	if rep.Blaming.Precision != 1 || rep.Blaming.Recall != 0.5 {
+		t.Errorf("blaming = %+v, want P=1 R=0.5", rep.Blaming)
+	}
+	if len(rep.Phase.PerPhase) != 4 {
+		t.Errorf("per_phase has %d phases, want 4", len(rep.Phase.PerPhase))
+	}
+	if len(rep.Errors) != 1 {
+		t.Fatalf("errors = %v, want the one mislabelled line", rep.Errors)
+	}
+	for _, k := range []string{"text", "want_label", "got_label", "want_phase", "got_phase", "findings"} {
+		if _, ok := rep.Errors[0][k]; !ok {
+			t.Errorf("error lacks %q: %v", k, rep.Errors[0])
+		}
+	}
+}
+
+func TestEvalCommandHuman(t *testing.T) {
+	p := writeFile(t, "sample.jsonl", evalSample)
+	env, out, errb := scoreEnv("")
+	if code := runMain(context.Background(), env, []string{"eval", p}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	for _, want := range []string{"precision", "recall", "kappa", "macro F1", "working_well", "Errors (1)", "line 6"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("human report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestEvalCommandRejectsBadLines(t *testing.T) {
+	cases := map[string]string{
+		"not json":      "{\"text\": \"ok\", \"role\": \"survivor\", \"label\": \"blaming\", \"phase\": \"worries\"}\nnot json\n",
+		"bad role":      `{"text": "x", "role": "judge", "label": "blaming", "phase": "worries"}` + "\n",
+		"bad label":     `{"text": "x", "role": "survivor", "label": "bad", "phase": "worries"}` + "\n",
+		"bad phase":     `{"text": "x", "role": "survivor", "label": "blaming", "phase": "lunch"}` + "\n",
+		"empty text":    `{"text": "", "role": "survivor", "label": "blaming", "phase": "worries"}` + "\n",
+		"unknown field": `{"text": "x", "role": "survivor", "label": "blaming", "phase": "worries", "colour": 1}` + "\n",
+	}
+	for name, data := range cases {
+		p := writeFile(t, "bad.jsonl", data)
+		env, out, errb := scoreEnv("")
+		code := runMain(context.Background(), env, []string{"eval", "--json", p})
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1", name, code)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: printed a report for a bad file: %s", name, out)
+		}
+		if !strings.Contains(errb.String(), "line ") {
+			t.Errorf("%s: error does not name the line: %s", name, errb)
+		}
+	}
+	if !strings.Contains(func() string {
+		p := writeFile(t, "bad.jsonl", cases["not json"])
+		env, _, errb := scoreEnv("")
+		runMain(context.Background(), env, []string{"eval", p})
+		return errb.String()
+	}(), "line 2") {
+		t.Errorf("malformed second line not reported as line 2")
+	}
+}
+
+func TestEvalCommandUsage(t *testing.T) {
+	for _, args := range [][]string{{"eval"}, {"eval", "a.jsonl", "b.jsonl"}, {"eval", "--nope", "a.jsonl"}} {
+		env, _, _ := scoreEnv("")
+		if code := runMain(context.Background(), env, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+	env, _, _ := scoreEnv("")
+	if code := runMain(context.Background(), env, []string{"eval", filepath.Join(t.TempDir(), "missing.jsonl")}); code != 1 {
+		t.Errorf("missing file: exit %d, want 1", code)
+	}
+}
+
+func TestEvalCommandDevFloors(t *testing.T) {
+	const dev = "../../../shared/eval/dev.jsonl"
+	if _, err := os.Stat(dev); err != nil {
+		t.Skipf("%s absent; skipping", dev)
+	}
+	env, out, errb := scoreEnv("")
+	if code := runMain(context.Background(), env, []string{"eval", "--json", dev}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var rep struct {
+		Blaming struct{ F1, Kappa float64 } `json:"blaming"`
+		Phase   struct {
+			MacroF1 float64 `json:"macro_f1"`
+		} `json:"phase"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blaming.F1 < 0.95 || rep.Blaming.Kappa < 0.90 || rep.Phase.MacroF1 < 0.85 {
+		t.Errorf("dev figures below target: %+v", rep)
+	}
+}
