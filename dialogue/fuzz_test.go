@@ -9,6 +9,7 @@ package dialogue_test
 // (results in docs/reliability.md).
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,4 +184,78 @@ func FuzzStep(f *testing.F) {
 			st = next
 		}
 	})
+}
+
+const bigHeader = `format: 1
+id: big
+title: A scenario with very many intents
+character: Dana
+role: survivor
+brief: You are visiting Dana.
+opening: Hello.
+trust:
+  start: 40
+  end_below: 10
+fallbacks:
+  - text: Sorry?
+clarify:
+  - text: "Do you mean {a} or {b}?"
+intents:
+`
+
+// A scenario with 10,000 intents loads and plays: the loader and the
+// matcher have no quadratic blow-up that would stall pivot validate or
+// the bot. (Speed is measured by BenchmarkStep10000Intents, not here.)
+func TestScenarioWith10000Intents(t *testing.T) {
+	sc := bigScenario(t, 10000)
+	st := dialogue.NewState(sc, 1)
+	turn, _ := dialogue.Step(sc, st, "tell me about topic9999 please")
+	if turn.Intent != "i9999" {
+		t.Fatalf("matched %q (fallback %v), want i9999", turn.Intent, turn.Fallback)
+	}
+	turn, _ = dialogue.Step(sc, st, "nothing matches this")
+	if !turn.Fallback {
+		t.Fatalf("want a fallback, got intent %q", turn.Intent)
+	}
+}
+
+func bigScenario(tb testing.TB, n int) *dialogue.Scenario {
+	tb.Helper()
+	var b strings.Builder
+	b.WriteString(bigHeader)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  - id: i%d\n    topic: topic %d\n    phase: worries\n    patterns: [\"topic%d\"]\n    replies:\n      - text: Reply %d.\n", i, i, i, i)
+	}
+	sc, err := dialogue.LoadScenario([]byte(b.String()), "big.yaml")
+	if err != nil {
+		tb.Fatalf("a scenario with %d intents: %v", n, err)
+	}
+	return sc
+}
+
+func BenchmarkStep10000Intents(b *testing.B) {
+	sc := bigScenario(b, 10000)
+	st := dialogue.NewState(sc, 1)
+	for b.Loop() {
+		dialogue.Step(sc, st, "tell me about topic5000 please")
+	}
+}
+
+// YAML aliases that refer to themselves, or expand exponentially ("a
+// billion laughs"), are rejected with an error rather than looping or
+// eating memory.
+func TestScenarioWithAliasCycles(t *testing.T) {
+	laughs := "format: 1\nid: x\nconcepts:\n  a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n  g: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+	for name, doc := range map[string]string{
+		"self-referencing list":                "format: 1\nid: loop\nintents: &i [*i]\n",
+		"self-referencing map":                 "format: 1\nid: loop\ntrust: &t\n  start: *t\n",
+		"intent list aliasing its own intents": "format: 1\nid: loop\nintents: &i\n  - id: a\n    patterns: *i\n",
+		"a billion laughs":                     laughs,
+	} {
+		if _, err := dialogue.LoadScenario([]byte(doc), "cycle.yaml"); err == nil {
+			t.Errorf("%s: loaded without an error", name)
+		} else if t.Logf("%s: %.160s", name, err); len(err.Error()) > 4000 {
+			t.Errorf("%s: an error of %d bytes", name, len(err.Error()))
+		}
+	}
 }
