@@ -72,7 +72,15 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	cfg.Logger = log
 	cfg.PublicThreads = *public
 	cfg.ResumeWindow = *resume
-	ad := discord.New(bot.New(store, lib, bot.WithLogger(log)), cfg)
+	opts, err := chatOptions(env)
+	if err != nil {
+		return err
+	}
+	b := bot.New(store, lib, append(opts, bot.WithLogger(log))...)
+	if err := b.RunRetention(ctx); err != nil {
+		return fmt.Errorf("purging transcripts older than PIVOT_RETENTION_DAYS: %w", err)
+	}
+	ad := discord.New(b, cfg)
 	scope := "globally (may take up to an hour to appear)"
 	if cfg.GuildID != "" {
 		scope = "in server " + cfg.GuildID

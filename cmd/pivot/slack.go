@@ -57,7 +57,15 @@ func runSlack(ctx context.Context, env *environment, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Logger = log
-	ad, err := slack.New(bot.New(store, lib, bot.WithLogger(log)), cfg)
+	opts, err := chatOptions(env)
+	if err != nil {
+		return err
+	}
+	b := bot.New(store, lib, append(opts, bot.WithLogger(log))...)
+	if err := b.RunRetention(ctx); err != nil {
+		return fmt.Errorf("purging transcripts older than PIVOT_RETENTION_DAYS: %w", err)
+	}
+	ad, err := slack.New(b, cfg)
 	if err != nil {
 		return err
 	}
