@@ -39,6 +39,16 @@ func pivotCommand() *discordgo.ApplicationCommand {
 			sub("restart", "Start the same interview again"),
 			sub("history", "Your past sessions and how they went"),
 			sub("help", "What Pivot does and its commands"),
+			sub("group", "Trainers: run a group exercise in this channel",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "what",
+					Description: "start SCENARIO · status · end (names:on to show names) · coach on|off|auto", Required: true}),
+			sub("join", "Join the group exercise running in this channel",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "exercise",
+					Description: "the exercise number, if more than one is running"}),
+			sub("forget", "Delete your transcripts and scores",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "step",
+					Description: "ask first, then confirm", Required: true,
+					Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "ask", Value: "me"}, {Name: "confirm", Value: "me confirm"}}}),
 		},
 	}
 }
