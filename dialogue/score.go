@@ -153,12 +153,28 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 			mark(t.xids[k])
 		}
 	}
+	// ok caches the pre-check per pattern: 0 unknown, 1 possible, 2 not.
+	var okBuf [2048]uint8
+	okc := okBuf[:0]
+	if rs.nPats <= len(okBuf) {
+		okc = okBuf[:rs.nPats]
+	} else {
+		okc = make([]uint8, rs.nPats)
+	}
 	possible := func(p *tpat) bool {
+		switch okc[p.id] {
+		case 1:
+			return true
+		case 2:
+			return false
+		}
 		for _, f := range p.need {
 			if !f.hits(present) {
+				okc[p.id] = 2
 				return false
 			}
 		}
+		okc[p.id] = 1
 		return true
 	}
 
@@ -229,12 +245,12 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 	}
 	for i := range st.toks {
 		t := &st.toks[i]
-		if t.nid >= 0 {
+		if t.nid >= 0 && int(t.nid) < len(rs.index) {
 			for _, ref := range rs.index[t.nid] {
 				try(ref, i)
 			}
 		}
-		if t.sid >= 0 && t.sid != t.nid {
+		if t.sid >= 0 && t.sid != t.nid && int(t.sid) < len(rs.index) {
 			for _, ref := range rs.index[t.sid] {
 				try(ref, i)
 			}

@@ -83,7 +83,7 @@ type ruleSet struct {
 	// index maps a word id to the patterns whose first element can match
 	// a token with that id; loose holds patterns that must be tried at
 	// every position.
-	index map[int32][]patRef
+	index [][]patRef // by word id
 	// prefixes maps each "word*" prefix to its id; a token also carries
 	// the ids of the prefixes it starts with (and nameID if it is a name),
 	// so every element test is a bitset lookup.
@@ -96,6 +96,7 @@ type ruleSet struct {
 	stopCaps map[int32]bool
 	nVocab   int
 	nCuePats int
+	nPats    int
 }
 
 // patRef points at one pattern of a rule (owner >= 0) or of a phase cue
@@ -156,7 +157,7 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 			return nil, fmt.Errorf("concept %q is required", need)
 		}
 	}
-	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts, index: map[int32][]patRef{}}}
+	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patRef{}}
 	ids := map[string]bool{}
 	for fi, f := range files {
 		where := paths[fi]
@@ -293,8 +294,14 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 		k := pre[:2]
 		c.rs.buckets[k] = append(c.rs.buckets[k], prefixEntry{pre, c.rs.prefixes[pre]})
 	}
-	for _, p := range c.pats {
+	for i, p := range c.pats {
+		p.id = i
 		p.prepare()
+	}
+	c.rs.nPats = len(c.pats)
+	c.rs.index = make([][]patRef, len(c.rs.vocab))
+	for id, refs := range c.index {
+		c.rs.index[id] = refs
 	}
 	c.rs.nVocab = len(c.rs.vocab)
 	return c.rs, nil
@@ -322,6 +329,7 @@ type tpat struct {
 	// need holds, for each required element after the first, the words
 	// it can match: a reply without any of them cannot match.
 	need   []filter
+	id     int // index among all patterns
 	cueID  int // index among phase-cue patterns, each counted once a reply
 	src    string
 	elems  []telem
@@ -385,8 +393,9 @@ func (b *bitset) add(i int32) {
 }
 
 type compiler struct {
-	rs   *ruleSet
-	pats []*tpat
+	rs    *ruleSet
+	pats  []*tpat
+	index map[int32][]patRef
 }
 
 type prefixEntry struct {
@@ -571,12 +580,12 @@ func (c *compiler) addIndex(r patRef) {
 	seen := map[int32]bool{}
 	first.set.each(func(id int32) {
 		seen[id] = true
-		c.rs.index[id] = append(c.rs.index[id], r)
+		c.index[id] = append(c.index[id], r)
 	})
 	for _, ph := range first.phrases {
 		if !seen[ph[0]] {
 			seen[ph[0]] = true
-			c.rs.index[ph[0]] = append(c.rs.index[ph[0]], r)
+			c.index[ph[0]] = append(c.index[ph[0]], r)
 		}
 	}
 }
