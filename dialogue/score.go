@@ -194,6 +194,10 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 		cueDone = make([]bool, rs.nCuePats)
 	}
 	surv := role == Survivor
+	index := rs.index[0]
+	if !surv {
+		index = rs.index[1]
+	}
 
 	try := func(ref patRef, i int) {
 		if ref.owner >= 0 {
@@ -245,18 +249,18 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 	}
 	for i := range st.toks {
 		t := &st.toks[i]
-		if t.nid >= 0 && int(t.nid) < len(rs.index) {
-			for _, ref := range rs.index[t.nid] {
+		if t.nid >= 0 && int(t.nid) < len(index) {
+			for _, ref := range index[t.nid] {
 				try(ref, i)
 			}
 		}
-		if t.sid >= 0 && t.sid != t.nid && int(t.sid) < len(rs.index) {
-			for _, ref := range rs.index[t.sid] {
+		if t.sid >= 0 && t.sid != t.nid && int(t.sid) < len(index) {
+			for _, ref := range index[t.sid] {
 				try(ref, i)
 			}
 		}
 		for k := uint8(0); k < t.nx; k++ {
-			for _, ref := range rs.index[t.xids[k]] {
+			for _, ref := range index[t.xids[k]] {
 				try(ref, i)
 			}
 		}
@@ -326,7 +330,7 @@ func breaksSentence(gap string) bool {
 // capitalised word or an acronym.
 func isName(rs *ruleSet, clean string, st *scanState, i int) bool {
 	t := st.toks[i]
-	if t.nid >= 0 && rs.names[t.nid] {
+	if rs.names.has(t.nid) {
 		return true
 	}
 	word := clean[t.start:t.end]
@@ -337,7 +341,7 @@ func isName(rs *ruleSet, clean string, st *scanState, i int) bool {
 	if strings.ToUpper(word) == word { // DASAT, DWP, I
 		return false
 	}
-	if t.nid >= 0 && rs.stopCaps[t.nid] {
+	if rs.stopCaps.has(t.nid) {
 		return false
 	}
 	switch t.norm {

@@ -83,7 +83,9 @@ type ruleSet struct {
 	// index maps a word id to the patterns whose first element can match
 	// a token with that id; loose holds patterns that must be tried at
 	// every position.
-	index [][]patRef // by word id
+	// index holds, per interview role (0 survivor, 1 perpetrator), the
+	// patterns whose first element can match a word, by word id.
+	index [2][][]patRef
 	// prefixes maps each "word*" prefix to its id; a token also carries
 	// the ids of the prefixes it starts with (and nameID if it is a name),
 	// so every element test is a bitset lookup.
@@ -91,9 +93,9 @@ type ruleSet struct {
 	// buckets holds the prefixes by their first two bytes.
 	buckets map[string][]prefixEntry
 	nameID  int32
-	names   map[int32]bool
+	names   bitset
 	// stopCaps are capitalised words that are not names.
-	stopCaps map[int32]bool
+	stopCaps bitset
 	nVocab   int
 	nCuePats int
 	nPats    int
@@ -272,13 +274,11 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 			c.rs.cues = append(c.rs.cues, cue)
 		}
 	}
-	c.rs.names = map[int32]bool{}
 	for _, w := range concepts["names"] {
-		c.rs.names[c.id(strings.ToLower(w))] = true
+		c.rs.names.add(c.id(strings.ToLower(w)))
 	}
-	c.rs.stopCaps = map[int32]bool{}
 	for _, w := range concepts["not_names"] {
-		c.rs.stopCaps[c.id(strings.ToLower(w))] = true
+		c.rs.stopCaps.add(c.id(strings.ToLower(w)))
 	}
 	c.rs.nameID = c.id("@name")
 	c.rs.buckets = map[string][]prefixEntry{}
@@ -299,9 +299,26 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 		p.prepare()
 	}
 	c.rs.nPats = len(c.pats)
-	c.rs.index = make([][]patRef, len(c.rs.vocab))
+	for role := range c.rs.index {
+		c.rs.index[role] = make([][]patRef, len(c.rs.vocab))
+	}
 	for id, refs := range c.index {
-		c.rs.index[id] = refs
+		for _, ref := range refs {
+			var surv, perp bool
+			if ref.owner >= 0 {
+				r := c.rs.rules[ref.owner]
+				surv, perp = r.survivor, r.perp
+			} else {
+				cue := c.rs.cues[-ref.owner-1]
+				surv, perp = cue.survivor, cue.perp
+			}
+			if surv {
+				c.rs.index[0][id] = append(c.rs.index[0][id], ref)
+			}
+			if perp {
+				c.rs.index[1][id] = append(c.rs.index[1][id], ref)
+			}
+		}
 	}
 	c.rs.nVocab = len(c.rs.vocab)
 	return c.rs, nil
