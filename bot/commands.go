@@ -185,7 +185,7 @@ func (b *Bot) Resume(ctx context.Context, a Adapter, c Conversation) (*Session, 
 	if n := len(recs); n > 0 {
 		last = recs[n-1].Turn.Reply
 	}
-	if err := a.Send(ctx, c, Message{Kind: KindNotice, Text: fmt.Sprintf("Resuming your interview with %s after %d turn(s).", sc.Character, len(recs))}); err != nil {
+	if err := a.Send(ctx, c, Message{Kind: KindNotice, Text: fmt.Sprintf("Resuming your interview with %s after %s.", sc.Character, Plural(len(recs), "turn"))}); err != nil {
 		return s, err
 	}
 	return s, a.Send(ctx, c, Message{Kind: KindCharacter, Speaker: sc.Character, Text: last})

@@ -12,6 +12,14 @@ import (
 // a terminal, and close enough to Slack's and Discord's markup that their
 // adapters send it unchanged. Adapters escape what trainees typed.
 
+// Plural writes "1 turn", "2 turns".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // Sanitize cleans text a user typed before it is echoed back in a notice,
 // and shortens it to at most n runes.
 func Sanitize(s string, n int) string {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -61,6 +62,7 @@ func (a *Adapter) Send(_ context.Context, _ bot.Conversation, m bot.Message) err
 	}
 	w := a.Out
 	var err error
+	m.Text = plain(m.Text)
 	switch m.Kind {
 	case bot.KindCharacter:
 		_, err = fmt.Fprintf(w, "%s: %s\n", m.Speaker, m.Text)
@@ -136,6 +138,13 @@ func (a *Adapter) Ended() bool {
 	defer a.mu.Unlock()
 	return a.ended
 }
+
+// bold is the chat platforms' *bold* markup, which a terminal shows as
+// stray asterisks.
+var bold = regexp.MustCompile(`\*([^*\n]+)\*`)
+
+// plain drops chat markup for the terminal.
+func plain(s string) string { return bold.ReplaceAllString(s, "$1") }
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)

@@ -90,8 +90,8 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	default:
 		doResume := *resume
 		if !*resume && !*fresh && env.interactive {
-			doResume = ask(env, in, fmt.Sprintf("You have an unfinished interview with %s (%d turns, started %s). Resume it? [Y/n] ",
-				sc.Character, old.State.Turn, old.StartedAt.Local().Format("2 Jan 15:04")))
+			doResume = ask(env, in, fmt.Sprintf("You have an unfinished interview with %s (%s, started %s). Resume it? [Y/n] ",
+				sc.Character, bot.Plural(old.State.Turn, "turn"), old.StartedAt.Local().Format("2 Jan 15:04")))
 		}
 		if doResume {
 			_, err = b.Resume(ctx, out, conv)

@@ -170,7 +170,7 @@ func TestKilledSessionResumesWithNoTurnLost(t *testing.T) {
 	if !strings.Contains(first, `"turn":4`) {
 		t.Fatalf("resumed session should continue at turn 4, got %s", first)
 	}
-	if !strings.Contains(errb.String(), "after 3 turn(s)") {
+	if !strings.Contains(errb.String(), "after 3 turns") {
 		t.Errorf("resume notice should count 3 turns: %s", errb)
 	}
 }
