@@ -41,6 +41,11 @@ func Score(role Role, text string) Assessment {
 	if a.Findings == nil {
 		a.Findings = []Finding{}
 	}
+	if a.Label != Blaming {
+		for k, w := range sc.creditVotes {
+			sc.votes[k] += w
+		}
+	}
 	a.Phase = sc.phase()
 	a.Question = sc.question(clean)
 	return a
@@ -74,6 +79,9 @@ type scanState struct {
 	sents    []sentence
 	findings []Finding
 	votes    [4]int
+	// creditVotes are the phase votes of credit rules, counted only when
+	// the reply is not blaming.
+	creditVotes [4]int
 }
 
 func (s *scanState) phase() Phase {
@@ -223,8 +231,14 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 			}
 			from, to := st.toks[i].start, st.toks[last].end
 			st.findings = append(st.findings, Finding{Kind: r.kind, Span: [2]int{from, to}, Words: clean[from:to], Why: r.why, Rewrite: r.rewrite})
+			// credit rules vote for a phase only on a reply that stays
+			// non-blaming (added up once the label is known).
+			v := &st.votes
+			if r.kind.Positive() {
+				v = &st.creditVotes
+			}
 			for k, w := range r.phase {
-				st.votes[k] += w
+				v[k] += w
 			}
 			return
 		}
