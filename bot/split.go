@@ -60,14 +60,17 @@ func runeWidth(r rune) int {
 // is always > 0, so Split makes progress.
 func splitPoint(s string, limit int) int {
 	// end: the byte offset just past the widest prefix that fits.
+	// (The byte length comes from decoding, not utf8.RuneLen: an invalid
+	// byte decodes as U+FFFD, three bytes long, but occupies one.)
 	end, w := 0, 0
-	for i, r := range s {
+	for end < len(s) {
+		r, size := utf8.DecodeRuneInString(s[end:])
 		rw := runeWidth(r)
 		if w+rw > limit {
 			break
 		}
 		w += rw
-		end = i + utf8.RuneLen(r)
+		end += size
 	}
 	if end == 0 { // cannot happen with limit >= 2; be safe
 		_, size := utf8.DecodeRuneInString(s)
