@@ -131,8 +131,8 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 			t.addX(rs.nameID)
 		}
 		if len(t.norm) >= 2 {
-			for _, pe := range rs.buckets[t.norm[:2]] {
-				if strings.HasPrefix(t.norm, pe.pre) {
+			for _, pe := range rs.buckets[t.norm[0]] {
+				if pe.pre[1] == t.norm[1] && strings.HasPrefix(t.norm, pe.pre) {
 					t.addX(pe.id)
 				}
 			}

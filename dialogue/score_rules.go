@@ -90,8 +90,8 @@ type ruleSet struct {
 	// the ids of the prefixes it starts with (and nameID if it is a name),
 	// so every element test is a bitset lookup.
 	prefixes map[string]int32
-	// buckets holds the prefixes by their first two bytes.
-	buckets map[string][]prefixEntry
+	// buckets holds the prefixes by their first byte.
+	buckets [256][]prefixEntry
 	nameID  int32
 	names   bitset
 	// stopCaps are capitalised words that are not names.
@@ -281,7 +281,6 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 		c.rs.stopCaps.add(c.id(strings.ToLower(w)))
 	}
 	c.rs.nameID = c.id("@name")
-	c.rs.buckets = map[string][]prefixEntry{}
 	pres := make([]string, 0, len(c.rs.prefixes))
 	for pre := range c.rs.prefixes {
 		pres = append(pres, pre)
@@ -291,7 +290,7 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 		if len(pre) < 2 {
 			return nil, fmt.Errorf("prefix %q*: a prefix needs at least two letters", pre)
 		}
-		k := pre[:2]
+		k := pre[0]
 		c.rs.buckets[k] = append(c.rs.buckets[k], prefixEntry{pre, c.rs.prefixes[pre]})
 	}
 	for i, p := range c.pats {
