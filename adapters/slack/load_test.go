@@ -1,6 +1,8 @@
 package slack_test
 
-// A course group in one channel under Slack's per-channel rate limit.
+// A group exercise in one channel under Slack's per-channel rate limit:
+// a trainer starts it, the trainees join, all practise at once, the
+// trainer ends it.
 // Opt-in (it takes tens of seconds):
 //
 //	PIVOT_LOAD=1 go test -run TestChannelRateLimitLoad -v ./adapters/slack
@@ -28,6 +30,8 @@ import (
 	"time"
 
 	"github.com/pivotcoach/pivot/adapters/slack/slackfake"
+	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
 // channelLimiter stands in front of the fake and enforces a per-channel
@@ -109,13 +113,37 @@ func TestChannelRateLimitLoad(t *testing.T) {
 	t.Cleanup(proxy.Close)
 	fake.URL = proxy.URL + "/api/" // the adapter talks to Slack through the limiter
 
-	h := start(t, fake, dbFile(t))
+	// A trainer runs a group exercise; the trainees join from its card,
+	// each getting a session thread.
+	path := dbFile(t)
+	pre, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pre.AddTrainer(context.Background(), bot.TrainerID{Platform: "slack", User: "UTRAIN"}); err != nil {
+		t.Fatal(err)
+	}
+	pre.Close()
+	h := start(t, fake, path)
 
-	// Everyone starts a session in the channel (each gets a thread).
 	startAt := time.Now()
+	h.slash(channel, "UTRAIN", "group start jennifer")
+	card := h.waitPosts("the exercise card", 1, func(p slackfake.Post) bool {
+		return p.Channel == channel && p.ThreadTS == "" && !p.Ephemeral && strings.Contains(p.Text, "Group exercise 1") && len(p.BlocksOfType("actions")) > 0
+	})[0]
+	briefs := func() []slackfake.Post {
+		return filter(h.fake.Posts(), func(p slackfake.Post) bool {
+			return p.Channel == channel && p.ThreadTS == "" && !p.Ephemeral && strings.Contains(p.Text, "Say *hint*")
+		})
+	}
 	threads := make([]string, trainees)
 	for i := range threads {
-		threads[i] = h.startSession(channel, fmt.Sprintf("U%03d", i))
+		h.click(channel, fmt.Sprintf("U%03d", i), card.TS, "", "group join 1")
+		h.waitUntil(fmt.Sprintf("trainee %d's session thread", i), func() bool { return len(briefs()) == i+1 })
+		threads[i] = briefs()[i].TS
+	}
+	for _, th := range threads {
+		h.waitPosts("an opening line", 1, character(channel, th))
 	}
 	startDur := time.Since(startAt)
 
@@ -178,9 +206,49 @@ func TestChannelRateLimitLoad(t *testing.T) {
 		}
 	}
 
-	floor := time.Duration(float64(n) / float64(rate) * float64(time.Second))
-	t.Logf("%d trainees × %d turns in one channel, limit %d posts/s: %d posts (%d answered 429) drained in %.1fs; floor %.1fs; ratio %.2f (sessions started in %.1fs)",
-		trainees, turns, rate, n, lim.limited, drain.Seconds(), floor.Seconds(), drain.Seconds()/floor.Seconds(), startDur.Seconds())
+	// The trainer ends the exercise: a debrief in every thread and the
+	// group's in the channel.
+	before = len(fake.Posts())
+	t1 := time.Now()
+	h.slash(channel, "UTRAIN", "group end")
+	debriefed := func(th string) func(slackfake.Post) bool {
+		return func(p slackfake.Post) bool {
+			return p.Channel == channel && p.ThreadTS == th && strings.Contains(p.Text+p.BlocksText(), "Debrief")
+		}
+	}
+	for {
+		all := fake.Posts()[before:]
+		done := len(filter(all, func(p slackfake.Post) bool {
+			return p.Channel == channel && p.ThreadTS == "" && strings.Contains(p.Text, "Group debrief")
+		})) == 1
+		for _, th := range threads {
+			done = done && len(filter(all, debriefed(th))) >= 1
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline.Add(time.Duration(4*trainees/rate+30) * time.Second)) {
+			t.Fatalf("not every debrief was delivered:\n%s", transcript(all))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	endDrain := time.Since(t1)
+	endPosts := len(fake.Posts()) - before
+	for _, th := range threads {
+		if n := len(filter(fake.Posts()[before:], debriefed(th))); n != 1 {
+			t.Errorf("thread %s got %d debriefs, want 1", th, n)
+		}
+	}
+
+	// The floor: n posts need ceil(n/rate) one-second windows, and the
+	// last window is done as soon as its posts are.
+	floorOf := func(posts int) time.Duration {
+		return time.Duration((posts+rate-1)/rate-1) * time.Second
+	}
+	floor, endFloor := floorOf(n), floorOf(endPosts)
+	t.Logf("group exercise, %d trainees in one channel, limit %d posts/s (%d answered 429 in all); joining took %.1fs", trainees, rate, lim.limited, startDur.Seconds())
+	t.Logf("  %d turns each: %d posts drained in %.1fs; floor %.1fs; ratio %.2f", turns, n, drain.Seconds(), floor.Seconds(), drain.Seconds()/floor.Seconds())
+	t.Logf("  group end: %d posts (debriefs) drained in %.1fs; floor %.1fs; ratio %.2f", endPosts, endDrain.Seconds(), endFloor.Seconds(), endDrain.Seconds()/endFloor.Seconds())
 	if lim.limited == 0 {
 		t.Error("the limiter never answered 429: the load did not reach the limit")
 	}
