@@ -11,7 +11,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pivotcoach/pivot/adapters/discord"
-	"github.com/pivotcoach/pivot/bot"
 )
 
 func init() {
@@ -21,11 +20,9 @@ func init() {
 func runDiscord(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("discord", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	db := fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)")
-	dir := fs.String("scenarios", "", "a folder of your own scenarios, served beside the built-in ones (default $PIVOT_SCENARIOS)")
+	flags := addChatFlags(fs)
 	public := fs.Bool("public-threads", false, "give sessions public threads (default: private threads only the trainee sees)")
 	resume := fs.Duration("resume-window", 24*time.Hour, "at start, tell sessions active within this window that the bot is back (0: resume silently)")
-	debug := fs.Bool("debug", false, "debug logging (includes what trainees write; never tokens)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot discord [--db FILE] [--scenarios DIR] [--public-threads] [--debug]")
 		fmt.Fprintln(env.stderr, "\nRuns Pivot as a Discord bot with the /pivot command. It reads")
@@ -48,20 +45,12 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	lib, err := loadLibrary(env, *dir)
+	chat, err := startChat(ctx, env, flags)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, env, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	level := slog.LevelInfo
-	if *debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+	defer chat.store.Close()
+	log := chat.log
 	// discordgo's own log lines go through slog too, at warning and above
 	// unless debugging (its informational lines can carry request URLs).
 	discordgo.Logger = func(msgL, caller int, format string, a ...any) {
@@ -72,19 +61,11 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	cfg.Logger = log
 	cfg.PublicThreads = *public
 	cfg.ResumeWindow = *resume
-	opts, err := chatOptions(env)
-	if err != nil {
-		return err
-	}
-	b := bot.New(store, lib, append(opts, bot.WithLogger(log))...)
-	if err := b.RunRetention(ctx); err != nil {
-		return fmt.Errorf("purging transcripts older than PIVOT_RETENTION_DAYS: %w", err)
-	}
-	ad := discord.New(b, cfg)
+	ad := discord.New(chat.bot, cfg)
 	scope := "globally (may take up to an hour to appear)"
 	if cfg.GuildID != "" {
 		scope = "in server " + cfg.GuildID
 	}
-	log.Info("starting pivot discord", "db", store.Path(), "scenarios", len(lib.IDs()), "commands", scope)
+	log.Info("starting pivot discord", "db", chat.store.Path(), "scenarios", chat.scenarios, "commands", scope)
 	return ad.Run(ctx)
 }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 
 	"github.com/pivotcoach/pivot/adapters/slack"
-	"github.com/pivotcoach/pivot/bot"
 )
 
 func init() {
@@ -18,9 +16,7 @@ func init() {
 func runSlack(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("slack", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	db := fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)")
-	dir := fs.String("scenarios", "", "a folder of your own scenarios, served beside the built-in ones (default $PIVOT_SCENARIOS)")
-	debug := fs.Bool("debug", false, "debug logging (includes what trainees write; never tokens)")
+	flags := addChatFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot slack [--db FILE] [--scenarios DIR] [--debug]")
 		fmt.Fprintln(env.stderr, "\nRuns Pivot in Slack over Socket Mode (no public URL needed). It reads")
@@ -42,33 +38,16 @@ func runSlack(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	lib, err := loadLibrary(env, *dir)
+	chat, err := startChat(ctx, env, flags)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, env, *db)
+	defer chat.store.Close()
+	cfg.Logger = chat.log
+	ad, err := slack.New(chat.bot, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	level := slog.LevelInfo
-	if *debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
-	cfg.Logger = log
-	opts, err := chatOptions(env)
-	if err != nil {
-		return err
-	}
-	b := bot.New(store, lib, append(opts, bot.WithLogger(log))...)
-	if err := b.RunRetention(ctx); err != nil {
-		return fmt.Errorf("purging transcripts older than PIVOT_RETENTION_DAYS: %w", err)
-	}
-	ad, err := slack.New(b, cfg)
-	if err != nil {
-		return err
-	}
-	log.Info("starting pivot slack", "db", store.Path(), "scenarios", len(lib.IDs()))
+	chat.log.Info("starting pivot slack", "db", chat.store.Path(), "scenarios", chat.scenarios)
 	return ad.Run(ctx)
 }
