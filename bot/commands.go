@@ -208,20 +208,9 @@ func (b *Bot) Abandon(ctx context.Context, c Conversation) error {
 
 // End finishes the conversation's session and sends the debrief.
 func (b *Bot) End(ctx context.Context, a Adapter, c Conversation) error {
-	unlock := b.lock(c.Key())
-	defer unlock()
-	s, err := b.store.OpenSession(ctx, c)
-	if errors.Is(err, ErrNotFound) {
-		return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: "There is no interview open here. Say *start jennifer* to begin one."})
-	}
-	if err != nil {
-		return b.failed(ctx, a, c, "finding your session", err)
-	}
-	sc, err := b.lib.Get(s.ScenarioID)
-	if err != nil {
-		return b.failed(ctx, a, c, "finding this session's scenario", err)
-	}
-	return b.end(ctx, a, s, sc)
+	return b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
+		return b.end(ctx, a, s, sc)
+	})
 }
 
 // withSession runs f on the conversation's open session under its lock.
