@@ -79,6 +79,14 @@ var contractions = map[string][]string{
 	"wheres": {"where", "is"}, "whos": {"who", "is"}, "theres": {"there", "is"},
 	"shouldve": {"should", "have"}, "couldve": {"could", "have"}, "wouldve": {"would", "have"},
 	"yall": {"you", "all"},
+	// chat forms
+	"wudnt": {"would", "not"}, "wouldnt've": {"would", "not", "have"}, "shudnt": {"should", "not"},
+	"cudnt": {"could", "not"}, "wats": {"what", "is"}, "ure": {"you", "are"},
+	"hed": {"he", "would"}, "kinda": {"kind", "of"}, "sorta": {"sort", "of"},
+	"gotta've": {"got", "to", "have"}, "shoulda": {"should", "have"}, "coulda": {"could", "have"},
+	"woulda": {"would", "have"}, "whatcha": {"what", "are", "you"}, "didja": {"did", "you"},
+	"dontcha": {"do", "not", "you"}, "gimme": {"give", "me"}, "lemme": {"let", "me"},
+	"doesn": {"does", "not"}, "idk": {"i", "do", "not", "know"},
 }
 
 // spelling folds British spellings (the course material is Scottish) to one
@@ -107,6 +115,34 @@ var spelling = map[string]string{
 	"organising": "organizing", "apologising": "apologizing", "criticising": "criticizing",
 	"antagonise": "antagonize", "antagonising": "antagonizing", "normalise": "normalize",
 	"normalising": "normalizing",
+	// chat spellings and common typos
+	"shud": "should", "wud": "would", "cud": "could", "shld": "should", "wld": "would",
+	"r": "are", "n": "and", "y": "why", "rly": "really", "rlly": "really", "tho": "though",
+	"wen": "when", "wit": "with", "abt": "about", "kno": "know", "knw": "know",
+	"ppl": "people", "urself": "yourself", "yourslef": "yourself", "missus": "wife",
+	"bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "kiddos": "kids", "kidz": "kids",
+	"soz": "sorry", "sry": "sorry", "txt": "text", "msg": "message", "bcos": "because", "becuase": "because",
+	"leaev": "leave", "levae": "leave", "leve": "leave", "leavin": "leaving",
+	"protecc": "protect", "portect": "protect", "proctect": "protect", "protet": "protect",
+	"protectin": "protecting", "protectd": "protected",
+	"lettin": "letting", "takin": "taking", "doin": "doing", "goin": "going", "comin": "coming",
+	"choosin": "choosing", "gettin": "getting", "screamin": "screaming", "shoutin": "shouting",
+	"yellin": "yelling", "sleepin": "sleeping", "replyin": "replying", "checkin": "checking",
+	"tryin": "trying", "sayin": "saying", "makin": "making", "puttin": "putting", "stayin": "staying",
+	"drinkin": "drinking", "fightin": "fighting", "arguin": "arguing", "callin": "calling",
+	"keepin": "keeping", "talkin": "talking", "hittin": "hitting", "kickin": "kicking",
+	"pushin": "pushing", "walkin": "walking", "lookin": "looking", "thinkin": "thinking",
+	"feelin": "feeling", "workin": "working", "havin": "having", "givin": "giving",
+	"allowin": "allowing", "waitin": "waiting", "lyin": "lying", "defendin": "defending",
+	"windin": "winding", "naggin": "nagging", "movin": "moving", "ringin": "ringing",
+	"restrainin": "restraining", "happenin": "happening", "bein": "being", "seein": "seeing",
+	"wantin": "wanting", "tellin": "telling", "askin": "asking", "cryin": "crying",
+	"becuz": "because", "agian": "again", "agen": "again", "realy": "really",
+	"definately": "definitely", "shouldof": "should", "couldof": "could", "wouldof": "would",
+	"thier": "their", "freind": "friend", "freinds": "friends",
+	"childern": "children", "chidlren": "children", "kds": "kids", "familly": "family",
+	"polic": "police", "plice": "police", "violance": "violence", "violense": "violence",
+	"respnsible": "responsible", "responsable": "responsible", "fualt": "fault", "falt": "fault",
 }
 
 // Tokenize splits cleaned text into word tokens. Apostrophes inside words

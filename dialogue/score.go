@@ -105,7 +105,7 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 	sent := int32(0)
 	prevEnd := 0
 	for i, t := range raw {
-		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(clean[prevEnd:t.Start]) {
+		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(clean[prevEnd:t.Start]) && !honorific[raw[i-1].Norm] {
 			sent++
 		}
 		st.toks[i] = stok{norm: t.Norm, nid: lookup(rs, t.Norm), sid: lookupStem(rs, t.Stem), start: t.Start, end: t.End, sent: sent}
@@ -333,6 +333,10 @@ func lookupStem(rs *ruleSet, stem string) int32 {
 	}
 	return -1
 }
+
+// honorific titles end in a full stop that does not end the sentence
+// ("Mr. Okafor"), so the name after them stays mid-sentence.
+var honorific = map[string]bool{"mr": true, "mrs": true, "ms": true, "dr": true, "mx": true, "prof": true, "rev": true}
 
 func breaksSentence(gap string) bool {
 	return strings.ContainsAny(gap, ".?!;:…")
