@@ -15,11 +15,31 @@ import (
 // are kept only on non-blaming replies (a reply that credits and then blames
 // is still a blaming reply). The phase is the move the reply makes, by
 // weighted cues; the question type follows forensic-interview coding.
+//
+// When no rule finds anything blaming, the learned booster (model.go) may
+// add one blaming finding.
 func Score(role Role, text string) Assessment {
 	clean, _ := Clean(text)
 	if !role.Valid() {
 		role = Survivor
 	}
+	a, sc := scoreRulesState(role, clean)
+	if a.Label != Blaming {
+		booster.boost(&a, sc.raw)
+	}
+	return a
+}
+
+// scoreRules is Score without the learned booster, on cleaned text.
+func scoreRules(role Role, clean string) Assessment {
+	if !role.Valid() {
+		role = Survivor
+	}
+	a, _ := scoreRulesState(role, clean)
+	return a
+}
+
+func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
 	sc := scan(rules, role, clean)
 	a.Findings = sc.findings
@@ -48,7 +68,7 @@ func Score(role Role, text string) Assessment {
 	}
 	a.Phase = sc.phase()
 	a.Question = sc.question(clean)
-	return a
+	return a, sc
 }
 
 // stok is one token as the matcher sees it.
@@ -75,6 +95,7 @@ type sentence struct {
 
 type scanState struct {
 	text     string
+	raw      []Token
 	toks     []stok
 	sents    []sentence
 	findings []Finding
@@ -101,6 +122,7 @@ func (s *scanState) phase() Phase {
 func scan(rs *ruleSet, role Role, clean string) *scanState {
 	st := &scanState{text: clean}
 	raw := Tokenize(clean)
+	st.raw = raw
 	st.toks = make([]stok, len(raw))
 	sent := int32(0)
 	prevEnd := 0

@@ -1,0 +1,118 @@
+package dialogue
+
+import (
+	"math"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestModelUpToDate retrains the booster from the labelled files and checks
+// the embedded rules/model.json matches: run `pivot train` from the repo
+// root after changing testdata/labelled.jsonl or testdata/heldout_*.jsonl.
+func TestModelUpToDate(t *testing.T) {
+	files := []string{ownPath}
+	more, _ := filepath.Glob("testdata/heldout_*.jsonl")
+	sort.Strings(more)
+	files = append(files, more...)
+	var ex []Labelled
+	for _, f := range files {
+		ex = append(ex, readLabelled(t, f)...)
+	}
+	m := TrainModel(ex, ModelOptions{Threshold: booster.Threshold})
+	if m.Examples != booster.Examples {
+		t.Fatalf("model.json was trained on %d lines, the labelled files have %d: run `go run ./cmd/pivot train`", booster.Examples, m.Examples)
+	}
+	worst, at := 0.0, ""
+	for _, w := range []map[string]float64{m.Weights, booster.Weights} {
+		for k := range w {
+			if d := math.Abs(m.Weights[k] - booster.Weights[k]); d > worst {
+				worst, at = d, k
+			}
+		}
+	}
+	if worst > 5e-3 {
+		t.Errorf("model.json is stale (weight %q differs by %.4f): run `go run ./cmd/pivot train`", at, worst)
+	}
+}
+
+func TestBoosterOnlyAdds(t *testing.T) {
+	// A reply the rules already mark keeps exactly the rules' findings.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "Why haven't you left him?"},
+		{Perpetrator, "She knows how to push your buttons."},
+	} {
+		clean, _ := Clean(c.text)
+		want := scoreRules(c.role, clean)
+		got := Score(c.role, c.text)
+		if len(got.Findings) != len(want.Findings) || got.Label != want.Label {
+			t.Errorf("%q: booster changed a rule-marked reply: %+v vs %+v", c.text, got.Findings, want.Findings)
+		}
+	}
+	// Engagement moves and credited replies are never boosted.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "You don't have to answer anything you're not ready to. We can stop whenever you need."},
+		{Survivor, "Hi, is it safe to talk right now?"},
+		{Perpetrator, "What did the kids see when you threw the plate?"},
+	} {
+		if a := Score(c.role, c.text); a.Label == Blaming {
+			t.Errorf("%q: boosted to blaming: %+v", c.text, a.Findings)
+		}
+	}
+	// A boosted finding quotes the reply's own words and says it is learned.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "Do you reckon you were a bit to blame for how bad it got?"},
+		{Perpetrator, "Fair enough, mate, she sounds like hard work."},
+	} {
+		clean, _ := Clean(c.text)
+		if scoreRules(c.role, clean).Label == Blaming {
+			continue // a rule caught it; nothing to check here
+		}
+		a := Score(c.role, c.text)
+		for _, f := range a.Findings {
+			if !f.Kind.Blaming() {
+				continue
+			}
+			if a.Text[f.Span[0]:f.Span[1]] != f.Words || f.Words == "" {
+				t.Errorf("%q: finding words %q do not match span %v", c.text, f.Words, f.Span)
+			}
+			if !strings.Contains(f.Why, "learned") || f.Rewrite == "" {
+				t.Errorf("%q: booster finding lacks the learned note or a rewrite: %+v", c.text, f)
+			}
+		}
+	}
+}
+
+func TestModelDeterministic(t *testing.T) {
+	ex := readLabelled(t, ownPath)[:200]
+	a, _ := TrainModel(ex, ModelOptions{Epochs: 50}).Marshal()
+	b, _ := TrainModel(ex, ModelOptions{Epochs: 50}).Marshal()
+	if string(a) != string(b) {
+		t.Error("training twice on the same lines gave different models")
+	}
+	if _, err := ParseModel(a); err != nil {
+		t.Errorf("a trained model does not parse: %v", err)
+	}
+	if _, err := ParseModel([]byte(`{"version":1,"threshold":0.2,"weights":{}}`)); err == nil {
+		t.Error("threshold 0.2 accepted")
+	}
+}
+
+func TestRegressionHeldout(t *testing.T) {
+	files, _ := filepath.Glob("testdata/heldout_*.jsonl")
+	for _, f := range files {
+		r := Evaluate(readLabelled(t, f), Score)
+		dumpErrors(t, f, r)
+		checkFloors(t, f, r, floors{p: 0.94, r: 0.75, f1: 0.85, kappa: 0.75, phaseF1: 0.8})
+	}
+}
