@@ -113,13 +113,10 @@ func modelFeatures(role Role, toks []Token, findings []Finding) []modelFeature {
 	prev := "<s>"
 	for i, t := range toks {
 		st := Stem(t.Norm)
-		if !grammarWord[t.Norm] {
-			// pronouns and grammar words count only in pairs
-			fs = append(fs,
-				modelFeature{"u:" + st, i, i + 1},
-				modelFeature{r + "u:" + st, i, i + 1})
-		}
-		fs = append(fs, modelFeature{"b:" + prev + "_" + st, max(i-1, 0), i + 1})
+		fs = append(fs,
+			modelFeature{"u:" + st, i, i + 1},
+			modelFeature{r + "u:" + st, i, i + 1},
+			modelFeature{"b:" + prev + "_" + st, max(i-1, 0), i + 1})
 		prev = st
 	}
 	fs = append(fs, modelFeature{"b:" + prev + "_</s>", max(len(toks)-1, 0), len(toks)})
