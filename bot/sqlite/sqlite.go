@@ -66,6 +66,13 @@ type DB struct {
 
 	path string
 	w, r *sql.DB
+	ckpt *checkpointer
+	// stmts are the hot path's statements, parsed once: re-parsing them
+	// on every turn was about a sixth of the writer's time.
+	stmts struct {
+		updateState *sql.Stmt
+		insertTurn  *sql.Stmt
+	}
 }
 
 // OpenError says why a database file could not be opened or created.
@@ -134,7 +141,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	const common = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
 	w, err := sql.Open("sqlite", name+"?"+common+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"+autoCheckpoint(memory))
 	if err != nil {
 		return nil, &OpenError{Path: path, Err: err}
 	}
@@ -150,6 +157,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+	if err := db.prepareStatements(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("preparing statements for %s: %w", path, err)
 	}
 
 	if memory {
@@ -169,7 +180,34 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, &OpenError{Path: path, Err: err}
 	}
 	db.r = r
+	if db.ckpt, err = startCheckpointer(name, common); err != nil {
+		r.Close()
+		w.Close()
+		return nil, &OpenError{Path: path, Err: err}
+	}
 	return db, nil
+}
+
+func (db *DB) prepareStatements(ctx context.Context) error {
+	var err error
+	if db.stmts.updateState, err = db.w.PrepareContext(ctx,
+		`UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?`); err != nil {
+		return err
+	}
+	db.stmts.insertTurn, err = db.w.PrepareContext(ctx, `INSERT INTO turns
+		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
+		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	return err
+}
+
+// autoCheckpoint switches SQLite's in-commit checkpoint off for a file
+// database: the checkpointer does it in the background (checkpoint.go).
+func autoCheckpoint(memory bool) string {
+	if memory {
+		return ""
+	}
+	return "&_pragma=wal_autocheckpoint(0)"
 }
 
 // prepare creates path's directory and the file itself if missing, so a
@@ -194,6 +232,14 @@ func escapePath(p string) string {
 // Close closes the database.
 func (db *DB) Close() error {
 	var err error
+	for _, st := range []*sql.Stmt{db.stmts.updateState, db.stmts.insertTurn} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
 	if db.r != nil && db.r != db.w {
 		err = db.r.Close()
 	}

@@ -836,3 +836,37 @@ func TestQueriesHonourContext(t *testing.T) {
 		}
 	}
 }
+
+// Closing folds the write-ahead log back into the database file, so a
+// closed database is one file a trainer can copy, and everything committed
+// is in it.
+func TestCloseLeavesOneSelfContainedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pivot.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		if _, err := db.FirstDelivery(context.Background(), fmt.Sprintf("ev-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("a second Close should be harmless: %v", err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		t.Fatalf("WAL still holds %d bytes after Close", fi.Size())
+	}
+	db2, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	first, err := db2.FirstDelivery(context.Background(), "ev-49")
+	if err != nil || first {
+		t.Fatalf("event recorded before Close was lost (first=%v, err=%v)", first, err)
+	}
+}

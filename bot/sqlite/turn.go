@@ -42,8 +42,7 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 	defer tx.Rollback()
 	// The session first: an unknown session is ErrNotFound rather than a
 	// foreign key failure, and a failed insert below rolls this back.
-	res, err := tx.ExecContext(ctx, `UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?`,
-		string(state), now, sessionID)
+	res, err := tx.StmtContext(ctx, db.stmts.updateState).ExecContext(ctx, string(state), now, sessionID)
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
@@ -53,10 +52,7 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, bot.ErrNotFound)
 	}
 	a := t.Assessment
-	_, err = tx.ExecContext(ctx, `INSERT INTO turns
-		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.StmtContext(ctx, db.stmts.insertTurn).ExecContext(ctx,
 		sessionID, t.Number, t.Text, t.Cut, string(assessment), string(a.Label), string(a.Phase), string(a.Question),
 		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
 		disclosed, t.Ended, trace, now)
