@@ -127,7 +127,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{Now: time.Now, path: path}
 	memory := path == Memory
-	name := "file::memory:"
+	name, walPath := "file::memory:", ""
 	if !memory {
 		abs, err := filepath.Abs(path)
 		if err != nil {
@@ -137,6 +137,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, &OpenError{Path: path, Err: err}
 		}
 		name = "file:" + escapePath(filepath.ToSlash(abs))
+		walPath = abs + "-wal"
 	}
 
 	const common = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
@@ -180,7 +181,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, &OpenError{Path: path, Err: err}
 	}
 	db.r = r
-	if db.ckpt, err = startCheckpointer(name, common); err != nil {
+	if db.ckpt, err = startCheckpointer(name, common, walPath); err != nil {
 		r.Close()
 		w.Close()
 		return nil, &OpenError{Path: path, Err: err}
@@ -207,7 +208,7 @@ func autoCheckpoint(memory bool) string {
 	if memory {
 		return ""
 	}
-	return "&_pragma=wal_autocheckpoint(0)"
+	return "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(16777216)"
 }
 
 // prepare creates path's directory and the file itself if missing, so a
