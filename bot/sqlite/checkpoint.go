@@ -35,8 +35,8 @@ const walLimit = 256 << 20
 type checkpointer struct {
 	conn    *sql.DB
 	walPath string
-	stop chan struct{}
-	done chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
