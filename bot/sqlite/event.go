@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // FirstDelivery records a platform event id and reports whether this is
@@ -22,4 +23,19 @@ func (db *DB) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
 		return false, fmt.Errorf("recording event %s: %w", eventID, err)
 	}
 	return n == 1, nil
+}
+
+// eventMemory is how long delivered event ids are kept. Slack re-delivers
+// for about five minutes and Discord interactions expire in fifteen, so a
+// week is ample, and the table stays small however long the bot runs.
+const eventMemory = 7 * 24 * time.Hour
+
+// ForgetOldEvents deletes event ids recorded more than eventMemory ago. It
+// runs when the database opens; it returns how many were removed.
+func (db *DB) ForgetOldEvents(ctx context.Context) (int64, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM events WHERE seen_at < ?`, ms(db.now().Add(-eventMemory)))
+	if err != nil {
+		return 0, fmt.Errorf("forgetting old event ids: %w", err)
+	}
+	return res.RowsAffected()
 }

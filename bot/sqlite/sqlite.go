@@ -163,6 +163,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("preparing statements for %s: %w", path, err)
 	}
+	if _, err := db.ForgetOldEvents(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 
 	if memory {
 		db.r = w

@@ -870,3 +870,32 @@ func TestCloseLeavesOneSelfContainedFile(t *testing.T) {
 		t.Fatalf("event recorded before Close was lost (first=%v, err=%v)", first, err)
 	}
 }
+
+// Event ids are kept long enough to catch every re-delivery, then go, so
+// the table does not grow for as long as the bot runs.
+func TestOldEventIDsAreForgotten(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pivot.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return start }
+	if first, _ := db.FirstDelivery(ctx, "old"); !first {
+		t.Fatal("first delivery not recorded")
+	}
+	db.Now = func() time.Time { return start.Add(6 * 24 * time.Hour) }
+	if first, _ := db.FirstDelivery(ctx, "recent"); !first {
+		t.Fatal("first delivery not recorded")
+	}
+	db.Now = func() time.Time { return start.Add(8 * 24 * time.Hour) }
+	n, err := db.ForgetOldEvents(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("want 1 old event forgotten, got %d (%v)", n, err)
+	}
+	if first, _ := db.FirstDelivery(ctx, "recent"); first {
+		t.Fatal("a six-day-old event id must still count as seen")
+	}
+	db.Close()
+}
