@@ -74,7 +74,7 @@ func (b *Bot) forget(ctx context.Context, a Adapter, c Conversation, args []stri
 	}
 	b.log.Info("user forgotten", "platform", c.Platform, "sessions", n)
 	b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf(
-		"Done: %d session(s) deleted, with their transcripts and scores. Pivot keeps nothing more about your practice here.", n)})
+		"Done: %s deleted, with their transcripts and scores. Pivot keeps nothing more about your practice here.", Plural(n, "session"))})
 	return nil
 }
 

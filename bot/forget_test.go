@@ -90,7 +90,7 @@ func TestForgetMeRemovesEveryRowOfThatTraineeAndNothingElse(t *testing.T) {
 	if err := r.bot.Handle(ctx, r.chat.For(), bot.Event{Conv: dm, Text: "forget me confirm", Direct: true}); err != nil {
 		t.Fatal(err)
 	}
-	if got := lastText(r.privateTo(bot.KindNotice, "U1")); !strings.Contains(got, "4 session(s) deleted") {
+	if got := lastText(r.privateTo(bot.KindNotice, "U1")); !strings.Contains(got, "4 sessions deleted") {
 		t.Errorf("confirm should report the count: %q", got)
 	}
 	after, tablesAfter := rowCounts(t, r.path)

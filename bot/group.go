@@ -363,7 +363,7 @@ func (b *Bot) groupCoach(ctx context.Context, a Adapter, c Conversation, args []
 		}
 		n++
 	}
-	b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf("Inline coaching is now %s for the %d open interview(s) of group exercise %d.", mode, n, g.ID)})
+	b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf("Inline coaching is now %s for the %s of group exercise %d.", mode, Plural(n, "open interview"), g.ID)})
 	return nil
 }
 

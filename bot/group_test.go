@@ -270,7 +270,7 @@ func TestGroupExerciseWithThirtyTrainees(t *testing.T) {
 	text := room[0].Message.Text
 	share := float64(wantNonBlaming) / float64(wantTurns) * 100
 	for _, want := range []string{"Group debrief", "30 trainees", fmt.Sprintf("%d replies: %.0f%% non-blaming", wantTurns, share),
-		"Survivor blame — 10 time(s)", "in 6 interview(s)", "Try: ", "Phases most often skipped:", "next steps (30 of 30)"} {
+		"Survivor blame — 10 times", "in 6 interviews", "Try: ", "Phases most often skipped:", "next steps (30 of 30)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("group debrief lacks %q:\n%s", want, text)
 		}

@@ -96,7 +96,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 		}
 	}
 	if n := countKey(d.Missed); n > 0 {
-		fmt.Fprintf(&b, "Still unknown: %d key disclosure(s).\n", n)
+		fmt.Fprintf(&b, "Still unknown: %s.\n", Plural(n, "key disclosure"))
 	}
 	trust := make([]string, len(d.Trust))
 	for i, v := range d.Trust {

@@ -292,7 +292,7 @@ func RenderGroupDebrief(r *GroupReport, names bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Group debrief: exercise %d, %s*\n", r.Group.ID, r.Title)
 	if r.Active == 0 {
-		fmt.Fprintf(&b, "%d trainee(s) joined; no replies were scored.", r.Trainees)
+		fmt.Fprintf(&b, "%s joined; no replies were scored.", Plural(r.Trainees, "trainee"))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%d trainees, %d replies: %s non-blaming (the average trainee: %s).\n", r.Active, r.Turns, pct(r.Share), pct(r.MeanShare))
@@ -305,7 +305,7 @@ func RenderGroupDebrief(r *GroupReport, names bool) string {
 			if i == 5 {
 				break
 			}
-			fmt.Fprintf(&b, "• %s — %d time(s), in %d interview(s), e.g. “%s”", dialogue.KindName(f.Kind), f.Count, f.Trainees, f.Words)
+			fmt.Fprintf(&b, "• %s — %s, in %s, e.g. “%s”", dialogue.KindName(f.Kind), Plural(f.Count, "time"), Plural(f.Trainees, "interview"), f.Words)
 			if f.Rewrite != "" {
 				fmt.Fprintf(&b, "\n  Try: “%s”", f.Rewrite)
 			}
