@@ -173,7 +173,11 @@ func suggestions(sc *Scenario, d Debrief) []string {
 			continue
 		}
 		f := first[k]
-		s := fmt.Sprintf("%s came up %d time(s). Next time, instead of %q, try: %q", kindName(k), counts[k], f.Words, f.Rewrite)
+		times := "once"
+		if counts[k] > 1 {
+			times = fmt.Sprintf("%d times", counts[k])
+		}
+		s := fmt.Sprintf("%s came up %s. Next time, instead of %q, try: %q", kindName(k), times, f.Words, f.Rewrite)
 		out = append(out, s)
 		if len(out) == 2 {
 			break

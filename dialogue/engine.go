@@ -143,18 +143,32 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 	toks := Tokenize(clean)
 	ranked := sc.rank(toks)
 	if len(ranked) > 1 && ranked[0].score-ranked[1].score < ambiguity {
-		// A near-tie: prefer the intent of the phase the trainee is in.
-		a0, a1 := sc.Intents[ranked[0].intent], sc.Intents[ranked[1].intent]
-		switch {
-		case a0.Phase == a.Phase && a1.Phase != a.Phase:
-		case a1.Phase == a.Phase && a0.Phase != a.Phase:
-			ranked[0], ranked[1] = ranked[1], ranked[0]
-		default:
-			if r, key, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
+		// A near-tie: prefer an intent of the phase the trainee is in;
+		// then the topic raised last, as people answer the last of two
+		// questions; ask which was meant only when neither decides.
+		tied := 1
+		for tied < len(ranked) && ranked[0].score-ranked[tied].score < ambiguity {
+			tied++
+		}
+		key := func(c candidate) [2]int {
+			inPhase := 0
+			if sc.Intents[c.intent].Phase == a.Phase {
+				inPhase = 1
+			}
+			return [2]int{inPhase, c.end}
+		}
+		group := ranked[:tied]
+		sort.SliceStable(group, func(i, j int) bool {
+			ki, kj := key(group[i]), key(group[j])
+			return ki[0] > kj[0] || (ki[0] == kj[0] && ki[1] > kj[1])
+		})
+		if key(group[0]) == key(group[1]) {
+			a0, a1 := sc.Intents[group[0].intent], sc.Intents[group[1].intent]
+			if r, rkey, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
 				r.Text = strings.NewReplacer("{a}", topic(a0), "{b}", topic(a1)).Replace(r.Text)
 				t.Clarify = true
 				tracef("intents %s and %s tied at %.2f: asked which was meant", a0.ID, a1.ID, ranked[0].score)
-				sc.say(&t, &st, key, r)
+				sc.say(&t, &st, rkey, r)
 				t.TrustAfter, t.Ended = st.Trust, st.Ended
 				return t, st
 			}
@@ -251,6 +265,9 @@ type candidate struct {
 	intent  int
 	score   float64
 	pattern string
+	// end is where the match ends in the reply: a later end means the
+	// trainee raised this topic last.
+	end int
 }
 
 // rank returns matching intents, most specific first. Equal scores keep no
@@ -260,8 +277,8 @@ func (sc *Scenario) rank(toks []Token) []candidate {
 	for i, pats := range sc.index.patterns {
 		best := candidate{intent: i, score: -1}
 		for _, p := range pats {
-			if s, ok := p.Match(toks, sc.index.concepts); ok && s > best.score {
-				best.score, best.pattern = s, p.Source
+			if s, end, ok := p.match(toks, sc.index.concepts); ok && s > best.score {
+				best.score, best.pattern, best.end = s, p.Source, end
 			}
 		}
 		if best.score >= 0 {

@@ -2,6 +2,7 @@ package dialogue
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,6 +67,12 @@ intents:
     patterns: ["teacher"]
     replies:
       - text: His teacher phoned.
+  - id: ask_homework
+    topic: homework
+    phase: worries
+    patterns: ["school"]
+    replies:
+      - text: He won't do his homework.
 fallbacks:
   - text: Sorry?
 clarify:
@@ -159,14 +166,32 @@ func TestStepDoesNotChangeItsInputState(t *testing.T) {
 
 func TestTieBetweenIntentsAsksWhichWasMeant(t *testing.T) {
 	sc := loadTiny(t)
-	// "school" and "teacher" tie at one word each, both in the same
-	// phase, so the phase cannot decide: Dana asks.
-	turn, _ := Step(sc, NewState(sc, 1), "school teacher")
+	// "school" matches two intents equally, in the same phase and at the
+	// same place: neither can be preferred, so Dana asks.
+	turn, _ := Step(sc, NewState(sc, 1), "How is school?")
 	if !turn.Clarify {
 		t.Fatalf("a tie should be clarified, got intent %q", turn.Intent)
 	}
-	if !strings.Contains(turn.Reply, "school") || !strings.Contains(turn.Reply, "the teacher") {
+	if !strings.Contains(turn.Reply, "school") || !strings.Contains(turn.Reply, "homework") {
 		t.Errorf("clarify should name both topics: %q", turn.Reply)
+	}
+}
+
+func TestTieGoesToTheTopicRaisedLast(t *testing.T) {
+	sc := loadTiny(t)
+	// School (two intents) and teacher tie at one word each; the teacher
+	// was asked about last, so Dana answers that, as a person would.
+	line := "I know school has been hard. Has his teacher been in touch?"
+	turn, _ := Step(sc, NewState(sc, 1), line)
+	if turn.Clarify || turn.Intent != "ask_teacher" {
+		t.Fatalf("want ask_teacher, got intent %q (clarify %v)", turn.Intent, turn.Clarify)
+	}
+	// The file's order of intents must not matter.
+	rev := loadTiny(t)
+	slices.Reverse(rev.Intents)
+	check(rev)
+	if turn, _ := Step(rev, NewState(rev, 1), line); turn.Intent != "ask_teacher" {
+		t.Fatalf("reversed intents: want ask_teacher, got %q (clarify %v)", turn.Intent, turn.Clarify)
 	}
 }
 

@@ -264,14 +264,23 @@ func buildConcepts(concepts map[string][]string) conceptIndex {
 // Match reports whether the pattern matches the tokens and how specific the
 // match is (the number of words its terms matched).
 func (p *Pattern) Match(toks []Token, concepts conceptIndex) (float64, bool) {
-	score := 0.0
+	score, _, ok := p.match(toks, concepts)
+	return score, ok
+}
+
+// match also reports where the match ends: the token position just after
+// the latest-placed term, so the engine can tell which of two topics the
+// trainee raised last.
+func (p *Pattern) match(toks []Token, concepts conceptIndex) (float64, int, bool) {
+	score, last := 0.0, 0
 	for _, t := range p.terms {
-		best := -1.0
+		best, end := -1.0, 0
 		for _, alt := range t.alts {
-			for start := range toks {
-				if n, ok := matchSeq(alt, toks, start, concepts); ok {
-					if w := seqWeight(alt, n); w > best {
-						best = w
+			// From the end backwards: the latest place the term appears.
+			for start := len(toks) - 1; start >= 0; start-- {
+				if n, stop, ok := matchAt(alt, toks, start, concepts); ok {
+					if w := seqWeight(alt, n); w > best || (w == best && stop > end) {
+						best, end = w, stop
 					}
 					break
 				}
@@ -279,16 +288,17 @@ func (p *Pattern) Match(toks []Token, concepts conceptIndex) (float64, bool) {
 		}
 		if t.neg {
 			if best >= 0 {
-				return 0, false
+				return 0, 0, false
 			}
 			continue
 		}
 		if best < 0 {
-			return 0, false
+			return 0, 0, false
 		}
 		score += best
+		last = max(last, end)
 	}
-	return score, true
+	return score, last, true
 }
 
 // seqWeight: each matched word counts 1; a prefix a little less, since it
