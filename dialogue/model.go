@@ -9,38 +9,85 @@ import (
 	"strings"
 )
 
-// The learned check: a small logistic-regression model over stemmed word
-// unigrams and bigrams (plus the reply's role and its credit findings),
-// trained on the labelled lines in testdata/. It is a recall booster only:
-// it can add one blaming finding to a reply on which no rule fired, when its
-// probability is at least the model's threshold, and it never fires on a
-// reply the rules credit or on an engagement move (where it was measured to
-// be least reliable). Rules stay the explanation of first resort; the
-// booster's finding quotes the words that weighed most and says that it is a
-// learned judgement. Rebuild the weights with `pivot train` after changing
-// the labelled files (see docs/scoring.md).
+// The learned layer: small linear models over the reply's stemmed words and
+// word pairs (alone and with the interview role), negation-scoped words,
+// subject-verb pairs, and what the rules found (credit and hostile kinds,
+// the rules' phase votes). Three heads share those features:
+//
+//   - the booster, a logistic regression for blaming. It is a recall
+//     booster only: it can add one blaming finding to a reply on which no
+//     rule found anything blaming, when its probability reaches the
+//     threshold for the reply's situation (higher when the rules credited
+//     the reply or the move is engagement). It never removes or changes a
+//     rule's finding.
+//   - the kind head, a multinomial regression over the five blaming kinds,
+//     trained on the kinds the rules give the blaming lines they catch; it
+//     names the booster's finding and so picks its why and rewrite.
+//   - the phase head, a multinomial regression over the four phases, which
+//     decides the phase only when the rules' phase vote is weak or tied
+//     (its lead over the runner-up is at most PhaseMargin).
+//
+// Rules stay the explanation of first resort; the booster's finding quotes
+// the words that weighed most and says that it is a learned judgement.
+// Rebuild the weights with `pivot train` after changing the labelled files
+// (see docs/scoring.md).
 
 //go:embed rules/model.json
 var modelJSON []byte
 
-// Model is a trained booster as stored in rules/model.json.
+// Model is a trained learned layer as stored in rules/model.json.
 type Model struct {
-	Version   int                `json:"version"`
-	Threshold float64            `json:"threshold"`
-	Epochs    int                `json:"epochs"`
-	L2        float64            `json:"l2"`
-	Rate      float64            `json:"rate"`
-	Examples  int                `json:"examples"`
-	Weights   map[string]float64 `json:"weights"`
+	Version int `json:"version"`
+	// Features lists the optional feature families the model was built
+	// with ("neg", "subj").
+	Features []string `json:"features"`
+	// Threshold is the booster's probability threshold on a reply the
+	// rules neither blamed nor credited; CreditThreshold applies when the
+	// rules credited it (or marked it hostile) and EngageThreshold when the move is engagement
+	// (1 means never).
+	Threshold       float64 `json:"threshold"`
+	CreditThreshold float64 `json:"credit_threshold"`
+	EngageThreshold float64 `json:"engagement_threshold"`
+	// PhaseMargin: the phase head decides when the rules' winning phase
+	// leads the runner-up by at most this much weight (-1: never).
+	PhaseMargin  int                   `json:"phase_margin"`
+	Epochs       int                   `json:"epochs"`
+	L2           float64               `json:"l2"`
+	Rate         float64               `json:"rate"`
+	Examples     int                   `json:"examples"`
+	Weights      map[string]float64    `json:"weights"`
+	PhaseWeights map[string][4]float64 `json:"phase_weights"`
+	KindWeights  map[string][5]float64 `json:"kind_weights"`
+
+	neg, subj bool
+	index     map[string]*modelEntry
 }
 
-// ModelOptions are the training settings; the zero value means the defaults
-// the shipped model was built with.
+type modelEntry struct {
+	w float64
+	p [4]float64
+	k [5]float64
+}
+
+// blamingKinds is the kind head's class order.
+var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
+
+// ModelOptions are the training settings.
 type ModelOptions struct {
-	Epochs    int
-	L2        float64
-	Rate      float64
-	Threshold float64
+	Epochs          int
+	L2              float64
+	Rate            float64
+	Threshold       float64
+	CreditThreshold float64
+	EngageThreshold float64
+	PhaseMargin     int
+	Neg, Subj       bool
+}
+
+// DefaultModelOptions are the settings the shipped model is built with,
+// picked by leave-one-batch-out cross-validation (docs/scoring.md).
+func DefaultModelOptions() ModelOptions {
+	return ModelOptions{Epochs: 300, L2: 3e-4, Rate: 2, Threshold: 0.8, CreditThreshold: 0.98, EngageThreshold: 0.9, PhaseMargin: 2, Subj: true}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {
@@ -56,7 +103,19 @@ func (o ModelOptions) withDefaults() ModelOptions {
 	if o.Threshold == 0 {
 		o.Threshold = 0.9
 	}
+	if o.CreditThreshold == 0 {
+		o.CreditThreshold = 1
+	}
+	if o.EngageThreshold == 0 {
+		o.EngageThreshold = 1
+	}
 	return o
+}
+
+// Options are the settings m was trained with.
+func (m *Model) Options() ModelOptions {
+	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
+		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj}
 }
 
 var booster = mustLoadModel(modelJSON)
@@ -75,112 +134,258 @@ func ParseModel(data []byte) (*Model, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
 	}
-	if m.Version != 1 {
-		return nil, fmt.Errorf("model version %d, want 1", m.Version)
+	if m.Version != 2 {
+		return nil, fmt.Errorf("model version %d, want 2", m.Version)
 	}
 	if m.Threshold <= 0.5 || m.Threshold >= 1 {
 		return nil, fmt.Errorf("model threshold %v outside (0.5, 1)", m.Threshold)
 	}
+	for _, t := range []float64{m.CreditThreshold, m.EngageThreshold} {
+		if t <= 0.5 || t > 1 {
+			return nil, fmt.Errorf("model threshold %v outside (0.5, 1]", t)
+		}
+	}
+	for _, f := range m.Features {
+		switch f {
+		case "neg":
+			m.neg = true
+		case "subj":
+			m.subj = true
+		default:
+			return nil, fmt.Errorf("unknown feature family %q", f)
+		}
+	}
+	m.buildIndex()
 	return &m, nil
+}
+
+func (m *Model) buildIndex() {
+	m.index = make(map[string]*modelEntry, len(m.Weights)+len(m.PhaseWeights))
+	get := func(k string) *modelEntry {
+		e := m.index[k]
+		if e == nil {
+			e = &modelEntry{}
+			m.index[k] = e
+		}
+		return e
+	}
+	for k, w := range m.Weights {
+		get(k).w = w
+	}
+	for k, w := range m.PhaseWeights {
+		get(k).p = w
+	}
+	for k, w := range m.KindWeights {
+		get(k).k = w
+	}
 }
 
 // Marshal writes the model as stable, indented JSON (sorted keys), so a
 // rebuild from the same data gives the same file.
 func (m *Model) Marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(m, "", " ")
+	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	// one weight a line keeps diffs readable without indenting arrays
+	s := strings.ReplaceAll(string(b), `],"`, "],\n\"")
+	s = strings.ReplaceAll(s, `,"`, ",\n\"")
+	return append([]byte(s), '\n'), nil
 }
 
-// modelFeature is one feature of a reply with the tokens it covers.
-type modelFeature struct {
-	name     string
-	from, to int // token range [from, to), -1 for reply-level features
-}
+// featNegators open a negation scope over the next three words.
+var featNegators = map[string]bool{"not": true, "never": true, "no": true, "nothing": true, "nobody": true, "without": true, "nor": true}
 
-// modelFeatures lists the features of a reply: a bias, the role, each
-// stemmed word alone and with the role, each pair of neighbouring stems,
-// and the kinds of credit and hostile findings the rules made.
-func modelFeatures(role Role, toks []Token, findings []Finding) []modelFeature {
-	r := "s"
+// featSubjects open a subject-verb pair over the next two words.
+var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
+
+// eachFeature calls emit with the name of every feature of a reply (the
+// bytes are only valid during the call) and the tokens it covers (-1 for
+// reply-level features). Features: a bias, the role, each stem alone and
+// with the role, each pair of neighbouring stems, optionally each stem in
+// a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
+// credit and hostile findings ("k:") and of blaming findings ("kb:", used
+// by the phase head only), and the rules' phase votes ("pv:", "pr:").
+func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte, from, to int)) {
+	var buf [96]byte
+	r := byte('s')
 	if role == Perpetrator {
-		r = "p"
+		r = 'p'
 	}
-	fs := make([]modelFeature, 0, 3*len(toks)+4)
-	fs = append(fs, modelFeature{"bias", -1, -1}, modelFeature{"role:" + r, -1, -1})
+	put := func(parts ...string) []byte {
+		b := buf[:0]
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+		return b
+	}
+	emit(put("bias"), -1, -1)
+	emit(put("role:", string(r)), -1, -1)
+	rs := string(r)
+	toks := sc.raw
 	prev := "<s>"
+	negTo, negSent := -1, int32(-1)
 	for i, t := range toks {
-		st := Stem(t.Norm)
-		fs = append(fs,
-			modelFeature{"u:" + st, i, i + 1},
-			modelFeature{r + "u:" + st, i, i + 1},
-			modelFeature{"b:" + prev + "_" + st, max(i-1, 0), i + 1})
+		st := t.Stem
+		sent := sc.toks[i].sent
+		emit(put("u:", st), i, i+1)
+		emit(put(rs, "u:", st), i, i+1)
+		emit(put("b:", prev, "_", st), max(i-1, 0), i+1)
 		prev = st
-	}
-	fs = append(fs, modelFeature{"b:" + prev + "_</s>", max(len(toks)-1, 0), len(toks)})
-	for _, f := range findings {
-		if f.Kind.Positive() || f.Kind == Hostile {
-			fs = append(fs, modelFeature{"k:" + string(f.Kind), -1, -1})
+		if neg {
+			if i <= negTo && sent == negSent {
+				emit(put("n:", st), i, i+1)
+			}
+			if featNegators[t.Norm] {
+				negTo, negSent = i+3, sent
+			}
+		}
+		if subj && featSubjects[t.Norm] {
+			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sent == sent; j++ {
+				emit(put("v:", t.Norm, "_", toks[j].Stem), i, j+1)
+			}
 		}
 	}
-	return fs
+	emit(put("b:", prev, "_</s>"), max(len(toks)-1, 0), len(toks))
+	for _, f := range sc.findings {
+		switch {
+		case f.Kind.Positive() || f.Kind == Hostile:
+			emit(put("k:", string(f.Kind)), -1, -1)
+		case f.Kind.Blaming():
+			emit(put("kb:", string(f.Kind)), -1, -1)
+		}
+	}
+	digits := "0123456789"
+	for k, v := range sc.votes {
+		if v > 0 {
+			emit(put("pv:", string(Phases[k]), ":", digits[min(v, 6):min(v, 6)+1]), -1, -1)
+		}
+	}
+	best, margin := sc.voteMargin()
+	emit(put("pr:", string(Phases[best]), ":", digits[min(margin, 4):min(margin, 4)+1]), -1, -1)
+}
+
+// voteMargin is the rules' phase (as phase() picks it) and its lead over
+// the runner-up.
+func (s *scanState) voteMargin() (int, int) {
+	best := phaseIndex(s.phase())
+	second := 0
+	for k, v := range s.votes {
+		if k != best && v > second {
+			second = v
+		}
+	}
+	return best, max(s.votes[best]-second, 0)
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
-// Prob is the model's probability that the reply is blaming.
+// Prob is the booster's probability that the reply is blaming.
 func (m *Model) Prob(role Role, text string) float64 {
 	clean, _ := Clean(text)
-	a := scoreRules(role, clean)
-	z := 0.0
-	for _, f := range modelFeatures(role, Tokenize(clean), a.Findings) {
-		z += m.Weights[f.name]
+	if !role.Valid() {
+		role = Survivor
 	}
+	_, sc := scoreRulesState(role, clean)
+	z := 0.0
+	eachFeature(role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
+		if e := m.index[string(name)]; e != nil {
+			z += e.w
+		}
+	})
 	return sigmoid(z)
 }
 
-// boost adds the booster's finding to a when the rules found nothing
-// blaming, credited nothing, and the move is not engagement.
-func (m *Model) boost(a *Assessment, toks []Token) {
-	if m == nil || a.Label == Blaming || a.Phase == Engagement || len(toks) == 0 {
+// apply runs the learned heads on a rules assessment: the phase head when
+// the rules' phase vote is weak, then the booster when the rules found
+// nothing blaming.
+func (m *Model) apply(a *Assessment, sc *scanState) {
+	if m == nil || len(sc.raw) == 0 {
 		return
 	}
-	for _, f := range a.Findings {
-		if f.Kind.Positive() {
-			return
-		}
+	_, margin := sc.voteMargin()
+	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && len(m.PhaseWeights) > 0
+	mayBoost := a.Label != Blaming && (m.Threshold < 1 || m.CreditThreshold < 1 || m.EngageThreshold < 1)
+	if !usePhase && !mayBoost {
+		return
 	}
-	fs := modelFeatures(a.Role, toks, a.Findings)
-	z := 0.0
-	best, bestW := -1, 0.0
+	var z float64
+	var pz [4]float64
+	var kz [5]float64
 	// the words to quote: the heaviest word pair, else the heaviest word
 	// that is not a pronoun or a grammar word.
-	bestUni, bestUniW := -1, 0.0
-	for i, f := range fs {
-		w := m.Weights[f.name]
-		z += w
-		switch {
-		case f.from < 0 || w <= 0:
-		case f.to-f.from == 2 && w > bestW:
-			best, bestW = i, w
-		case f.to-f.from == 1 && w > bestUniW && !grammarWord[toks[f.from].Norm]:
-			bestUni, bestUniW = i, w
+	best, bestW := [2]int{-1, -1}, 0.0
+	bestUni, bestUniW := [2]int{-1, -1}, 0.0
+	toks := sc.raw
+	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, from, to int) {
+		e := m.index[string(name)]
+		if e == nil {
+			return
 		}
+		z += e.w
+		for k := range pz {
+			pz[k] += e.p[k]
+		}
+		for k := range kz {
+			kz[k] += e.k[k]
+		}
+		w := e.w
+		switch {
+		case from < 0 || w <= 0:
+		case to-from == 2 && w > bestW:
+			best, bestW = [2]int{from, to}, w
+		case to-from == 1 && w > bestUniW && !grammarWord[toks[from].Norm]:
+			bestUni, bestUniW = [2]int{from, to}, w
+		}
+	})
+	if usePhase {
+		k := 0
+		for j := range pz {
+			if pz[j] > pz[k] {
+				k = j
+			}
+		}
+		a.Phase = Phases[k]
 	}
-	if best < 0 {
-		best = bestUni
-	}
-	if sigmoid(z) < m.Threshold || best < 0 {
+	if !mayBoost {
 		return
 	}
-	b := fs[best]
-	from, to := toks[b.from].Start, toks[b.to-1].End
+	th := m.Threshold
+	for _, f := range a.Findings {
+		if f.Kind.Positive() || f.Kind == Hostile {
+			th = max(th, m.CreditThreshold)
+			break
+		}
+	}
+	if a.Phase == Engagement {
+		th = max(th, m.EngageThreshold)
+	}
+	if best[0] < 0 {
+		best = bestUni
+	}
+	if th >= 1 || sigmoid(z) < th || best[0] < 0 {
+		return
+	}
+	from, to := toks[best[0]].Start, toks[best[1]-1].End
 	kind := boostKind(a.Role, toks)
-	why, rewrite := boostText(kind)
+	if len(m.KindWeights) > 0 {
+		k := 0
+		for j := range kz {
+			if kz[j] > kz[k] {
+				k = j
+			}
+		}
+		kind = blamingKinds[k]
+	}
+	why, rewrite := boostText(kind, a.Role)
 	a.Label = Blaming
-	a.Findings = append(a.Findings, Finding{Kind: kind, Span: [2]int{from, to}, Words: a.Text[from:to], Why: why, Rewrite: rewrite})
+	kept := a.Findings[:0]
+	for _, f := range a.Findings {
+		if !f.Kind.Positive() {
+			kept = append(kept, f)
+		}
+	}
+	a.Findings = append(kept, Finding{Kind: kind, Span: [2]int{from, to}, Words: a.Text[from:to], Why: why, Rewrite: rewrite})
 	sort.SliceStable(a.Findings, func(i, j int) bool { return a.Findings[i].Span[0] < a.Findings[j].Span[0] })
 }
 
@@ -193,8 +398,9 @@ var grammarWord = map[string]bool{
 	"this": true, "so": true, "at": true, "for": true, "with": true, "if": true, "ever": true,
 }
 
-// boostKind names the booster's finding: mutualizing when the reply talks
-// about the couple, collusion to him, survivor blame to her.
+// boostKind names the booster's finding when the model has no kind head:
+// mutualizing when the reply talks about the couple, collusion to him,
+// survivor blame to her.
 func boostKind(role Role, toks []Token) FindingKind {
 	for _, t := range toks {
 		switch t.Norm {
@@ -208,68 +414,205 @@ func boostKind(role Role, toks []Token) FindingKind {
 	return SurvivorBlame
 }
 
-func boostText(k FindingKind) (why, rewrite string) {
+func boostText(k FindingKind, role Role) (why, rewrite string) {
 	const learned = " (A learned check flagged this wording; no rule matched it, so read it with care.)"
 	switch k {
 	case Mutualizing:
 		return "Wording like this tends to describe his violence as something the couple shares." + learned,
 			"Name what he did and its impact: 'When he shouted and threw things, how did the children react?'"
 	case Collusion:
+		if role == Survivor {
+			return "Wording like this tends to accept or supply an excuse for him, which moves responsibility off him." + learned,
+				"Keep the responsibility with him: 'Whatever was going on for him, what he did was his choice. How did it affect you and the children?'"
+		}
 		return "Wording like this tends to accept or supply an excuse, or to make her the problem, which moves responsibility off him." + learned,
 			"Whatever was going on, you decided what to do. What did you do, and how did it affect her and the children?"
+	case FailureToProtect:
+		return "Wording like this tends to make the children's safety from his violence her job, or her failure." + learned,
+			"Name his behaviour as the danger and credit her: 'What have you been doing to keep the children safe when he is like that?'"
+	case AssumptionAsFact:
+		return "Wording like this tends to state a worker's assumption about her as fact." + learned,
+			"Ask instead of telling: 'How do you see what has been happening?'"
+	}
+	if role == Perpetrator {
+		return "Wording like this tends to make her the cause of his behaviour." + learned,
+			"Whatever she did, you decided what to do. What did you do, and how did it affect her and the children?"
 	}
 	return "Wording like this tends to make her responsible for his violence or for stopping it." + learned,
 		"Ask about what he does and what gets in her way: 'What has he done when you have tried to keep the children safe?'"
 }
 
-// TrainModel fits the booster on labelled examples by full-batch gradient
-// descent with L2 regularisation. It is deterministic: the same examples
-// and options give the same weights.
-func TrainModel(examples []Labelled, opts ModelOptions) *Model {
-	o := opts.withDefaults()
-	index := map[string]int{}
-	X := make([][]int, len(examples))
-	y := make([]float64, len(examples))
-	for i, e := range examples {
+// trainSet is a labelled set turned into feature ids, shared by the heads.
+type trainSet struct {
+	names []string
+	X     [][]int32
+	label []float64 // 1 blaming
+	phase []int
+	kind  []int // blaming kind the rules gave, -1 none
+}
+
+func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
+	ts := &trainSet{}
+	index := map[string]int32{}
+	for _, e := range examples {
 		clean, _ := Clean(e.Text)
-		a := scoreRules(e.Role, clean)
-		for _, f := range modelFeatures(e.Role, Tokenize(clean), a.Findings) {
-			id, ok := index[f.name]
-			if !ok {
-				id = len(index)
-				index[f.name] = id
-			}
-			X[i] = append(X[i], id)
+		role := e.Role
+		if !role.Valid() {
+			role = Survivor
 		}
+		_, sc := scoreRulesState(role, clean)
+		var xs []int32
+		eachFeature(role, sc, o.Neg, o.Subj, func(name []byte, _, _ int) {
+			id, ok := index[string(name)]
+			if !ok {
+				id = int32(len(ts.names))
+				index[string(name)] = id
+				ts.names = append(ts.names, string(name))
+			}
+			xs = append(xs, id)
+		})
+		ts.X = append(ts.X, xs)
+		y := 0.0
 		if e.Label == Blaming {
-			y[i] = 1
+			y = 1
+		}
+		ts.label = append(ts.label, y)
+		ts.phase = append(ts.phase, max(phaseIndex(e.Phase), 0))
+		kind := -1
+		if e.Label == Blaming {
+			for _, f := range sc.findings {
+				for k, bk := range blamingKinds {
+					if f.Kind == bk && kind < 0 {
+						kind = k
+					}
+				}
+			}
+		}
+		ts.kind = append(ts.kind, kind)
+	}
+	return ts
+}
+
+// fitSoftmax fits K-class multinomial logistic regression (K == 1 means
+// binary logistic regression on y) by full-batch gradient descent with L2.
+// skip leaves features out (their weights stay 0); rows with class < 0 are
+// left out.
+func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip func(name string) bool, o ModelOptions) []float64 {
+	nf := len(ts.names)
+	w := make([]float64, nf*K)
+	g := make([]float64, nf*K)
+	use := make([]bool, nf)
+	for i, n := range ts.names {
+		use[i] = !skip(n)
+	}
+	rows := 0
+	for i := range ts.X {
+		if K == 1 || class(i) >= 0 {
+			rows++
 		}
 	}
-	w := make([]float64, len(index))
-	g := make([]float64, len(index))
-	n := float64(len(examples))
+	if rows == 0 {
+		return w
+	}
+	n := float64(rows)
+	z := make([]float64, K)
 	for ep := 0; ep < o.Epochs; ep++ {
 		clear(g)
-		for i, xs := range X {
-			z := 0.0
-			for _, f := range xs {
-				z += w[f]
+		for i, xs := range ts.X {
+			c := 0
+			if K > 1 {
+				if c = class(i); c < 0 {
+					continue
+				}
 			}
-			d := sigmoid(z) - y[i]
+			clear(z)
 			for _, f := range xs {
-				g[f] += d
+				if use[f] {
+					for k := 0; k < K; k++ {
+						z[k] += w[int(f)*K+k]
+					}
+				}
+			}
+			if K == 1 {
+				z[0] = sigmoid(z[0]) - y[i]
+			} else {
+				mx := z[0]
+				for _, v := range z {
+					mx = max(mx, v)
+				}
+				s := 0.0
+				for k := range z {
+					z[k] = math.Exp(z[k] - mx)
+					s += z[k]
+				}
+				for k := range z {
+					z[k] /= s
+				}
+				z[c]--
+			}
+			for _, f := range xs {
+				if use[f] {
+					for k := 0; k < K; k++ {
+						g[int(f)*K+k] += z[k]
+					}
+				}
 			}
 		}
-		for f := range w {
-			w[f] -= o.Rate * (g[f]/n + o.L2*w[f])
+		for j := range w {
+			w[j] -= o.Rate * (g[j]/n + o.L2*w[j])
 		}
 	}
-	m := &Model{Version: 1, Threshold: o.Threshold, Epochs: o.Epochs, L2: o.L2, Rate: o.Rate, Examples: len(examples), Weights: map[string]float64{}}
-	for name, id := range index {
-		v := math.Round(w[id]*1e4) / 1e4
-		if math.Abs(v) >= 2e-3 || strings.HasPrefix(name, "bias") {
+	return w
+}
+
+// TrainModel fits the learned heads on labelled examples. It is
+// deterministic: the same examples and options give the same weights.
+func TrainModel(examples []Labelled, opts ModelOptions) *Model {
+	o := opts.withDefaults()
+	ts := buildTrainSet(examples, o)
+	return ts.fit(o, len(examples))
+}
+
+func (ts *trainSet) fit(o ModelOptions, n int) *Model {
+	boosterSkip := func(name string) bool { return strings.HasPrefix(name, "kb:") }
+	none := func(string) bool { return false }
+	wb := fitSoftmax(ts, 1, nil, ts.label, boosterSkip, o)
+	wp := fitSoftmax(ts, 4, func(i int) int { return ts.phase[i] }, nil, none, o)
+	wk := fitSoftmax(ts, 5, func(i int) int { return ts.kind[i] }, nil, boosterSkip, o)
+	m := &Model{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold, EngageThreshold: o.EngageThreshold,
+		PhaseMargin: o.PhaseMargin, Epochs: o.Epochs, L2: o.L2, Rate: o.Rate, Examples: n,
+		Features: []string{}, Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}, KindWeights: map[string][5]float64{}}
+	if o.Neg {
+		m.Features = append(m.Features, "neg")
+	}
+	if o.Subj {
+		m.Features = append(m.Features, "subj")
+	}
+	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+	for id, name := range ts.names {
+		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
 			m.Weights[name] = v
 		}
+		var p [4]float64
+		keep := false
+		for k := range p {
+			p[k] = r4(wp[id*4+k])
+			keep = keep || math.Abs(p[k]) >= 5e-3
+		}
+		if keep || name == "bias" {
+			m.PhaseWeights[name] = p
+		}
+		var q [5]float64
+		keep = false
+		for k := range q {
+			q[k] = r4(wk[id*5+k])
+			keep = keep || math.Abs(q[k]) >= 5e-3
+		}
+		if keep || name == "bias" {
+			m.KindWeights[name] = q
+		}
 	}
+	m.neg, m.subj = o.Neg, o.Subj
+	m.buildIndex()
 	return m
 }

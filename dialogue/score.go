@@ -16,17 +16,20 @@ import (
 // is still a blaming reply). The phase is the move the reply makes, by
 // weighted cues; the question type follows forensic-interview coding.
 //
-// When no rule finds anything blaming, the learned booster (model.go) may
-// add one blaming finding.
+// The learned layer (model.go) may then settle a weak or tied phase vote
+// and, when no rule finds anything blaming, add one blaming finding.
 func Score(role Role, text string) Assessment {
+	return scoreWith(booster, role, text)
+}
+
+// scoreWith is Score with a given learned model (nil: rules only).
+func scoreWith(m *Model, role Role, text string) Assessment {
 	clean, _ := Clean(text)
 	if !role.Valid() {
 		role = Survivor
 	}
 	a, sc := scoreRulesState(role, clean)
-	if a.Label != Blaming {
-		booster.boost(&a, sc.raw)
-	}
+	m.apply(&a, sc)
 	return a
 }
 

@@ -13,14 +13,16 @@ import (
 // root after changing testdata/labelled.jsonl or testdata/heldout_*.jsonl.
 func TestModelUpToDate(t *testing.T) {
 	files := []string{ownPath}
-	more, _ := filepath.Glob("testdata/heldout_*.jsonl")
-	sort.Strings(more)
-	files = append(files, more...)
+	for _, g := range []string{"testdata/heldout_*.jsonl", "testdata/batch_*.jsonl"} {
+		more, _ := filepath.Glob(g)
+		sort.Strings(more)
+		files = append(files, more...)
+	}
 	var ex []Labelled
 	for _, f := range files {
 		ex = append(ex, readLabelled(t, f)...)
 	}
-	m := TrainModel(ex, ModelOptions{Threshold: booster.Threshold})
+	m := TrainModel(ex, booster.Options())
 	if m.Examples != booster.Examples {
 		t.Fatalf("model.json was trained on %d lines, the labelled files have %d: run `go run ./cmd/pivot train`", booster.Examples, m.Examples)
 	}
@@ -31,6 +33,27 @@ func TestModelUpToDate(t *testing.T) {
 				worst, at = d, k
 			}
 		}
+	}
+	for _, w := range []map[string][4]float64{m.PhaseWeights, booster.PhaseWeights} {
+		for k := range w {
+			for j := range 4 {
+				if d := math.Abs(m.PhaseWeights[k][j] - booster.PhaseWeights[k][j]); d > worst {
+					worst, at = d, "phase "+k
+				}
+			}
+		}
+	}
+	for _, w := range []map[string][5]float64{m.KindWeights, booster.KindWeights} {
+		for k := range w {
+			for j := range 5 {
+				if d := math.Abs(m.KindWeights[k][j] - booster.KindWeights[k][j]); d > worst {
+					worst, at = d, "kind "+k
+				}
+			}
+		}
+	}
+	if m.Options() != booster.Options() {
+		t.Errorf("options differ after a round trip: %+v vs %+v", m.Options(), booster.Options())
 	}
 	if worst > 5e-3 {
 		t.Errorf("model.json is stale (weight %q differs by %.4f): run `go run ./cmd/pivot train`", at, worst)
@@ -103,7 +126,7 @@ func TestModelDeterministic(t *testing.T) {
 	if _, err := ParseModel(a); err != nil {
 		t.Errorf("a trained model does not parse: %v", err)
 	}
-	if _, err := ParseModel([]byte(`{"version":1,"threshold":0.2,"weights":{}}`)); err == nil {
+	if _, err := ParseModel([]byte(`{"version":2,"threshold":0.2,"credit_threshold":1,"engagement_threshold":1,"weights":{}}`)); err == nil {
 		t.Error("threshold 0.2 accepted")
 	}
 }

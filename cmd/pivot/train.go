@@ -19,13 +19,13 @@ func init() {
 // from: the repo's own set and the held-out batches folded in after they
 // were measured. The shared dev set is left out so it stays an independent
 // check.
-var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl"}
+var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl", "dialogue/testdata/batch_*.jsonl"}
 
 func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	out := fs.String("o", "dialogue/rules/model.json", "where to write the model")
-	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default 0.9)")
+	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot train [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
 		fmt.Fprintf(env.stderr, "Run from the repository root. Default files: %v\n", defaultTrainFiles)
@@ -68,7 +68,11 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m := dialogue.TrainModel(examples, dialogue.ModelOptions{Threshold: *threshold})
+	o := dialogue.DefaultModelOptions()
+	if *threshold != 0 {
+		o.Threshold = *threshold
+	}
+	m := dialogue.TrainModel(examples, o)
 	data, err := m.Marshal()
 	if err != nil {
 		return err
