@@ -60,7 +60,7 @@ type Model struct {
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
 	neg, subj bool
-	index     map[string]*modelEntry
+	table     featTable
 }
 
 type modelEntry struct {
@@ -160,23 +160,89 @@ func ParseModel(data []byte) (*Model, error) {
 }
 
 func (m *Model) buildIndex() {
-	m.index = make(map[string]*modelEntry, len(m.Weights)+len(m.PhaseWeights))
+	n := len(m.Weights) + len(m.PhaseWeights) + len(m.KindWeights)
+	size := 1
+	for size < 2*n+2 {
+		size <<= 1
+	}
+	t := &m.table
+	t.mask = uint64(size - 1)
+	t.keys = make([]uint64, size)
+	t.vals = make([]int32, size)
+	t.ents = t.ents[:0]
 	get := func(k string) *modelEntry {
-		e := m.index[k]
-		if e == nil {
-			e = &modelEntry{}
-			m.index[k] = e
+		h := featHash([]byte(k))
+		i := h & t.mask
+		for ; t.keys[i] != 0; i = (i + 1) & t.mask {
+			if t.keys[i] == h {
+				return &t.ents[t.vals[i]]
+			}
 		}
-		return e
+		t.keys[i] = h
+		t.vals[i] = int32(len(t.ents))
+		t.ents = append(t.ents, modelEntry{})
+		return &t.ents[len(t.ents)-1]
 	}
-	for k, w := range m.Weights {
-		get(k).w = w
+	// fill in a fixed order so that entries are laid out the same way on
+	// every start (map order is random)
+	for _, k := range sortedKeys(m.Weights) {
+		get(k).w = m.Weights[k]
 	}
-	for k, w := range m.PhaseWeights {
-		get(k).p = w
+	for _, k := range sortedKeys(m.PhaseWeights) {
+		get(k).p = m.PhaseWeights[k]
 	}
-	for k, w := range m.KindWeights {
-		get(k).k = w
+	for _, k := range sortedKeys(m.KindWeights) {
+		get(k).k = m.KindWeights[k]
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// featTable is an open-addressing hash table from a feature name's 64-bit
+// FNV-1a hash to its weights: cheaper per lookup than a string-keyed map,
+// which matters because every reply looks up dozens of features. Two
+// feature names sharing a 64-bit hash would share weights; with some 10^4
+// names the odds are about 10^-11.
+type featTable struct {
+	mask uint64
+	keys []uint64 // 0: empty slot
+	vals []int32
+	ents []modelEntry
+}
+
+func featHash(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// entry is the weights of the named feature, nil if the model has none.
+func (m *Model) entry(name []byte) *modelEntry {
+	t := &m.table
+	if len(t.keys) == 0 {
+		return nil
+	}
+	h := featHash(name)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch t.keys[i] {
+		case h:
+			return &t.ents[t.vals[i]]
+		case 0:
+			return nil
+		}
 	}
 }
 
@@ -289,7 +355,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	_, sc := scoreRulesState(role, clean)
 	z := 0.0
 	eachFeature(role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
-		if e := m.index[string(name)]; e != nil {
+		if e := m.entry(name); e != nil {
 			z += e.w
 		}
 	})
@@ -309,33 +375,18 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	if !usePhase && !mayBoost {
 		return
 	}
+	// first pass: the booster's and the phase head's sums only; the kind
+	// head and the words to quote are needed only when the booster fires.
 	var z float64
 	var pz [4]float64
-	var kz [5]float64
-	// the words to quote: the heaviest word pair, else the heaviest word
-	// that is not a pronoun or a grammar word.
-	best, bestW := [2]int{-1, -1}, 0.0
-	bestUni, bestUniW := [2]int{-1, -1}, 0.0
-	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, from, to int) {
-		e := m.index[string(name)]
-		if e == nil {
-			return
-		}
-		z += e.w
-		for k := range pz {
-			pz[k] += e.p[k]
-		}
-		for k := range kz {
-			kz[k] += e.k[k]
-		}
-		w := e.w
-		switch {
-		case from < 0 || w <= 0:
-		case to-from == 2 && w > bestW:
-			best, bestW = [2]int{from, to}, w
-		case to-from == 1 && w > bestUniW && !grammarWord[toks[from].Norm]:
-			bestUni, bestUniW = [2]int{from, to}, w
+	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
+		if e := m.entry(name); e != nil {
+			z += e.w
+			if usePhase {
+				for k := range pz {
+					pz[k] += e.p[k]
+				}
+			}
 		}
 	})
 	if usePhase {
@@ -360,10 +411,36 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	if a.Phase == Engagement {
 		th = max(th, m.EngageThreshold)
 	}
+	if th >= 1 || sigmoid(z) < th {
+		return
+	}
+	// second pass: the kind, and the words to quote: the heaviest word
+	// pair, else the heaviest word that is not a pronoun or a grammar word.
+	var kz [5]float64
+	best, bestW := [2]int{-1, -1}, 0.0
+	bestUni, bestUniW := [2]int{-1, -1}, 0.0
+	toks := sc.raw
+	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, from, to int) {
+		e := m.entry(name)
+		if e == nil {
+			return
+		}
+		for k := range kz {
+			kz[k] += e.k[k]
+		}
+		w := e.w
+		switch {
+		case from < 0 || w <= 0:
+		case to-from == 2 && w > bestW:
+			best, bestW = [2]int{from, to}, w
+		case to-from == 1 && w > bestUniW && !grammarWord[toks[from].Norm]:
+			bestUni, bestUniW = [2]int{from, to}, w
+		}
+	})
 	if best[0] < 0 {
 		best = bestUni
 	}
-	if th >= 1 || sigmoid(z) < th || best[0] < 0 {
+	if best[0] < 0 {
 		return
 	}
 	from, to := toks[best[0]].Start, toks[best[1]-1].End

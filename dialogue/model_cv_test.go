@@ -99,7 +99,7 @@ func cvRecords(m *Model, ex []Labelled) []cvRec {
 		var pz [4]float64
 		var kz [5]float64
 		eachFeature(e.Role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
-			if en := m.index[string(name)]; en != nil {
+			if en := m.entry(name); en != nil {
 				z += en.w
 				for k := range pz {
 					pz[k] += en.p[k]
