@@ -87,7 +87,7 @@ type ModelOptions struct {
 // DefaultModelOptions are the settings the shipped model is built with,
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.7, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true}
+	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.55, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {

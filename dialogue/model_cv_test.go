@@ -71,6 +71,11 @@ func TestModelCV(t *testing.T) {
 		t.Logf("== neg=%v subj=%v l2=%g", c.neg, c.subj, c.l2)
 		g := cvGate{def.Threshold, def.CreditThreshold, def.EngageThreshold, def.PhaseMargin}
 		cvShow(t, "shipped gate", folds, recs, g)
+		if s := os.Getenv("PIVOT_CV_GATE"); s != "" {
+			var g2 cvGate
+			fmt.Sscanf(s, "%g,%g,%g,%d", &g2.th, &g2.credit, &g2.engage, &g2.margin)
+			cvShow(t, "asked gate", folds, recs, g2)
+		}
 		cvSweep(t, folds, recs)
 	}
 }
@@ -222,8 +227,8 @@ func cvSweep(t *testing.T, folds []string, recs [][]cvRec) {
 	}
 	var best []res
 	for _, th := range cvThresholds {
-		for _, cr := range []float64{0.8, 0.9, 0.95, 0.98, 1} {
-			for _, en := range []float64{0.9, 0.95, 0.98, 1} {
+		for _, cr := range []float64{0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1} {
+			for _, en := range []float64{0.7, 0.8, 0.9, 0.95, 0.98, 1} {
 				if cr < th || en < th {
 					continue
 				}
@@ -256,4 +261,4 @@ func cvSweep(t *testing.T, folds []string, recs [][]cvRec) {
 // cvThresholds are the booster thresholds tried. Below 0.8 the booster
 // flags plain good questions outside the training voices (the hard
 // negatives in score_test.go), so lower ones are not offered.
-var cvThresholds = []float64{0.6, 0.7, 0.75, 0.8, 0.85, 0.9}
+var cvThresholds = []float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9}

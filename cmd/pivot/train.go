@@ -12,13 +12,14 @@ import (
 )
 
 func init() {
-	register(command{name: "train", summary: "rebuild the scorer's learned booster from labelled JSONL files", run: runTrain})
+	register(command{name: "train", summary: "rebuild the scorer's learned layer (booster, kind and phase heads) from labelled JSONL files", run: runTrain})
 }
 
-// defaultTrainFiles are the labelled lines the shipped booster is built
-// from: the repo's own set and the held-out batches folded in after they
-// were measured. The shared dev set is left out so it stays an independent
-// check.
+// defaultTrainFiles are the labelled lines the shipped learned layer is
+// built from: the repo's own set, the held-out batches folded in after they
+// were measured, and the batch_* training batches. The shared dev set and
+// the fresh_* measurement sets are left out so they stay independent
+// checks.
 var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl", "dialogue/testdata/batch_*.jsonl"}
 
 func runTrain(ctx context.Context, env *environment, args []string) error {
