@@ -63,12 +63,6 @@ type Model struct {
 	table     featTable
 }
 
-type modelEntry struct {
-	w float64
-	p [4]float64
-	k [5]float64
-}
-
 // blamingKinds is the kind head's class order.
 var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
 
@@ -162,37 +156,44 @@ func ParseModel(data []byte) (*Model, error) {
 func (m *Model) buildIndex() {
 	n := len(m.Weights) + len(m.PhaseWeights) + len(m.KindWeights)
 	size := 1
-	for size < 2*n+2 {
+	for size < n+n/2+2 {
 		size <<= 1
 	}
 	t := &m.table
 	t.mask = uint64(size - 1)
-	t.keys = make([]uint64, size)
-	t.vals = make([]int32, size)
-	t.ents = t.ents[:0]
-	get := func(k string) *modelEntry {
+	t.slots = make([]featSlot, size)
+	t.kinds = t.kinds[:0]
+	get := func(k string) *featSlot {
 		h := featHash([]byte(k))
 		i := h & t.mask
-		for ; t.keys[i] != 0; i = (i + 1) & t.mask {
-			if t.keys[i] == h {
-				return &t.ents[t.vals[i]]
+		for ; t.slots[i].key != 0; i = (i + 1) & t.mask {
+			if t.slots[i].key == h {
+				return &t.slots[i]
 			}
 		}
-		t.keys[i] = h
-		t.vals[i] = int32(len(t.ents))
-		t.ents = append(t.ents, modelEntry{})
-		return &t.ents[len(t.ents)-1]
+		t.slots[i].key = h
+		t.slots[i].kind = -1
+		return &t.slots[i]
 	}
-	// fill in a fixed order so that entries are laid out the same way on
+	// fill in a fixed order so that the table is laid out the same way on
 	// every start (map order is random)
 	for _, k := range sortedKeys(m.Weights) {
-		get(k).w = m.Weights[k]
+		get(k).w = float32(m.Weights[k])
 	}
 	for _, k := range sortedKeys(m.PhaseWeights) {
-		get(k).p = m.PhaseWeights[k]
+		sl := get(k)
+		for j, v := range m.PhaseWeights[k] {
+			sl.p[j] = float32(v)
+		}
 	}
 	for _, k := range sortedKeys(m.KindWeights) {
-		get(k).k = m.KindWeights[k]
+		sl := get(k)
+		var q [5]float32
+		for j, v := range m.KindWeights[k] {
+			q[j] = float32(v)
+		}
+		sl.kind = int32(len(t.kinds))
+		t.kinds = append(t.kinds, q)
 	}
 }
 
@@ -206,15 +207,22 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // featTable is an open-addressing hash table from a feature name's 64-bit
-// FNV-1a hash to its weights: cheaper per lookup than a string-keyed map,
-// which matters because every reply looks up dozens of features. Two
+// FNV-1a hash to its weights, laid out so that the common lookup (booster
+// and phase weights) touches one 32-byte slot: cheaper than a string-keyed
+// map, which matters because every reply looks up dozens of features. Two
 // feature names sharing a 64-bit hash would share weights; with some 10^4
 // names the odds are about 10^-11.
 type featTable struct {
-	mask uint64
-	keys []uint64 // 0: empty slot
-	vals []int32
-	ents []modelEntry
+	mask  uint64
+	slots []featSlot
+	kinds [][5]float32
+}
+
+type featSlot struct {
+	key  uint64 // 0: empty
+	w    float32
+	p    [4]float32
+	kind int32 // index into kinds, -1 none
 }
 
 func featHash(b []byte) uint64 {
@@ -229,21 +237,29 @@ func featHash(b []byte) uint64 {
 	return h
 }
 
-// entry is the weights of the named feature, nil if the model has none.
-func (m *Model) entry(name []byte) *modelEntry {
+// entry is the slot of the named feature, nil if the model has none.
+func (m *Model) entry(name []byte) *featSlot {
 	t := &m.table
-	if len(t.keys) == 0 {
+	if len(t.slots) == 0 {
 		return nil
 	}
 	h := featHash(name)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		switch t.keys[i] {
+		switch t.slots[i].key {
 		case h:
-			return &t.ents[t.vals[i]]
+			return &t.slots[i]
 		case 0:
 			return nil
 		}
 	}
+}
+
+// kindWeights is the kind head's weights of a slot.
+func (m *Model) kindWeights(e *featSlot) *[5]float32 {
+	if e.kind < 0 {
+		return nil
+	}
+	return &m.table.kinds[e.kind]
 }
 
 // Marshal writes the model as stable, indented JSON (sorted keys), so a
@@ -356,7 +372,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	z := 0.0
 	eachFeature(role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
-			z += e.w
+			z += float64(e.w)
 		}
 	})
 	return sigmoid(z)
@@ -381,10 +397,10 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	var pz [4]float64
 	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
-			z += e.w
+			z += float64(e.w)
 			if usePhase {
 				for k := range pz {
-					pz[k] += e.p[k]
+					pz[k] += float64(e.p[k])
 				}
 			}
 		}
@@ -425,10 +441,12 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 		if e == nil {
 			return
 		}
-		for k := range kz {
-			kz[k] += e.k[k]
+		if q := m.kindWeights(e); q != nil {
+			for k := range kz {
+				kz[k] += float64(q[k])
+			}
 		}
-		w := e.w
+		w := float64(e.w)
 		switch {
 		case from < 0 || w <= 0:
 		case to-from == 2 && w > bestW:

@@ -105,12 +105,14 @@ func cvRecords(m *Model, ex []Labelled) []cvRec {
 		var kz [5]float64
 		eachFeature(e.Role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
 			if en := m.entry(name); en != nil {
-				z += en.w
+				z += float64(en.w)
 				for k := range pz {
-					pz[k] += en.p[k]
+					pz[k] += float64(en.p[k])
 				}
-				for k := range kz {
-					kz[k] += en.k[k]
+				if q := m.kindWeights(en); q != nil {
+					for k := range kz {
+						kz[k] += float64(q[k])
+					}
 				}
 			}
 		})
