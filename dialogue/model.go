@@ -81,7 +81,7 @@ type ModelOptions struct {
 // DefaultModelOptions are the settings the shipped model is built with,
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.55, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true}
+	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.65, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {
@@ -427,7 +427,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	if a.Phase == Engagement {
 		th = max(th, m.EngageThreshold)
 	}
-	if th >= 1 || sigmoid(z) < th {
+	if th >= 1 || sigmoid(z) < th || !mentionsSomeone(sc) {
 		return
 	}
 	// second pass: the kind, and the words to quote: the heaviest word
@@ -710,4 +710,23 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 	m.neg, m.subj = o.Neg, o.Subj
 	m.buildIndex()
 	return m
+}
+
+// mentionsSomeone reports whether a reply refers to a person at all: the
+// one spoken to, a partner, the couple, or someone by name. Blame is always
+// about someone, so the booster stays silent on small talk ("Lovely
+// weather for it."), where a bag of words has nothing real to go on.
+func mentionsSomeone(sc *scanState) bool {
+	for _, t := range sc.toks {
+		if t.name {
+			return true
+		}
+		switch t.norm {
+		case "you", "your", "yours", "yourself", "she", "her", "hers", "herself",
+			"he", "him", "his", "himself", "they", "them", "their", "both",
+			"couple", "parents", "partner", "husband", "wife", "boyfriend", "girlfriend", "ex", "relationship":
+			return true
+		}
+	}
+	return false
 }
