@@ -41,11 +41,8 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real SQLite store at once,\nand print turns per second, latency per turn and memory.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))

@@ -28,11 +28,8 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintln(env.stderr, `Each line: {"text": ..., "role": "survivor"|"perpetrator", "label": "blaming"|"non_blaming", "phase": ...}`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("want exactly one FILE.jsonl, got %d arguments", fs.NArg())

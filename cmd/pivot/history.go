@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -21,11 +20,8 @@ func runHistory(ctx context.Context, env *environment, args []string) error {
 	platform := fs.String("platform", "terminal", "whose sessions: terminal, slack or discord")
 	who := fs.String("user", "", "the user id (default: you, in the terminal)")
 	limit := fs.Int("n", 20, "how many sessions to show")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("history takes no arguments, only options")

@@ -41,11 +41,8 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		fmt.Fprintf(env.stderr, "Usage: pivot %s [options] SCENARIO\n\nInterview a character; type your replies, /help for commands.\n\n", name)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interleave(fs, args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if *resume && *fresh {
 		return usagef("--resume and --new cannot be used together")

@@ -37,11 +37,8 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 			"trainees read their own sessions.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interleave(fs, args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("report takes only options")

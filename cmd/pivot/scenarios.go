@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"text/tabwriter"
@@ -29,11 +28,8 @@ func runScenarios(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("scenarios", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	dir := fs.String("scenarios", "", "a folder of your own scenarios (default $PIVOT_SCENARIOS)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	lib, err := loadLibrary(env, *dir)
 	if err != nil {

@@ -26,11 +26,8 @@ func runScore(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintln(env.stderr, "Scores TEXT, or each non-empty line of standard input.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	r := dialogue.Role(*role)
 	if !r.Valid() {

@@ -32,11 +32,8 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stderr, "Run from the repository root. Default files: %v\n", defaultTrainFiles)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {

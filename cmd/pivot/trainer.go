@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -26,11 +25,8 @@ func runTrainer(ctx context.Context, env *environment, args []string) error {
 			"USER is a platform user id (U123) or platform:id (slack:U123). PIVOT_TRAINERS names more.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interleave(fs, args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("say add, remove or list")

@@ -50,11 +50,8 @@ are no problems.
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interleave(fs, args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if *explore < 0 {
 		return usagef("--explore takes a number of walks, 0 or more")
