@@ -560,6 +560,12 @@ func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
 			}
 		}
 	}
+	// "When he has been drinking, how do you keep her safe?": a clause
+	// set off by a comma, then an open question word, is an open question
+	// whatever the sentence's first word.
+	if sn.question && !openLeads[lead] && s.openAfterComma(i, sn) {
+		return OpenQuestion
+	}
 	switch {
 	case openLeads[lead]:
 		if sn.question || i+1 < sn.to {
@@ -577,17 +583,28 @@ func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
 	}
 	if sn.question {
 		// a statement with "?": a tag question or a check
-		for j := i; j < sn.to; j++ {
-			if openLeads[s.toks[j].norm] && j > i && s.toks[j-1].norm != "what" {
-				// "…and what helped?" mid-sentence after a comma
-				if strings.Contains(s.between(j-1, j), ",") {
-					return OpenQuestion
-				}
-			}
-		}
 		return ClosedQuestion
 	}
 	return NoQuestion
+}
+
+// openAfterComma reports an open question word straight after a comma
+// ("…, and what helped?", "When he drinks, how do you…").
+func (s *scanState) openAfterComma(i int, sn sentence) bool {
+	for j := i + 1; j < sn.to; j++ {
+		if !openLeads[s.toks[j].norm] || s.toks[j-1].norm == "what" {
+			continue
+		}
+		// allow one joining word between the comma and the question word
+		k := j - 1
+		if k > i && (s.toks[k].norm == "and" || s.toks[k].norm == "but" || s.toks[k].norm == "so") {
+			k--
+		}
+		if strings.Contains(s.between(k, k+1), ",") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *scanState) between(i, j int) string { return s.text[s.toks[i].end:s.toks[j].start] }
