@@ -300,17 +300,6 @@ func (b *Bot) History(ctx context.Context, platform, user string, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
-	for i := range rows {
-		if sc, err := b.lib.Get(rows[i].ScenarioID); err == nil {
-			keys := sc.KeyDisclosures()
-			rows[i].KeyTotal = len(keys)
-			rows[i].KeyReached = 0
-			for _, k := range keys {
-				if rows[i].State.HasDisclosed(k) {
-					rows[i].KeyReached++
-				}
-			}
-		}
-	}
+	b.withKeys(rows)
 	return rows, nil
 }

@@ -98,13 +98,7 @@ func (b *Bot) withKeys(rows []SessionSummary) {
 		if err != nil {
 			continue
 		}
-		keys := sc.KeyDisclosures()
-		rows[i].KeyTotal, rows[i].KeyReached = len(keys), 0
-		for _, k := range keys {
-			if rows[i].State.HasDisclosed(k) {
-				rows[i].KeyReached++
-			}
-		}
+		rows[i].KeyTotal, rows[i].KeyReached = len(sc.KeyDisclosures()), len(sc.KeyReached(rows[i].State))
 	}
 }
 

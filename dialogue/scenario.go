@@ -226,6 +226,17 @@ func (s *Scenario) KeyDisclosures() []string {
 	return out
 }
 
+// KeyReached returns the key disclosures st has reached, in file order.
+func (s *Scenario) KeyReached(st State) []string {
+	var out []string
+	for _, id := range s.KeyDisclosures() {
+		if st.HasDisclosed(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // BandOf names the trust band that trust falls in ("" if none).
 func (s *Scenario) BandOf(trust int) string {
 	for _, b := range s.Trust.Bands {

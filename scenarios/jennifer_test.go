@@ -8,18 +8,7 @@ import (
 )
 
 // jennifer loads the embedded Jennifer scenario.
-func jennifer(t *testing.T) *dialogue.Scenario {
-	t.Helper()
-	lib, err := Embedded()
-	if err != nil {
-		t.Fatalf("loading embedded scenarios: %v", err)
-	}
-	sc, err := lib.Get("jennifer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
-}
+func jennifer(t *testing.T) *dialogue.Scenario { return libGet(t, "jennifer") }
 
 // play runs lines through a fresh session and returns every turn and the
 // final state.
@@ -32,16 +21,6 @@ func play(sc *dialogue.Scenario, seed int64, lines []string) ([]dialogue.Turn, d
 		turns = append(turns, t)
 	}
 	return turns, st
-}
-
-func keyReached(sc *dialogue.Scenario, st dialogue.State) []string {
-	var out []string
-	for _, id := range sc.KeyDisclosures() {
-		if st.HasDisclosed(id) {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 var jenniferOpening = []string{
@@ -97,7 +76,7 @@ func TestJenniferWhyHaventYouLeftLocksDisclosures(t *testing.T) {
 			t.Errorf("blaming path: %s should stay locked; disclosed %v", id, bad.Disclosed)
 		}
 	}
-	if g, b := len(keyReached(sc, good)), len(keyReached(sc, bad)); b >= g {
+	if g, b := len(sc.KeyReached(good)), len(sc.KeyReached(bad)); b >= g {
 		t.Errorf("blaming path reached %d key disclosures, respectful %d: blame should cost disclosures", b, g)
 	}
 }
@@ -133,7 +112,7 @@ func TestJenniferRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 			t.Fatalf("the interview ended at %q", tr.Text)
 		}
 	}
-	got := keyReached(sc, st)
+	got := sc.KeyReached(st)
 	if len(got) < 8 {
 		t.Errorf("reached %d key disclosures %v, want at least 8 of %d", len(got), got, len(sc.KeyDisclosures()))
 		for _, tr := range turns {

@@ -31,29 +31,6 @@ func libGet(t *testing.T, id string) *dialogue.Scenario {
 	return sc
 }
 
-// play runs lines from a fresh session and returns the final state and the
-// character's replies.
-func libPlay(sc *dialogue.Scenario, seed int64, lines []string) (dialogue.State, []dialogue.Turn) {
-	st := dialogue.NewState(sc, seed)
-	var turns []dialogue.Turn
-	for _, l := range lines {
-		var t dialogue.Turn
-		t, st = dialogue.Step(sc, st, l)
-		turns = append(turns, t)
-	}
-	return st, turns
-}
-
-func libKeyReached(sc *dialogue.Scenario, st dialogue.State) []string {
-	var out []string
-	for _, id := range sc.KeyDisclosures() {
-		if st.HasDisclosed(id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 func libTranscript(sc *dialogue.Scenario, turns []dialogue.Turn) string {
 	var b strings.Builder
 	for _, t := range turns {
@@ -182,8 +159,8 @@ var brianAccountable = []string{
 
 func TestBrianRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 	sc := libGet(t, "brian")
-	st, turns := libPlay(sc, 1, brianRespectful)
-	got := libKeyReached(sc, st)
+	turns, st := play(sc, 1, brianRespectful)
+	got := sc.KeyReached(st)
 	if len(got) < 6 {
 		t.Errorf("a respectful interview with Brian reached %d key disclosures %v, want at least 6 of %d:%s",
 			len(got), got, len(sc.KeyDisclosures()), libTranscript(sc, turns))
@@ -195,9 +172,9 @@ func TestBrianRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 
 func TestBrianCollusionGetsNowhere(t *testing.T) {
 	sc := libGet(t, "brian")
-	coll, cturns := libPlay(sc, 1, brianCollusive)
-	acc, aturns := libPlay(sc, 1, brianAccountable)
-	if got := libKeyReached(sc, coll); len(got) != 0 || len(coll.Disclosed) != 0 {
+	cturns, coll := play(sc, 1, brianCollusive)
+	aturns, acc := play(sc, 1, brianAccountable)
+	if got := sc.KeyReached(coll); len(got) != 0 || len(coll.Disclosed) != 0 {
 		t.Errorf("the collusive path disclosed %v; Brian should agree and say nothing new:%s", coll.Disclosed, libTranscript(sc, cturns))
 	}
 	if coll.Trust >= sc.Trust.Start {
@@ -214,7 +191,7 @@ func TestBrianCollusionGetsNowhere(t *testing.T) {
 
 func TestBrianShamingCostsEngagement(t *testing.T) {
 	sc := libGet(t, "brian")
-	st, turns := libPlay(sc, 1, []string{"You're a monster.", "Can you tell me about your drinking?"})
+	turns, st := play(sc, 1, []string{"You're a monster.", "Can you tell me about your drinking?"})
 	if st.Trust >= sc.Trust.Start {
 		t.Errorf("shaming left engagement at %d, want below %d:%s", st.Trust, sc.Trust.Start, libTranscript(sc, turns))
 	}
@@ -261,8 +238,8 @@ var tomaszAccountable = []string{
 
 func TestTomaszRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 	sc := libGet(t, "tomasz")
-	st, turns := libPlay(sc, 1, tomaszRespectful)
-	got := libKeyReached(sc, st)
+	turns, st := play(sc, 1, tomaszRespectful)
+	got := sc.KeyReached(st)
 	if len(got) < 6 {
 		t.Errorf("a respectful interview with Tomasz reached %d key disclosures %v, want at least 6 of %d:%s",
 			len(got), got, len(sc.KeyDisclosures()), libTranscript(sc, turns))
@@ -274,8 +251,8 @@ func TestTomaszRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 
 func TestTomaszCollusionGetsNowhere(t *testing.T) {
 	sc := libGet(t, "tomasz")
-	coll, cturns := libPlay(sc, 1, tomaszCollusive)
-	acc, aturns := libPlay(sc, 1, tomaszAccountable)
+	cturns, coll := play(sc, 1, tomaszCollusive)
+	aturns, acc := play(sc, 1, tomaszAccountable)
 	if len(coll.Disclosed) != 0 {
 		t.Errorf("the collusive path disclosed %v; Tomasz should agree and say nothing new:%s", coll.Disclosed, libTranscript(sc, cturns))
 	}
@@ -283,7 +260,7 @@ func TestTomaszCollusionGetsNowhere(t *testing.T) {
 		t.Errorf("collusion left engagement at %d, the accountability path at %d; want collusion lower:%s%s",
 			coll.Trust, acc.Trust, libTranscript(sc, cturns), libTranscript(sc, aturns))
 	}
-	if len(libKeyReached(sc, acc)) == 0 {
+	if len(sc.KeyReached(acc)) == 0 {
 		t.Errorf("the accountability path should reach at least one key disclosure:%s", libTranscript(sc, aturns))
 	}
 }
@@ -322,8 +299,8 @@ var magdaPartnering = []string{
 
 func TestMagdaRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 	sc := libGet(t, "magda")
-	st, turns := libPlay(sc, 1, magdaRespectful)
-	got := libKeyReached(sc, st)
+	turns, st := play(sc, 1, magdaRespectful)
+	got := sc.KeyReached(st)
 	if len(got) < 6 {
 		t.Errorf("a respectful interview with Magda reached %d key disclosures %v, want at least 6 of %d:%s",
 			len(got), got, len(sc.KeyDisclosures()), libTranscript(sc, turns))
@@ -335,8 +312,8 @@ func TestMagdaRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 
 func TestMagdaBlamingClosesHerDown(t *testing.T) {
 	sc := libGet(t, "magda")
-	bl, bturns := libPlay(sc, 1, magdaBlaming)
-	pa, pturns := libPlay(sc, 1, magdaPartnering)
+	bturns, bl := play(sc, 1, magdaBlaming)
+	pturns, pa := play(sc, 1, magdaPartnering)
 	if len(bl.Disclosed) != 0 {
 		t.Errorf("the blaming path disclosed %v; Magda should close up:%s", bl.Disclosed, libTranscript(sc, bturns))
 	}
