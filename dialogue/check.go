@@ -3,6 +3,7 @@ package dialogue
 import (
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // compiledIdx is what loading precomputes so a turn costs no parsing.
@@ -10,6 +11,11 @@ type compiledIdx struct {
 	concepts conceptIndex
 	// patterns[i] are the compiled patterns of Intents[i].
 	patterns [][]*Pattern
+	// byID maps an intent id to its index in Intents.
+	byID map[string]int
+	// The learned matcher is trained on first use, once.
+	trainOnce sync.Once
+	matcher   *Matcher
 }
 
 // defaultBands apply when a scenario names none.
@@ -138,7 +144,7 @@ func check(sc *Scenario) []Problem {
 		}
 	}
 
-	idx := &compiledIdx{concepts: buildConcepts(sc.Concepts)}
+	idx := &compiledIdx{concepts: buildConcepts(sc.Concepts), byID: map[string]int{}}
 	intents := map[string]bool{}
 	for i, in := range sc.Intents {
 		path := "intents." + strconv.Itoa(i)
@@ -148,11 +154,12 @@ func check(sc *Scenario) []Problem {
 			add(path, CodeDuplicateID, "intent %q is declared twice", in.ID)
 		}
 		intents[in.ID] = true
+		idx.byID[in.ID] = i
 		if !in.Phase.Valid() {
 			add(path, CodeBadValue, "intent %q has phase %q; phases are engagement, worries, working_well, next_steps", in.ID, in.Phase)
 		}
-		if len(in.Patterns) == 0 {
-			add(path, CodeMissing, "intent %q needs at least one pattern", in.ID)
+		if len(in.Patterns) == 0 && len(in.Examples) == 0 && in.Move == "" {
+			add(path, CodeMissing, "intent %q needs examples (wordings a trainee might use) or patterns", in.ID)
 		}
 		if len(in.Replies) == 0 {
 			add(path, CodeMissing, "intent %q needs at least one reply", in.ID)
@@ -180,6 +187,7 @@ func check(sc *Scenario) []Problem {
 	}
 	checkReplies("fallbacks", sc.Fallbacks)
 	checkReplies("clarify", sc.Clarify)
+	checkReplies("confirm", sc.Confirm)
 	checkReplies("shutdown", sc.Shutdown)
 	for p := range sc.Hints {
 		if !p.Valid() {

@@ -25,7 +25,13 @@ type State struct {
 	// Spent lists once-only replies already said.
 	Spent []string `json:"spent"`
 	// Hints counts hints given, so each /hint offers a new one.
-	Hints int  `json:"hints"`
+	Hints int `json:"hints"`
+	// Topic is the intent last answered on a topic of substance, so a
+	// follow-up ("and then?") is read against it.
+	Topic string `json:"topic,omitempty"`
+	// Pending is the intent the character asked about ("The money, you
+	// mean?"); a yes on the next turn answers it.
+	Pending string `json:"pending,omitempty"`
 	Ended bool `json:"ended"`
 }
 
@@ -68,6 +74,13 @@ type Turn struct {
 	Fallback bool `json:"fallback"`
 	// Clarify: two intents tied and the character asked which was meant.
 	Clarify bool `json:"clarify,omitempty"`
+	// Confirm: the character was not sure what was asked and asked about
+	// her best guess instead of answering.
+	Confirm bool `json:"confirm,omitempty"`
+	// Confidence is how sure the engine was of the intent it read (0..1).
+	Confidence float64 `json:"confidence,omitempty"`
+	// FollowUp names the earlier topic a follow-up was read against.
+	FollowUp string `json:"follow_up,omitempty"`
 	// Reaction names the finding kind the character reacted to, if any.
 	Reaction    FindingKind `json:"reaction,omitempty"`
 	ReplyID     string      `json:"reply_id"`
@@ -141,51 +154,32 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 	}
 
 	toks := Tokenize(clean)
-	ranked := sc.rank(toks)
-	if len(ranked) > 1 && ranked[0].score-ranked[1].score < ambiguity {
-		// A near-tie: prefer an intent of the phase the trainee is in;
-		// then the topic raised last, as people answer the last of two
-		// questions; ask which was meant only when neither decides.
-		tied := 1
-		for tied < len(ranked) && ranked[0].score-ranked[tied].score < ambiguity {
-			tied++
-		}
-		key := func(c candidate) [2]int {
-			inPhase := 0
-			if sc.Intents[c.intent].Phase == a.Phase {
-				inPhase = 1
-			}
-			return [2]int{inPhase, c.end}
-		}
-		group := ranked[:tied]
-		sort.SliceStable(group, func(i, j int) bool {
-			ki, kj := key(group[i]), key(group[j])
-			return ki[0] > kj[0] || (ki[0] == kj[0] && ki[1] > kj[1])
-		})
-		if key(group[0]) == key(group[1]) {
-			a0, a1 := sc.Intents[group[0].intent], sc.Intents[group[1].intent]
-			if r, rkey, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
-				r.Text = strings.NewReplacer("{a}", topic(a0), "{b}", topic(a1)).Replace(r.Text)
-				t.Clarify = true
-				tracef("intents %s and %s tied at %.2f: asked which was meant", a0.ID, a1.ID, ranked[0].score)
-				sc.say(&t, &st, rkey, r)
-				t.TrustAfter, t.Ended = st.Trust, st.Ended
-				return t, st
-			}
+	if t2, st2, ok := sc.answerPending(t, st, toks, a.Phase); ok {
+		return t2, st2
+	}
+	st.Pending = ""
+	rd := sc.read(toks, a.Phase)
+	t.Confidence = rd.confidence
+	if rd.intent >= 0 && rd.tiedWith >= 0 {
+		a0, a1 := sc.Intents[rd.intent], sc.Intents[rd.tiedWith]
+		if r, rkey, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
+			r.Text = strings.NewReplacer("{a}", topic(a0), "{b}", topic(a1)).Replace(r.Text)
+			t.Clarify = true
+			tracef("intents %s and %s read equally (%.2f): asked which was meant", a0.ID, a1.ID, rd.confidence)
+			sc.say(&t, &st, rkey, r)
+			t.TrustAfter, t.Ended = st.Trust, st.Ended
+			return t, st
 		}
 	}
-	for _, m := range ranked {
-		in := &sc.Intents[m.intent]
-		r, key, ok := sc.pick(st, "intents."+in.ID, in.Replies, a.Phase)
-		if !ok {
-			tracef("intent %s matched (%.2f) but has no reply for trust %d (%s) now", in.ID, m.score, st.Trust, sc.BandOf(st.Trust))
-			continue
+	if rd.intent >= 0 && rd.confirm {
+		return sc.askAbout(t, st, rd, a.Phase)
+	}
+	if rd.intent >= 0 {
+		if t2, st2, ok := sc.answer(t, st, rd, a.Phase); ok {
+			return t2, st2
 		}
-		t.Intent = in.ID
-		tracef("intent %s matched by %q (specificity %.2f)", in.ID, m.pattern, m.score)
-		sc.say(&t, &st, key, r)
-		t.TrustAfter, t.Ended = st.Trust, st.Ended
-		return t, st
+	} else {
+		tracef("understood nothing sure enough (best %.2f)", rd.confidence)
 	}
 
 	t.Fallback = true

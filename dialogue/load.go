@@ -60,7 +60,11 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 // an unknown key is an error, because a typo'd key would otherwise be
 // silently ignored and a reply would never fire. source names the file in
 // error messages.
-func LoadScenario(data []byte, source string) (*Scenario, error) {
+func LoadScenario(data []byte, source string, opts ...LoadOption) (*Scenario, error) {
+	var cfg loadConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	var sc Scenario
 	var probs []Problem
 	add := func(pos Position, code, format string, a ...any) {
@@ -95,6 +99,7 @@ func LoadScenario(data []byte, source string) (*Scenario, error) {
 	}
 	sc.Source = source
 	sc.Pos = positions(&root)
+	probs = append(probs, linkMoves(&sc, cfg.moves)...)
 	probs = append(probs, check(&sc)...)
 	if len(probs) > 0 {
 		sortProblems(probs)

@@ -20,6 +20,9 @@ type Token struct {
 	Stem  string
 	Start int
 	End   int
+	// sentenceEnd: a question mark, full stop, exclamation mark or
+	// semicolon follows the word, so a new question may start after it.
+	sentenceEnd bool
 }
 
 // Clean makes text safe to process: invalid UTF-8 is replaced, control and
@@ -174,6 +177,9 @@ func Tokenize(text string) []Token {
 			break
 		}
 		toks = appendWord(toks, text[start:i], start, i)
+		if j := strings.IndexFunc(text[i:], func(r rune) bool { return r != ' ' }); j >= 0 && strings.ContainsRune("?.!;", rune(text[i+j])) {
+			toks[len(toks)-1].sentenceEnd = true
+		}
 	}
 	return toks
 }

@@ -35,6 +35,10 @@ type Scenario struct {
 	// Clarify answers a near-tie between two intents; {a} and {b} are
 	// replaced by the two intents' topics.
 	Clarify []Reply `yaml:"clarify"`
+	// Confirm asks about the character's best guess when the matcher is
+	// not sure enough to answer ("The money, you mean?"); {topic} is
+	// replaced by the guessed intent's topic. A yes answers it.
+	Confirm []Reply `yaml:"confirm"`
 	// Shutdown is said once when trust falls below Trust.EndBelow; the
 	// interview is then over.
 	Shutdown []Reply `yaml:"shutdown"`
@@ -49,6 +53,8 @@ type Scenario struct {
 	Source string       `yaml:"-"`
 	Pos    PositionMap  `yaml:"-"`
 	index  *compiledIdx `yaml:"-"`
+	// moves is the shared library the scenario was linked against.
+	moves *Moves
 }
 
 // TrustModel is the character's trust (or, for a perpetrator, engagement)
@@ -87,6 +93,10 @@ type Disclosure struct {
 // patterns, answered by its replies.
 type Intent struct {
 	ID string `yaml:"id"`
+	// Move names a shared interview move (scenarios/shared/moves.yaml)
+	// this intent answers; the intent inherits its topic, phase, patterns
+	// and example wordings.
+	Move string `yaml:"move,omitempty"`
 	// Topic names the intent in a clarifying question ("the money").
 	Topic       string   `yaml:"topic"`
 	Phase       Phase    `yaml:"phase"`

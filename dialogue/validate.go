@@ -33,8 +33,8 @@ const (
 // ValidateFile loads a scenario file and, if it loads, validates it. It
 // returns the scenario (nil if it did not load) and every problem found,
 // sorted by line.
-func ValidateFile(data []byte, source string) (*Scenario, []Problem) {
-	sc, err := LoadScenario(data, source)
+func ValidateFile(data []byte, source string, opts ...LoadOption) (*Scenario, []Problem) {
+	sc, err := LoadScenario(data, source, opts...)
 	if err != nil {
 		if se, ok := err.(*ScenarioError); ok {
 			return nil, se.Problems
@@ -607,9 +607,10 @@ func (a *analysis) coverage(l *replyList, bands []Band) string {
 	return "in trust band " + strings.Join(gaps, "; in trust band ")
 }
 
-// checkExamples is ChatScript's :verify: each example must match its own
-// intent and no other intent may match it as well or better; no
-// not_example may match its intent.
+// checkExamples is ChatScript's :verify, for the combined reader: each
+// example must be read as its own intent, sure enough to answer, and no
+// other intent may be read as strongly; no not_example may be read as
+// its intent.
 func checkExamples(sc *Scenario) []Problem {
 	var probs []Problem
 	add := func(path, code, format string, args ...any) {
@@ -617,44 +618,61 @@ func checkExamples(sc *Scenario) []Problem {
 	}
 	for i, in := range sc.Intents {
 		ip := "intents." + strconv.Itoa(i)
-		if len(in.Examples) == 0 {
-			add(ip, CodeNoExamples, "intent %q has no examples: add a line or two a trainee might say, so pivot validate can check its patterns and --explore can ask it", in.ID)
+		if len(in.Examples) == 0 && in.Move == "" {
+			add(ip, CodeNoExamples, "intent %q has no examples: add wordings a trainee might use, so the matcher learns it and pivot validate can check it", in.ID)
 		}
 		for n, ex := range in.Examples {
 			path := ip + ".examples." + strconv.Itoa(n)
-			ranked := sc.RankIntents(ex)
-			own := -1
-			for k, m := range ranked {
-				if m.Intent == in.ID {
-					own = k
-				}
-			}
-			if own < 0 {
-				add(path, CodeExampleNoMatch, "example %q does not match intent %q: none of its patterns match %q", ex, in.ID, normalised(ex))
-				continue
-			}
-			for k, m := range ranked {
-				if k == own || m.Score <= ranked[own].Score-ambiguity {
-					continue
-				}
-				how := "is outranked by"
-				if m.Score < ranked[own].Score+ambiguity {
-					how = "ties with"
-				}
-				add(path, CodeExampleOutranked, "example %q of intent %q (specificity %.2f, pattern %q) %s intent %q (specificity %.2f, pattern %q)",
-					ex, in.ID, ranked[own].Score, ranked[own].Pattern, how, m.Intent, m.Score, m.Pattern)
+			rd := sc.ReadLine(ex)
+			switch {
+			case rd.Intent == "":
+				add(path, CodeExampleNoMatch, "example %q of intent %q is not understood (best reading %.2f, below %.2f)", ex, in.ID, rd.Confidence, ConfirmAbove)
+			case rd.Intent != in.ID:
+				add(path, CodeExampleOutranked, "example %q of intent %q is read as intent %q (%.2f by %s)", ex, in.ID, rd.Intent, rd.Confidence, rd.How)
+			case rd.Tied != "":
+				add(path, CodeExampleOutranked, "example %q of intent %q ties with intent %q (%.2f)", ex, in.ID, rd.Tied, rd.Confidence)
+			case rd.Confirm:
+				add(path, CodeExampleNoMatch, "example %q of intent %q is read as it, but only at %.2f: the character would ask, not answer (add more examples like it)", ex, in.ID, rd.Confidence)
 			}
 		}
 		for n, ex := range in.NotExamples {
 			path := ip + ".not_examples." + strconv.Itoa(n)
-			for _, m := range sc.RankIntents(ex) {
-				if m.Intent == in.ID {
-					add(path, CodeNotExampleMatch, "not_example %q matches intent %q (pattern %q, specificity %.2f)", ex, in.ID, m.Pattern, m.Score)
-				}
+			if rd := sc.ReadLine(ex); rd.Intent == in.ID && !rd.Confirm {
+				add(path, CodeNotExampleMatch, "not_example %q is read as intent %q (%.2f by %s)", ex, in.ID, rd.Confidence, rd.How)
 			}
 		}
 	}
 	return probs
+}
+
+// LineReading is how the engine reads a line from a fresh session.
+type LineReading struct {
+	Intent     string
+	Confidence float64
+	How        string
+	Pattern    string
+	// Confirm: the character would ask about Intent, not answer it.
+	Confirm bool
+	// Tied names an intent read as strongly that nothing separates.
+	Tied string
+}
+
+// ReadLine reads text as the engine would at the start of a session,
+// before reactions and replies: for validation, tracing and tests.
+func (sc *Scenario) ReadLine(text string) LineReading {
+	if sc.index == nil {
+		return LineReading{}
+	}
+	clean, _ := Clean(text)
+	rd := sc.read(Tokenize(clean), Score(sc.Role, clean).Phase)
+	out := LineReading{Confidence: rd.confidence, How: rd.how, Pattern: rd.pattern, Confirm: rd.confirm}
+	if rd.intent >= 0 {
+		out.Intent = sc.Intents[rd.intent].ID
+	}
+	if rd.tiedWith >= 0 {
+		out.Tied = sc.Intents[rd.tiedWith].ID
+	}
+	return out
 }
 
 // IntentMatch is one intent matching a line, as the engine ranks it.

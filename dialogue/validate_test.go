@@ -39,7 +39,7 @@ func TestValidateFixturesReportExactCodeAndLine(t *testing.T) {
 		{"typo_key.yaml", []string{"PV102@38"}},
 		{"unknown_intent.yaml", []string{"PV202@63"}},
 		{"unknown_disclosure.yaml", []string{"PV202@46"}},
-		{"outranked.yaml", []string{"PV502@32"}},
+		{"outranked.yaml", []string{"PV502@33"}},
 		{"unreachable.yaml", []string{"PV402@18", "PV401@41"}},
 		{"never_fires.yaml", []string{"PV401@26", "PV401@58", "PV401@61", "PV401@64", "PV401@67"}},
 		{"examples.yaml", []string{"PV501@23", "PV503@31"}},
@@ -71,14 +71,14 @@ func TestValidateMessagesNameWhatIsWrong(t *testing.T) {
 		code  string
 		words []string
 	}{
-		{"outranked.yaml", CodeExampleOutranked, []string{`"Do the boys ever get pocket money?"`, `intent "ask_money" (specificity 1.00`, `outranked by intent "ask_kids_money" (specificity 2.00`}},
+		{"outranked.yaml", CodeExampleOutranked, []string{`"Do the boys ever get pocket money?"`, `of intent "ask_money" is read as intent "ask_kids_money"`, `a pattern)`}},
 		{"never_fires.yaml", CodeNeverFires, []string{"reply shadow (intent greet) (line 29) is always chosen instead"}},
 		{"never_fires.yaml", CodeNeverFires, []string{"min_trust 60 is above max_trust 40"}},
 		{"never_fires.yaml", CodeNeverFires, []string{"bands guarded (0..34), min_trust 50", "never holds"}},
 		{"never_fires.yaml", CodeNeverFires, []string{`"boys_hungry" is only ever disclosed once "allowance" is`}},
 		{"unreachable.yaml", CodeUnreachable, []string{`"account"`, "no reply discloses it"}},
 		{"silent.yaml", CodeSilentBand, []string{`"greet"`, "guarded (10..34)"}},
-		{"examples.yaml", CodeExampleNoMatch, []string{`"Are you keeping well?"`, `"be you keep well"`}},
+		{"examples.yaml", CodeExampleNoMatch, []string{`"🙂"`, `is not understood`}},
 	} {
 		_, probs := validateFixture(t, tc.file)
 		found := false

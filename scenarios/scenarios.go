@@ -11,12 +11,33 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pivotcoach/pivot/dialogue"
 )
 
 //go:embed *.yaml
 var embedded embed.FS
+
+// movesFile is the shared library of interview moves every scenario
+// answers (greetings, safe to talk, thanks, closing...).
+//
+//go:embed shared/moves.yaml
+var movesFile []byte
+
+var (
+	sharedOnce  sync.Once
+	sharedMoves *dialogue.Moves
+	sharedErr   error
+)
+
+// SharedMoves returns the embedded library of interview moves.
+func SharedMoves() (*dialogue.Moves, error) {
+	sharedOnce.Do(func() {
+		sharedMoves, sharedErr = dialogue.LoadMoves(movesFile, "scenarios/shared/moves.yaml")
+	})
+	return sharedMoves, sharedErr
+}
 
 // Entry is a loaded scenario and where it came from.
 type Entry struct {
@@ -76,6 +97,10 @@ func (l *Library) addFS(fsys fs.FS, root, origin string, isEmbedded bool) error 
 	more, _ := fs.Glob(fsys, "*.yml")
 	names = append(names, more...)
 	sort.Strings(names)
+	moves, err := SharedMoves()
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, name := range names {
 		data, err := fs.ReadFile(fsys, name)
@@ -89,7 +114,7 @@ func (l *Library) addFS(fsys fs.FS, root, origin string, isEmbedded bool) error 
 		} else {
 			src = filepath.Join("scenarios", name)
 		}
-		sc, err := dialogue.LoadScenario(data, src)
+		sc, err := dialogue.LoadScenario(data, src, dialogue.WithMoves(moves))
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -214,7 +214,12 @@ func fileChecked(path, group string) checked {
 		c.problems = []dialogue.Problem{{Source: path, Pos: dialogue.Position{Line: 1, Column: 1}, Code: dialogue.CodeSyntax, Msg: err.Error()}}
 		return c
 	}
-	c.sc, c.problems = dialogue.ValidateFile(data, path)
+	moves, err := scenarios.SharedMoves()
+	if err != nil {
+		c.problems = []dialogue.Problem{{Source: "scenarios/shared/moves.yaml", Pos: dialogue.Position{Line: 1, Column: 1}, Code: dialogue.CodeSyntax, Msg: err.Error()}}
+		return c
+	}
+	c.sc, c.problems = dialogue.ValidateFile(data, path, dialogue.WithMoves(moves))
 	return c
 }
 

@@ -1,0 +1,186 @@
+package dialogue
+
+import (
+	"sort"
+	"strings"
+)
+
+// How the engine decides what a line asks. Two readers vote: the author's
+// patterns (precise, where written) and the learned matcher (broad). The
+// matcher's probability is the base; a pattern match adds PatternBonus to
+// its intent, so an author's precise pattern can settle a close call but
+// cannot overrule a matcher that is sure of something else. A line of
+// several questions is read whole and part by part, and the surest reading
+// wins: the character answers the part she can answer.
+const (
+	// AnswerAbove: a reading this sure is answered.
+	AnswerAbove = 0.45
+	// ConfirmAbove: a reading this sure, but not sure enough to answer,
+	// makes the character ask about it ("The money, you mean?"). Below
+	// it she says she did not follow: a clarifying question is better
+	// than a wrong answer, a fallback better than a confident wrong one.
+	ConfirmAbove = 0.2
+	// PatternBonus is what a matching author pattern adds.
+	PatternBonus = 0.5
+	// specificityStep is added per word a pattern matched.
+	specificityStep = 0.03
+)
+
+// reading is the engine's interpretation of one trainee line.
+type reading struct {
+	intent     int // index into Intents; -1 for none
+	confidence float64
+	// how names what decided it, for the trace.
+	how     string
+	pattern string
+	// confirm: not sure enough; ask about intent instead of answering.
+	confirm bool
+	// tiedWith is a second intent read exactly as strongly, that neither
+	// the phase nor the order of the line separates (-1 if none): the
+	// character asks which was meant.
+	tiedWith int
+}
+
+// candidate readings of one clause, best first.
+type scored struct {
+	intent  int
+	score   float64
+	learned float64
+	pattern string
+	end     int
+}
+
+// tieMargin: two readings this close are a tie, settled by the phase the
+// trainee is in, then by the topic raised last.
+const tieMargin = 0.02
+
+// read decides which intent a line asks about. phase is the scorer's
+// phase for the line, which settles ties.
+func (sc *Scenario) read(toks []Token, phase Phase) reading {
+	var best []scored
+	for _, part := range clauses(toks) {
+		c := sc.readPart(part)
+		if len(c) > 0 && (len(best) == 0 || c[0].score > best[0].score) {
+			best = c
+		}
+	}
+	if len(best) == 0 || best[0].score < ConfirmAbove {
+		conf := 0.0
+		if len(best) > 0 {
+			conf = best[0].score
+		}
+		return reading{intent: -1, tiedWith: -1, confidence: conf, how: "nothing sure enough"}
+	}
+	tied := 1
+	for tied < len(best) && best[0].score-best[tied].score < tieMargin {
+		tied++
+	}
+	r := reading{tiedWith: -1}
+	if tied > 1 {
+		key := func(c scored) [2]int {
+			in := 0
+			if sc.Intents[c.intent].Phase == phase {
+				in = 1
+			}
+			return [2]int{in, c.end}
+		}
+		group := best[:tied]
+		sort.SliceStable(group, func(i, j int) bool {
+			ki, kj := key(group[i]), key(group[j])
+			return ki[0] > kj[0] || (ki[0] == kj[0] && ki[1] > kj[1])
+		})
+		if key(group[0]) == key(group[1]) {
+			r.tiedWith = group[1].intent
+		}
+	}
+	top := best[0]
+	r.intent, r.confidence, r.pattern = top.intent, min(top.score, 1), top.pattern
+	switch {
+	case top.pattern != "" && top.learned >= AnswerAbove:
+		r.how = "the matcher and a pattern"
+	case top.pattern != "":
+		r.how = "a pattern"
+	default:
+		r.how = "the matcher"
+	}
+	r.confirm = top.score < AnswerAbove
+	return r
+}
+
+// readPart scores one clause with both readers: every intent either
+// reader gives some weight, best first.
+func (sc *Scenario) readPart(toks []Token) []scored {
+	m := sc.matcher()
+	p := m.Probabilities(toks, sc.index.concepts)
+	all := make([]scored, len(sc.Intents))
+	for i, in := range sc.Intents {
+		all[i] = scored{intent: i, learned: p[sc.classOf(m, in.ID)]}
+		all[i].score = all[i].learned
+	}
+	for _, c := range sc.rank(toks) {
+		if all[c.intent].pattern == "" {
+			// A more specific pattern (more words matched) adds a little
+			// more, so it beats a vaguer one as it always has.
+			all[c.intent].score += PatternBonus + specificityStep*min(c.score, 6)
+			all[c.intent].pattern, all[c.intent].end = c.pattern, c.end
+		}
+	}
+	out := all[:0]
+	for _, c := range all {
+		if c.score >= 0.01 {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
+	return out
+}
+
+func (sc *Scenario) classOf(m *Matcher, id string) int {
+	for k, c := range m.Classes {
+		if c == id {
+			return k
+		}
+	}
+	return len(m.Classes) - 1
+}
+
+// clauses returns the whole line and, when it holds several questions or
+// sentences, each of them: "What did you do with your hands, and with her
+// phone?" is read whole, then as its two halves.
+func clauses(toks []Token) [][]Token {
+	out := [][]Token{toks}
+	if len(toks) < 6 {
+		return out
+	}
+	start := 0
+	for i := 1; i < len(toks); i++ {
+		if toks[i].Norm == "and" || toks[i].Norm == "or" || toks[i].Norm == "also" || toks[i].Norm == "but" || toks[i-1].sentenceEnd {
+			if i-start >= 3 && len(toks)-i >= 3 {
+				out = append(out, toks[start:i])
+				start = i
+			}
+		}
+	}
+	if start > 0 {
+		out = append(out, toks[start:])
+	}
+	return out
+}
+
+// topicName is how the character names an intent in a question.
+func (sc *Scenario) topicName(i int) string {
+	return topic(sc.Intents[i])
+}
+
+// isFollowUp reports whether intent i asks for more on the last topic.
+func (sc *Scenario) isFollowUp(i int) bool {
+	return i >= 0 && sc.Intents[i].Move == MoveFollowUp
+}
+
+// capitalise upper-cases the first letter, for a topic opening a sentence.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
