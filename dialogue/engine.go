@@ -32,7 +32,7 @@ type State struct {
 	// Pending is the intent the character asked about ("The money, you
 	// mean?"); a yes on the next turn answers it.
 	Pending string `json:"pending,omitempty"`
-	Ended bool `json:"ended"`
+	Ended   bool   `json:"ended"`
 }
 
 // NewState starts a session of sc. The seed decides any choice between

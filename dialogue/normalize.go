@@ -90,6 +90,8 @@ var contractions = map[string][]string{
 	"woulda": {"would", "have"}, "whatcha": {"what", "are", "you"}, "didja": {"did", "you"},
 	"dontcha": {"do", "not", "you"}, "gimme": {"give", "me"}, "lemme": {"let", "me"},
 	"doesn": {"does", "not"}, "idk": {"i", "do", "not", "know"},
+	"ty": {"thank", "you"}, "thx": {"thanks"}, "thnx": {"thanks"}, "tnx": {"thanks"},
+	"hw": {"how"}, "hows'": {"how", "is"}, "whr": {"where"},
 }
 
 // spelling folds British spellings (the course material is Scottish) to one
@@ -122,6 +124,11 @@ var spelling = map[string]string{
 	"shud": "should", "wud": "would", "cud": "could", "shld": "should", "wld": "would",
 	"r": "are", "n": "and", "y": "why", "rly": "really", "rlly": "really", "tho": "though",
 	"wen": "when", "wit": "with", "abt": "about", "kno": "know", "knw": "know",
+	"ur": "your", "yr": "your", "wy": "why", "fone": "phone", "phn": "phone", "evr": "ever",
+	"efect": "effect", "effct": "effect", "gud": "good", "nxt": "next", "wk": "week",
+	"tmrw": "tomorrow", "hav": "have", "wer": "were", "sumone": "someone", "sum1": "someone",
+	"any1": "anyone", "every1": "everyone", "no1": "nobody", "bout": "about", "mony": "money",
+	"munny": "money", "skool": "school", "kidz'": "kids", "dad's'": "dad", "luv": "love",
 	"ppl": "people", "urself": "yourself", "yourslef": "yourself", "missus": "wife",
 	"bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "kiddos": "kids", "kidz": "kids",
 	"soz": "sorry", "sry": "sorry", "txt": "text", "msg": "message", "bcos": "because", "becuase": "because",
@@ -255,6 +262,16 @@ func Stem(w string) string {
 	if s, ok := irregular[w]; ok {
 		return s
 	}
+	s := stripSuffix(w)
+	// "move" and "moving", "care" and "caring" share a stem: the final e
+	// goes, except on the few short words it would merge with another.
+	if n := len(s); n >= 4 && s[n-1] == 'e' && !keepFinalE[s] {
+		s = s[:n-1]
+	}
+	return s
+}
+
+func stripSuffix(w string) string {
 	n := len(w)
 	if n <= 3 {
 		return w
@@ -275,10 +292,17 @@ func Stem(w string) string {
 		return w[:n-2]
 	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
 		return strings.TrimSuffix(w[:n-1], "e")
-	case strings.HasSuffix(w, "e") && n > 4:
-		return w[:n-1]
 	}
 	return w
+}
+
+// keepFinalE are short words whose final e must stay: dropping it would
+// merge them with another word ("here" with "her") or split them from
+// their irregular forms ("take", "taking").
+var keepFinalE = map[string]bool{
+	"here": true, "were": true, "have": true, "take": true, "make": true, "come": true,
+	"some": true, "none": true, "done": true, "gone": true, "once": true, "else": true,
+	"sure": true, "there": true, "where": true, "whose": true,
 }
 
 // undouble turns "stopp" into "stop" and "leav" stays "leav".

@@ -26,6 +26,7 @@ const (
 	CodeNoExamples       = "PV504" // an intent has no examples
 
 	CodeDeadEnd      = "PV701" // --explore: a walk ended or got stuck early
+	CodeMissingMove  = "PV801" // a shared interview move has no reply in this scenario
 	CodeFallbackLoop = "PV702" // --explore: three fallbacks in a row
 	CodeNeverReached = "PV703" // --explore: a disclosure no walk reached
 )
@@ -67,7 +68,29 @@ func Lint(sc *Scenario) []Problem {
 	a := analyse(sc)
 	probs := a.problems()
 	probs = append(probs, checkExamples(sc)...)
+	probs = append(probs, checkMoves(sc)...)
 	sortProblems(probs)
+	return probs
+}
+
+// checkMoves names each shared interview move the scenario has no reply
+// for: a trainee who greets, thanks or asks "and then?" would otherwise
+// get a fallback in this scenario alone.
+func checkMoves(sc *Scenario) []Problem {
+	if sc.moves == nil {
+		return nil
+	}
+	answered := map[string]bool{}
+	for _, in := range sc.Intents {
+		answered[in.Move] = true
+	}
+	var probs []Problem
+	for _, mv := range sc.moves.Moves {
+		if !answered[mv.ID] {
+			probs = append(probs, Problem{Source: sc.Source, Pos: sc.Pos.At("intents"), Code: CodeMissingMove,
+				Msg: fmt.Sprintf("no reply for the shared move %q (%s): add an intent with move: %s and the character's replies", mv.ID, mv.Topic, mv.ID)})
+		}
+	}
 	return probs
 }
 

@@ -16,20 +16,28 @@ import (
 )
 
 func init() {
-	register(command{name: "eval", summary: "measure the scorer on a labelled JSONL file", run: runEval})
+	register(command{name: "eval", summary: "measure the scorer, or (--dialogue) the characters' understanding, on labelled JSONL files", run: runEval})
 }
 
 func runEval(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	scripts := fs.Bool("dialogue", false, "FILEs are labelled interview scripts: play them through the characters and report how often each answered what was asked")
+	misses := fs.Bool("misses", false, "with --dialogue: list every line not answered appropriately")
+	dir := fs.String("scenarios", "", "with --dialogue: also load scenarios from this folder (default $PIVOT_SCENARIOS)")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] FILE.jsonl")
-		fmt.Fprintln(env.stderr, `Each line: {"text": ..., "role": "survivor"|"perpetrator", "label": "blaming"|"non_blaming", "phase": ...}`)
+		fmt.Fprintln(env.stderr, "       pivot eval --dialogue [--misses] [--json] SCRIPT.jsonl...")
+		fmt.Fprintln(env.stderr, `Scorer lines: {"text": ..., "role": "survivor"|"perpetrator", "label": "blaming"|"non_blaming", "phase": ...}`)
+		fmt.Fprintln(env.stderr, `Script lines, in interview order: {"script": ..., "scenario": "jennifer", "voice": ..., "say": ..., "expect": "<intent or shared move>", "also": "<optional second>"}`)
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
+	}
+	if *scripts {
+		return runEvalDialogue(ctx, env, fs.Args(), *dir, *misses, *asJSON)
 	}
 	if fs.NArg() != 1 {
 		return usagef("want exactly one FILE.jsonl, got %d arguments", fs.NArg())
