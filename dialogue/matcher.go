@@ -275,6 +275,56 @@ func (m *Matcher) Probabilities(toks []Token, concepts conceptIndex) []float64 {
 	return p
 }
 
+// Coverage is the share of the line's content words the matcher has
+// learned anything about: a word seen in training, or a misspelling that
+// shares most of its letter trigrams with one. A line whose words are
+// mostly unknown is about something no example covers, however sure the
+// few known words make the classifier; the engine discounts it rather
+// than answer a different question.
+func (m *Matcher) Coverage(toks []Token) float64 {
+	content, known := 0, 0
+	for _, t := range toks {
+		if len(t.Norm) < 3 || functionWords[t.Norm] {
+			continue
+		}
+		content++
+		if _, ok := m.rows["w "+t.Stem]; ok {
+			known++
+			continue
+		}
+		word := "<" + t.Norm + ">"
+		grams, hits := 0, 0
+		for j := 0; j+3 <= len(word); j++ {
+			grams++
+			if _, ok := m.rows["g "+word[j:j+3]]; ok {
+				hits++
+			}
+		}
+		if grams > 0 && float64(hits)/float64(grams) >= 0.6 {
+			known++
+		}
+	}
+	if content == 0 {
+		return 1
+	}
+	return float64(known) / float64(content)
+}
+
+// functionWords carry no topic; they do not count for coverage.
+var functionWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`the and but for nor yet you your yours are was were been being have has had
+		does did doing will would could should can may might must shall not what who whom whose which when where
+		why how that this these those there here they them their theirs she her hers him his its our ours with
+		about from into onto over under after before then than just also very really some any all each every
+		much many more most other such only own same too again once out off down upto yes yeah okay well
+		like get got let tell said say says ask asked think know mean want feel felt going thing things
+		bit lot kind sort way right now today time please thanks thank sorry`) {
+		functionWords[w] = true
+	}
+}
+
 // Guess returns the matcher's best and second-best intent for a line.
 func (m *Matcher) guess(toks []Token, concepts conceptIndex) Guess {
 	p := m.Probabilities(toks, concepts)

@@ -112,9 +112,17 @@ func (sc *Scenario) read(toks []Token, phase Phase) reading {
 func (sc *Scenario) readPart(toks []Token) []scored {
 	m := sc.matcher()
 	p := m.Probabilities(toks, sc.index.concepts)
+	// Unknown words discount the matcher (not the patterns an author
+	// wrote): most of all for a follow-up, which has no topic of its own,
+	// so "what about the receipts?" is not read as "and then?".
+	cover := m.Coverage(toks)
 	all := make([]scored, len(sc.Intents))
 	for i, in := range sc.Intents {
-		all[i] = scored{intent: i, learned: p[sc.classOf(m, in.ID)]}
+		discount := 0.4 + 0.6*cover
+		if in.Move == MoveFollowUp {
+			discount = cover
+		}
+		all[i] = scored{intent: i, learned: p[sc.classOf(m, in.ID)] * discount}
 		all[i].score = all[i].learned
 	}
 	for _, c := range sc.rank(toks) {
