@@ -30,6 +30,9 @@ type Matcher struct {
 	bias    []float32
 }
 
+// Features is the number of distinct features the matcher learned.
+func (m *Matcher) Features() int { return len(m.rows) }
+
 // Guess is the matcher's reading of a line.
 type Guess struct {
 	Intent string
@@ -207,7 +210,9 @@ func TrainMatcher(intents []string, examples []TrainingExample, concepts concept
 				if k == r.y {
 					g--
 				}
-				if g == 0 {
+				// A class the example already rules out teaches nothing;
+				// skipping it keeps training fast and the weights sparse.
+				if math.Abs(g) < 1e-3 {
 					continue
 				}
 				bhist[k] += float32(g * g)
@@ -373,10 +378,7 @@ func (sc *Scenario) trainingExamples() (intents []string, out []TrainingExample)
 
 // matcher returns the scenario's learned matcher, training it on first use.
 func (sc *Scenario) matcher() *Matcher {
-	sc.index.trainOnce.Do(func() {
-		intents, examples := sc.trainingExamples()
-		sc.index.matcher = TrainMatcher(intents, examples, sc.index.concepts, MatcherOptions{})
-	})
+	sc.index.trainOnce.Do(func() { sc.index.matcher = sc.TrainMatcherFor() })
 	return sc.index.matcher
 }
 

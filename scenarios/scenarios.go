@@ -19,6 +19,12 @@ import (
 //go:embed *.yaml
 var embedded embed.FS
 
+// matchers are the trained intent matchers of the embedded scenarios
+// (pivot train --matchers), so no command trains at start-up.
+//
+//go:embed matchers/*.pvm
+var matchers embed.FS
+
 // movesFile is the shared library of interview moves every scenario
 // answers (greetings, safe to talk, thanks, closing...).
 //
@@ -122,6 +128,11 @@ func (l *Library) addFS(fsys fs.FS, root, origin string, isEmbedded bool) error 
 		o := "embedded"
 		if !isEmbedded {
 			o = src
+		} else if data, err := matchers.ReadFile("matchers/" + sc.ID + ".pvm"); err == nil {
+			// A stale matcher (examples changed since training) is
+			// ignored: the scenario trains its own on first use, and
+			// TestStoredMatchersAreFresh says to retrain.
+			_ = sc.UseMatcher(data)
 		}
 		if prev, dup := l.byID[sc.ID]; dup && (isEmbedded || prev.Origin != "embedded") {
 			errs = append(errs, fmt.Errorf("%s: scenario id %q is also used by %s", src, sc.ID, prev.Origin))

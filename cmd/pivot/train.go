@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{name: "train", summary: "rebuild the scorer's learned layer (booster, kind and phase heads) from labelled JSONL files", run: runTrain})
+	register(command{name: "train", summary: "rebuild the scorer's learned layer from labelled JSONL files, or (--matchers) the scenarios' intent matchers", run: runTrain})
 }
 
 // defaultTrainFiles are the labelled lines the shipped learned layer is
@@ -27,6 +27,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs.SetOutput(env.stderr)
 	out := fs.String("o", "dialogue/rules/model.json", "where to write the model")
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
+	matchers := fs.Bool("matchers", false, "instead, train each scenario's intent matcher from scenarios/*.yaml and write scenarios/matchers/ID.pvm")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot train [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
 		fmt.Fprintf(env.stderr, "Run from the repository root. Default files: %v\n", defaultTrainFiles)
@@ -34,6 +35,9 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
+	}
+	if *matchers {
+		return trainMatchers(ctx, env)
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
