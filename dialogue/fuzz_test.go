@@ -114,6 +114,21 @@ func FuzzScore(f *testing.F) {
 }
 
 // embeddedScenarios reads the scenario files as fuzz seeds.
+// sharedMoves loads the shared interview moves the built-in scenarios
+// answer.
+func sharedMoves(tb testing.TB) *dialogue.Moves {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "scenarios", "shared", "moves.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := dialogue.LoadMoves(data, "moves.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
 func embeddedScenarios(f *testing.F) map[string][]byte {
 	f.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
@@ -161,7 +176,7 @@ func FuzzLoadScenario(f *testing.F) {
 
 func FuzzStep(f *testing.F) {
 	data := embeddedScenarios(f)["jennifer.yaml"]
-	sc, err := dialogue.LoadScenario(data, "jennifer.yaml")
+	sc, err := dialogue.LoadScenario(data, "jennifer.yaml", dialogue.WithMoves(sharedMoves(f)))
 	if err != nil {
 		f.Fatal(err)
 	}

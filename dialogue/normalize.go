@@ -262,16 +262,6 @@ func Stem(w string) string {
 	if s, ok := irregular[w]; ok {
 		return s
 	}
-	s := stripSuffix(w)
-	// "move" and "moving", "care" and "caring" share a stem: the final e
-	// goes, except on the few short words it would merge with another.
-	if n := len(s); n >= 4 && s[n-1] == 'e' && !keepFinalE[s] {
-		s = s[:n-1]
-	}
-	return s
-}
-
-func stripSuffix(w string) string {
 	n := len(w)
 	if n <= 3 {
 		return w
@@ -280,30 +270,48 @@ func stripSuffix(w string) string {
 	case strings.HasSuffix(w, "ies") && n > 4:
 		return w[:n-3] + "y"
 	case strings.HasSuffix(w, "ing") && n > 5:
-		return undouble(w[:n-3])
+		return restoreE(w[:n-3])
 	case strings.HasSuffix(w, "ed") && n > 4:
 		if strings.HasSuffix(w, "ied") {
 			return w[:n-3] + "y"
 		}
-		return undouble(w[:n-2])
+		return restoreE(w[:n-2])
 	case strings.HasSuffix(w, "ly") && n > 5:
 		return w[:n-2]
 	case strings.HasSuffix(w, "es") && n > 4 && (strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes")):
 		return w[:n-2]
 	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		return strings.TrimSuffix(w[:n-1], "e")
+		// "cares" keeps the e of "care"; "leaves" drops it as "leave" does.
+		base := w[:n-1]
+		if len(base) > 4 {
+			base = strings.TrimSuffix(base, "e")
+		}
+		return base
+	case strings.HasSuffix(w, "e") && n > 4:
+		return w[:n-1]
 	}
 	return w
 }
 
-// keepFinalE are short words whose final e must stay: dropping it would
-// merge them with another word ("here" with "her") or split them from
-// their irregular forms ("take", "taking").
-var keepFinalE = map[string]bool{
-	"here": true, "were": true, "have": true, "take": true, "make": true, "come": true,
-	"some": true, "none": true, "done": true, "gone": true, "once": true, "else": true,
-	"sure": true, "there": true, "where": true, "whose": true,
+// restoreE finishes a stem whose -ing or -ed was cut, as Porter's step 1b
+// does: "stopp" loses its double letter, a short consonant-vowel-consonant
+// stem gets its e back ("car" from "caring" is "care", "mov" is "move"),
+// so the -ing and -ed forms meet the base word.
+func restoreE(s string) string {
+	n := len(s)
+	if n >= 3 && s[n-1] == s[n-2] && !strings.ContainsRune("lsz", rune(s[n-1])) {
+		return s[:n-1]
+	}
+	if n == 3 && !isVowel(s[0]) && isVowel(s[1]) && !isVowel(s[2]) && !strings.ContainsRune("wxy", rune(s[2])) {
+		return s + "e"
+	}
+	if n >= 2 && strings.HasSuffix(s, "e") {
+		return s[:n-1]
+	}
+	return s
 }
+
+func isVowel(c byte) bool { return strings.IndexByte("aeiou", c) >= 0 }
 
 // undouble turns "stopp" into "stop" and "leav" stays "leav".
 func undouble(s string) string {
@@ -335,6 +343,7 @@ var irregular = map[string]string{
 	"letting": "let", "lets": "let", "ran": "run", "running": "run",
 	"money": "money", "benefits": "benefit", "boys": "boy", "police": "police",
 	"this": "this", "his": "his", "yes": "yes",
+	"use": "use", "uses": "use", "used": "use", "using": "use",
 }
 
 // Words returns the normalised words of text, for matching.

@@ -110,3 +110,27 @@ func TestMultiPartLineGetsAnAnswer(t *testing.T) {
 		t.Fatalf("want one of the two questions answered, got %q (fallback %v confirm %v)", turn.Intent, turn.Fallback, turn.Confirm)
 	}
 }
+
+// Word forms a trainee uses interchangeably share a stem, and a short word
+// is not merged with another.
+func TestStemJoinsWordForms(t *testing.T) {
+	for _, group := range [][]string{
+		{"move", "moving", "moved", "moves"},
+		{"care", "caring", "cared", "cares"},
+		{"hope", "hoping", "hoped", "hopes"},
+		{"leave", "leaving", "leaves", "left"},
+		{"stop", "stopped", "stopping"},
+		{"live", "living", "lives"},
+	} {
+		for _, w := range group[1:] {
+			if Stem(w) != Stem(group[0]) {
+				t.Errorf("%q stems to %q, %q to %q: want the same", w, Stem(w), group[0], Stem(group[0]))
+			}
+		}
+	}
+	for _, pair := range [][2]string{{"care", "car"}, {"here", "her"}, {"hope", "hop"}} {
+		if Stem(pair[0]) == Stem(pair[1]) {
+			t.Errorf("%q and %q share the stem %q", pair[0], pair[1], Stem(pair[0]))
+		}
+	}
+}

@@ -191,12 +191,20 @@ func TestWorkedExampleIsClean(t *testing.T) {
 	if len(paths) == 0 {
 		t.Fatal("no worked example in scenarios/examples")
 	}
+	mv, err := os.ReadFile(filepath.Join("..", "scenarios", "shared", "moves.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moves, err := LoadMoves(mv, "moves.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc, probs := ValidateFile(data, path)
+		sc, probs := ValidateFile(data, path, WithMoves(moves))
 		for _, p := range probs {
 			t.Errorf("%s", p)
 		}
