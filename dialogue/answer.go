@@ -24,6 +24,10 @@ func (sc *Scenario) answer(t Turn, st State, rd reading, phase Phase) (Turn, Sta
 			prev := &sc.Intents[j]
 			if r, key, ok := sc.pickUnsaid(st, "intents."+prev.ID, prev.Replies, phase); ok {
 				t.Intent, t.FollowUp = in.ID, prev.ID
+				if note := sc.hold(&st, t.Assessment, in.ID, prev.ID); note != "" {
+					tracef("%s", note)
+				}
+				t.Stage = sc.Stage(st)
 				tracef("follow-up read against the last topic, %s (%.2f by %s)", prev.ID, rd.confidence, rd.how)
 				sc.say(&t, &st, key, r)
 				t.TrustAfter, t.Ended = st.Trust, st.Ended
@@ -32,6 +36,10 @@ func (sc *Scenario) answer(t Turn, st State, rd reading, phase Phase) (Turn, Sta
 			tracef("follow-up on %s, which has nothing more to say", prev.ID)
 		}
 	}
+	if note := sc.hold(&st, t.Assessment, in.ID, ""); note != "" {
+		tracef("%s", note)
+	}
+	t.Stage = sc.Stage(st)
 	r, key, ok := sc.pick(st, "intents."+in.ID, in.Replies, phase)
 	if !ok {
 		tracef("intent %s read (%.2f by %s) but has no reply for trust %d (%s) now", in.ID, rd.confidence, rd.how, st.Trust, sc.BandOf(st.Trust))
@@ -46,6 +54,7 @@ func (sc *Scenario) answer(t Turn, st State, rd reading, phase Phase) (Turn, Sta
 	if in.Move == "" || topicalMoves[in.Move] {
 		st.Topic = in.ID
 	}
+	st.Asked[in.ID]++
 	sc.say(&t, &st, key, r)
 	t.TrustAfter, t.Ended = st.Trust, st.Ended
 	return t, st, true
@@ -56,7 +65,7 @@ func (sc *Scenario) pickUnsaid(st State, prefix string, rs []Reply, phase Phase)
 	var fresh []Reply
 	var keys []int
 	for i, r := range rs {
-		if _, said := st.LastUsed[replyKey(prefix, i, r)]; !said {
+		if _, said := st.LastUsed[replyKey(prefix, i, r)]; !said && !r.Again {
 			fresh = append(fresh, r)
 			keys = append(keys, i)
 		}

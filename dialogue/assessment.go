@@ -123,6 +123,9 @@ type Finding struct {
 	// Rewrite is a non-blaming wording that keeps the trainee's intent;
 	// empty for positive findings.
 	Rewrite string `json:"rewrite,omitempty"`
+	// Grave marks a line serious enough to end an interview on its own:
+	// a threat of removal put on the survivor.
+	Grave bool `json:"grave,omitempty"`
 }
 
 // Assessment is the scorer's verdict on one trainee reply.

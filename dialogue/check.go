@@ -100,7 +100,30 @@ func check(sc *Scenario) []Problem {
 		}
 	}
 
+	commitments := map[string]bool{}
+	for i, c := range sc.Commitments {
+		path := "commitments." + strconv.Itoa(i)
+		switch {
+		case c.ID == "":
+			add(path, CodeMissing, "a commitment needs an id")
+		case commitments[c.ID]:
+			add(path, CodeDuplicateID, "commitment %q is declared twice", c.ID)
+		}
+		commitments[c.ID] = true
+	}
 	checkReply := func(path string, r Reply) {
+		for _, id := range append(append(append([]string(nil), r.Commits...), r.When.Committed...), r.When.NotCommitted...) {
+			if !commitments[id] {
+				add(path, CodeUnknownRef, "refers to commitment %q, which is not declared under commitments:", id)
+			}
+		}
+		for _, st := range r.When.Stage {
+			if st != Minimising && st != Partial && st != Owning {
+				add(path, CodeBadValue, "when.stage names %q; stages are minimising, partial, owning", st)
+			} else if sc.Accountability == nil {
+				add(path, CodeBadValue, "when.stage needs an accountability: block (the perpetrator's topics and thresholds)")
+			}
+		}
 		if r.Text == "" {
 			add(path, CodeMissing, "a reply needs text")
 		}
@@ -176,6 +199,16 @@ func check(sc *Scenario) []Problem {
 		}
 		idx.patterns = append(idx.patterns, pats)
 		checkReplies(path+".replies", in.Replies)
+	}
+	if p := sc.Accountability; p != nil {
+		for _, id := range p.Topics {
+			if !intents[id] {
+				add("accountability", CodeUnknownRef, "accountability topic %q is not an intent", id)
+			}
+		}
+		if p.PartialAfter < 1 || p.OwnAfter <= p.PartialAfter {
+			add("accountability", CodeBadValue, "accountability needs 1 <= partial_after < own_after (got %d and %d)", p.PartialAfter, p.OwnAfter)
+		}
 	}
 	for k, rs := range sc.Reactions {
 		if !k.Blaming() && k != Hostile {

@@ -32,13 +32,34 @@ type State struct {
 	// Pending is the intent the character asked about ("The money, you
 	// mean?"); a yes on the next turn answers it.
 	Pending string `json:"pending,omitempty"`
+	// Difficulty is gentle, standard ("") or hard.
+	Difficulty Difficulty `json:"difficulty,omitempty"`
+	// Asked counts how often each intent has been answered, so a second
+	// ask gets "Like I said…" rather than the same line.
+	Asked map[string]int `json:"asked,omitempty"`
+	// Committed lists commitments made, in order; LastCommit is the turn
+	// of the last one.
+	Committed  []string `json:"committed,omitempty"`
+	LastCommit int      `json:"last_commit,omitempty"`
+	// Held counts skilled turns holding a perpetrator to account, net of
+	// setbacks; it decides his stage.
+	Held int `json:"held,omitempty"`
+	// Blamed lists the turns with a blaming line.
+	Blamed []int `json:"blamed,omitempty"`
+	// EndReason says why the character ended the interview.
+	EndReason string `json:"end_reason,omitempty"`
 	Ended   bool   `json:"ended"`
 }
 
 // NewState starts a session of sc. The seed decides any choice between
 // equally good replies, so the same seed and lines replay exactly.
-func NewState(sc *Scenario, seed int64) State {
-	return State{Scenario: sc.ID, Seed: seed, Trust: sc.Trust.Start, LastUsed: map[string]int{}}
+func NewState(sc *Scenario, seed int64, opts ...StateOption) State {
+	st := State{Scenario: sc.ID, Seed: seed, LastUsed: map[string]int{}}
+	for _, o := range opts {
+		o(&st)
+	}
+	st.Trust = sc.clamp(sc.Trust.Start + st.Difficulty.rules().startShift)
+	return st
 }
 
 // clone copies the state so Step never changes its caller's value.
@@ -51,6 +72,12 @@ func (s State) clone() State {
 	for k, v := range s.LastUsed {
 		c.LastUsed[k] = v
 	}
+	c.Asked = make(map[string]int, len(s.Asked))
+	for k, v := range s.Asked {
+		c.Asked[k] = v
+	}
+	c.Committed = slices.Clone(s.Committed)
+	c.Blamed = slices.Clone(s.Blamed)
 	return c
 }
 
@@ -81,6 +108,12 @@ type Turn struct {
 	Confidence float64 `json:"confidence,omitempty"`
 	// FollowUp names the earlier topic a follow-up was read against.
 	FollowUp string `json:"follow_up,omitempty"`
+	// Committed lists commitments the character made this turn.
+	Committed []string `json:"committed,omitempty"`
+	// Stage is a perpetrator's accountability stage after the turn.
+	Stage Stage `json:"stage,omitempty"`
+	// EndReason says why the character ended the interview this turn.
+	EndReason string `json:"end_reason,omitempty"`
 	// Reaction names the finding kind the character reacted to, if any.
 	Reaction    FindingKind `json:"reaction,omitempty"`
 	ReplyID     string      `json:"reply_id"`
@@ -123,21 +156,25 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 			continue
 		}
 		seen[f.Kind] = true
-		if d := sc.Effect(f.Kind); d != 0 {
+		if d := sc.effect(st, f.Kind); d != 0 {
 			before := st.Trust
 			st.Trust = sc.clamp(st.Trust + d)
 			tracef("trust %d → %d at turn %d: %q — %s", before, st.Trust, st.Turn, f.Words, f.Kind)
 		}
 	}
+	if a.Blaming() {
+		st.Blamed = append(st.Blamed, st.Turn)
+	}
 
-	if sc.Trust.EndBelow > 0 && st.Trust < sc.Trust.EndBelow {
-		tracef("trust %d fell below %d: %s ends the interview", st.Trust, sc.Trust.EndBelow, sc.Character)
+	if why := sc.endReason(st, a); why != "" {
+		tracef("%s ends the interview: %s", sc.Character, why)
 		r, key, ok := sc.pick(st, "shutdown", sc.Shutdown, a.Phase)
 		if !ok {
 			r = Reply{Text: sc.Character + " stands up. \"I think we're done here.\""}
 		}
 		sc.say(&t, &st, key, r)
 		st.Ended, t.Ended = true, true
+		st.EndReason, t.EndReason = why, why
 		t.TrustAfter = st.Trust
 		return t, st
 	}
@@ -147,6 +184,10 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 		if r, key, ok := sc.pick(st, "reactions."+string(k), sc.Reactions[k], a.Phase); ok {
 			t.Reaction = k
 			tracef("%s reacts to %s instead of answering", sc.Character, k)
+			if note := sc.hold(&st, a, "", ""); note != "" {
+				tracef("%s", note)
+			}
+			t.Stage = sc.Stage(st)
 			sc.say(&t, &st, key, r)
 			t.TrustAfter, t.Ended = st.Trust, st.Ended
 			return t, st
@@ -248,6 +289,12 @@ func (sc *Scenario) say(t *Turn, st *State, key string, r Reply) {
 		st.Ended = true
 		t.Trace = append(t.Trace, "the character ends the interview")
 	}
+	for _, id := range r.Commits {
+		st.Committed = append(st.Committed, id)
+		st.LastCommit = st.Turn
+		t.Committed = append(t.Committed, id)
+		t.Trace = append(t.Trace, fmt.Sprintf("committed to %s", id))
+	}
 	t.Trace = append(t.Trace, fmt.Sprintf("reply %s", key))
 }
 
@@ -316,6 +363,26 @@ func (sc *Scenario) Eligible(st State, r Reply, key string, phase Phase) bool {
 	if len(c.Phases) > 0 && !slices.Contains(c.Phases, phase) {
 		return false
 	}
+	for _, id := range c.Committed {
+		if !slices.Contains(st.Committed, id) {
+			return false
+		}
+	}
+	for _, id := range c.NotCommitted {
+		if slices.Contains(st.Committed, id) {
+			return false
+		}
+	}
+	if len(c.Stage) > 0 && !slices.Contains(c.Stage, sc.Stage(st)) {
+		return false
+	}
+	// Commitments come one at a time, earned: never one already made,
+	// never two turns running.
+	for _, id := range r.Commits {
+		if slices.Contains(st.Committed, id) || (st.LastCommit > 0 && st.Turn-st.LastCommit < 2) {
+			return false
+		}
+	}
 	return true
 }
 
@@ -326,11 +393,28 @@ func (sc *Scenario) Eligible(st State, r Reply, key string, phase Phase) bool {
 // replay exactly.
 func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Reply, string, bool) {
 	best, bestKey := -1, ""
-	var bestRank [5]int
+	var bestRank [6]int
+	answeredBefore := false
+	for i, r := range rs {
+		if _, said := st.LastUsed[replyKey(prefix, i, r)]; said && !r.Again {
+			answeredBefore = true
+		}
+	}
 	for i, r := range rs {
 		key := replyKey(prefix, i, r)
-		if !sc.Eligible(st, r, key, phase) {
+		if !sc.Eligible(st, r, key, phase) || (r.Again && !answeredBefore) {
 			continue
+		}
+		// A line not yet said comes first, then a "like I said" line,
+		// and a line said before only when there is nothing else: no
+		// reply is repeated word for word while another can be said.
+		_, said := st.LastUsed[key]
+		fresh := 2
+		switch {
+		case r.Again:
+			fresh = 1
+		case said:
+			fresh = 0
 		}
 		news := 0
 		for _, d := range r.Discloses {
@@ -346,7 +430,7 @@ func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Repl
 		if bands == 0 {
 			bands = len(sc.Trust.Bands)
 		}
-		rank := [5]int{r.When.Specificity(), -bands, news, -last, int(seeded(st.Seed, st.Turn, key) & 0xffff)}
+		rank := [6]int{fresh, r.When.Specificity(), -bands, news, -last, int(seeded(st.Seed, st.Turn, key) & 0xffff)}
 		if best < 0 || greater(rank, bestRank) {
 			best, bestKey, bestRank = i, key, rank
 		}
@@ -364,7 +448,7 @@ func replyKey(prefix string, i int, r Reply) string {
 	return fmt.Sprintf("%s.%d", prefix, i)
 }
 
-func greater(a, b [5]int) bool {
+func greater(a, b [6]int) bool {
 	for i := range a {
 		if a[i] != b[i] {
 			return a[i] > b[i]

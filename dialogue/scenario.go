@@ -24,7 +24,15 @@ type Scenario struct {
 	Concepts map[string][]string `yaml:"concepts"`
 
 	Disclosures []Disclosure `yaml:"disclosures"`
-	Intents     []Intent     `yaml:"intents"`
+	// Commitments are things the character can agree to do (a
+	// perpetrator's next steps); replies make them with commits: and
+	// can require or exclude them, so nothing agreed is contradicted.
+	Commitments []Commitment `yaml:"commitments"`
+	// Accountability, for a perpetrator, says on which intents he is held
+	// to account and how many skilled turns move him from minimising to
+	// partial acknowledgement to owning what he did.
+	Accountability *AccountabilityPath `yaml:"accountability"`
+	Intents        []Intent            `yaml:"intents"`
 
 	// Reactions are in-character answers to a blaming or hostile reply,
 	// keyed by finding kind. They take precedence over the matched intent:
@@ -89,6 +97,36 @@ type Disclosure struct {
 	Summary string `yaml:"summary,omitempty"`
 }
 
+// Commitment is something the character can agree to, once.
+type Commitment struct {
+	ID    string `yaml:"id"`
+	Title string `yaml:"title"`
+}
+
+// AccountabilityPath is the perpetrator pattern: minimisation gives way to
+// partial acknowledgement, then ownership, only as the trainee earns it
+// with skilled turns on the incident. Shaming sets it back two turns;
+// collusion, or letting him move off the topic, one.
+type AccountabilityPath struct {
+	// Topics are the intents that hold him to account (the incident,
+	// what he did with his hands, his choices).
+	Topics []string `yaml:"topics"`
+	// PartialAfter and OwnAfter are how many skilled turns on the topics
+	// reach each stage (at standard difficulty).
+	PartialAfter int `yaml:"partial_after"`
+	OwnAfter     int `yaml:"own_after"`
+}
+
+// Stage is where a perpetrator is on the way to owning his behaviour.
+type Stage string
+
+// The stages, in order.
+const (
+	Minimising Stage = "minimising"
+	Partial    Stage = "partial"
+	Owning     Stage = "owning"
+)
+
 // Intent is one thing a trainee may be asking or saying, recognised by its
 // patterns, answered by its replies.
 type Intent struct {
@@ -120,6 +158,13 @@ type Reply struct {
 	Trust int `yaml:"trust"`
 	// Ends the interview after this reply.
 	Ends bool `yaml:"ends"`
+	// Commits makes these commitments (at most one new one a turn, and
+	// not two turns running: commitments are earned one at a time).
+	Commits []string `yaml:"commits"`
+	// Again replies answer a question asked again ("Like I said…"); they
+	// are said only once the intent has been answered this session, and
+	// only when every other reply has been said.
+	Again bool `yaml:"again"`
 }
 
 // Condition gates a reply. Every stated part must hold.
@@ -137,6 +182,11 @@ type Condition struct {
 	Visited []Phase `yaml:"visited"`
 	// Phases: the current reply's phase must be one of these.
 	Phases []Phase `yaml:"phases"`
+	// Committed and NotCommitted: these commitments have (not) been made.
+	Committed    []string `yaml:"committed"`
+	NotCommitted []string `yaml:"not_committed"`
+	// Stage: the perpetrator is at one of these accountability stages.
+	Stage []Stage `yaml:"stage"`
 }
 
 // Specificity counts the stated parts of a condition: a reply that says
@@ -144,7 +194,10 @@ type Condition struct {
 // counts once, however many it names: naming more bands makes a reply
 // broader, not narrower (the engine then prefers the narrower band list).
 func (c Condition) Specificity() int {
-	n := len(c.Disclosed) + len(c.NotDisclosed) + len(c.Visited) + len(c.Phases)
+	n := len(c.Disclosed) + len(c.NotDisclosed) + len(c.Visited) + len(c.Phases) + len(c.Committed) + len(c.NotCommitted)
+	if len(c.Stage) > 0 {
+		n++
+	}
 	if len(c.Bands) > 0 {
 		n++
 	}

@@ -255,7 +255,7 @@ func scan(rs *ruleSet, role Role, clean string) *scanState {
 				}
 			}
 			from, to := st.toks[i].start, st.toks[last].end
-			st.findings = append(st.findings, Finding{Kind: r.kind, Span: [2]int{from, to}, Words: clean[from:to], Why: r.why, Rewrite: r.rewrite})
+			st.findings = append(st.findings, Finding{Kind: r.kind, Span: [2]int{from, to}, Words: clean[from:to], Why: r.why, Rewrite: r.rewrite, Grave: r.grave})
 			// credit rules vote for a phase only on a reply that stays
 			// non-blaming (added up once the label is known).
 			v := &st.votes

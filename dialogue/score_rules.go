@@ -36,6 +36,7 @@ type ruleSpec struct {
 	NotAfter []string       `yaml:"not_after"`
 	Why      string         `yaml:"why"`
 	Rewrite  string         `yaml:"rewrite"`
+	Grave    bool           `yaml:"grave"`
 	Phase    map[Phase]int  `yaml:"phase"`
 	Examples []string       `yaml:"examples"`
 	Extra    map[string]any `yaml:",inline"`
@@ -61,6 +62,7 @@ type rule struct {
 	notAfter *telem
 	why      string
 	rewrite  string
+	grave    bool
 	phase    [4]int
 	order    int
 }
@@ -190,7 +192,7 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 			if len(s.Patterns) == 0 {
 				return nil, fmt.Errorf("%s: no patterns", at)
 			}
-			r := &rule{id: s.ID, kind: s.Kind, why: strings.TrimSpace(s.Why), rewrite: strings.TrimSpace(s.Rewrite), order: len(c.rs.rules)}
+			r := &rule{id: s.ID, kind: s.Kind, why: strings.TrimSpace(s.Why), rewrite: strings.TrimSpace(s.Rewrite), grave: s.Grave, order: len(c.rs.rules)}
 			if len(s.Roles) == 0 {
 				return nil, fmt.Errorf("%s: roles is required (survivor, perpetrator or both)", at)
 			}

@@ -84,13 +84,19 @@ func checkMoves(sc *Scenario) []Problem {
 	for _, in := range sc.Intents {
 		answered[in.Move] = true
 	}
-	var probs []Problem
+	var missing []string
 	for _, mv := range sc.moves.Moves {
 		if !answered[mv.ID] {
-			probs = append(probs, Problem{Source: sc.Source, Pos: sc.Pos.At("intents"), Code: CodeMissingMove,
-				Msg: fmt.Sprintf("no reply for the shared move %q (%s): add an intent with move: %s and the character's replies", mv.ID, mv.Topic, mv.ID)})
+			missing = append(missing, mv.ID)
 		}
 	}
+	if len(missing) == 0 {
+		return nil
+	}
+	example := missing[0]
+	probs := []Problem{{Source: sc.Source, Pos: sc.Pos.At("intents"), Code: CodeMissingMove,
+		Msg: fmt.Sprintf("no reply for %d shared %s: %s; add an intent for each, such as {id: %s, move: %s, replies: [...]} (docs/scenario-format.md, Shared interview moves)",
+			len(missing), plural(len(missing), "move", "moves"), strings.Join(missing, ", "), example, example)}}
 	return probs
 }
 

@@ -16,7 +16,22 @@ func validateFixture(t *testing.T, name string) (*Scenario, []Problem) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ValidateFile(data, path)
+	return ValidateFile(data, path, WithMoves(libraryMoves(t)))
+}
+
+// libraryMoves loads the shared interview moves the built-in scenarios
+// answer.
+func libraryMoves(tb testing.TB) *Moves {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "scenarios", "shared", "moves.yaml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := LoadMoves(data, "moves.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }
 
 // codesAt renders problems as CODE@line, the way the tests state them.
@@ -39,13 +54,15 @@ func TestValidateFixturesReportExactCodeAndLine(t *testing.T) {
 		{"typo_key.yaml", []string{"PV102@38"}},
 		{"unknown_intent.yaml", []string{"PV202@63"}},
 		{"unknown_disclosure.yaml", []string{"PV202@46"}},
-		{"outranked.yaml", []string{"PV502@33"}},
-		{"unreachable.yaml", []string{"PV402@18", "PV401@41"}},
-		{"never_fires.yaml", []string{"PV401@26", "PV401@58", "PV401@61", "PV401@64", "PV401@67"}},
-		{"examples.yaml", []string{"PV501@23", "PV503@31"}},
-		{"silent.yaml", []string{"PV403@19", "PV404@53", "PV405@58"}},
-		{"dead_end.yaml", []string{"PV504@45"}},
-		{"stuck.yaml", []string{"PV504@36"}},
+		// Only clean.yaml answers the shared moves; the others also get
+		// PV801 at their intents: line.
+		{"outranked.yaml", []string{"PV801@20", "PV502@50"}},
+		{"unreachable.yaml", []string{"PV402@18", "PV801@19", "PV401@41"}},
+		{"never_fires.yaml", []string{"PV801@18", "PV401@26", "PV401@58", "PV401@61", "PV401@64", "PV401@67"}},
+		{"examples.yaml", []string{"PV801@18", "PV501@23", "PV503@31"}},
+		{"silent.yaml", []string{"PV801@18", "PV403@19", "PV404@53", "PV405@58"}},
+		{"dead_end.yaml", []string{"PV801@19", "PV504@45"}},
+		{"stuck.yaml", []string{"PV801@19", "PV504@36"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			_, probs := validateFixture(t, tc.file)
@@ -71,7 +88,9 @@ func TestValidateMessagesNameWhatIsWrong(t *testing.T) {
 		code  string
 		words []string
 	}{
-		{"outranked.yaml", CodeExampleOutranked, []string{`"Do the boys ever get pocket money?"`, `of intent "ask_money" is read as intent "ask_kids_money"`, `a pattern)`}},
+		// The same line is an example of both intents: one of the two is
+		// reported as read as the other, whichever the matcher leans to.
+		{"outranked.yaml", CodeExampleOutranked, []string{`"Do the boys ever get pocket money?"`, ` is read as intent "ask_`, `by the matcher and a pattern)`}},
 		{"never_fires.yaml", CodeNeverFires, []string{"reply shadow (intent greet) (line 29) is always chosen instead"}},
 		{"never_fires.yaml", CodeNeverFires, []string{"min_trust 60 is above max_trust 40"}},
 		{"never_fires.yaml", CodeNeverFires, []string{"bands guarded (0..34), min_trust 50", "never holds"}},

@@ -58,7 +58,7 @@ func TestValidateFolderReportsEveryProblemAsFileLineColCode(t *testing.T) {
 	for _, want := range []string{
 		filepath.Join(fixtures, "typo_key.yaml") + ":38:1: PV102 ",
 		filepath.Join(fixtures, "unknown_intent.yaml") + ":63:9: PV202 ",
-		filepath.Join(fixtures, "outranked.yaml") + ":32:9: PV502 ",
+		filepath.Join(fixtures, "outranked.yaml") + ":50:9: PV502 ",
 		filepath.Join(fixtures, "unreachable.yaml") + ":18:5: PV402 ",
 		filepath.Join(fixtures, "never_fires.yaml") + ":58:9: PV401 ",
 	} {
