@@ -48,7 +48,7 @@ type State struct {
 	Blamed []int `json:"blamed,omitempty"`
 	// EndReason says why the character ended the interview.
 	EndReason string `json:"end_reason,omitempty"`
-	Ended   bool   `json:"ended"`
+	Ended     bool   `json:"ended"`
 }
 
 // NewState starts a session of sc. The seed decides any choice between
