@@ -31,7 +31,16 @@ func (b *Bot) command(ctx context.Context, a Adapter, c Conversation, line strin
 		if len(args) == 0 {
 			return b.list(ctx, a, c)
 		}
-		_, err := b.Start(ctx, a, c, args[0])
+		var opts []StartOption
+		if len(args) > 1 {
+			d := dialogue.Difficulty(strings.ToLower(args[1]))
+			if !d.Valid() {
+				return a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
+					Text: fmt.Sprintf("%q is not a difficulty. Say start %s gentle, start %s standard or start %s hard.", Sanitize(args[1], 20), Sanitize(args[0], 20), Sanitize(args[0], 20), Sanitize(args[0], 20))})
+			}
+			opts = append(opts, WithDifficulty(d))
+		}
+		_, err := b.Start(ctx, a, c, args[0], opts...)
 		return err
 	case "end", "stop", "quit":
 		return b.End(ctx, a, c)
@@ -58,7 +67,7 @@ const shortHelp = "Commands: start SCENARIO, list, hint, coach on|off, restart, 
 
 // HelpText explains the commands in every platform's terms.
 const HelpText = `*Pivot* — practise non-blaming domestic-violence interviews.
-• *start SCENARIO* — begin an interview (try *start jennifer*)
+• *start SCENARIO* [gentle|standard|hard] — begin an interview (try *start jennifer*, or *start jennifer gentle* to learn, *hard* for assessment)
 • *list* — the scenarios you can practise
 • *hint* — a question worth asking next
 • *coach on* / *coach off* — inline feedback after a blaming reply (on by default; off for an exam-style run)
@@ -94,13 +103,30 @@ func (b *Bot) list(ctx context.Context, a Adapter, c Conversation) error {
 // Start begins a session of scenario id in conversation c: the brief, then
 // the character's opening line. Where the adapter can, the session gets a
 // thread of its own, and the returned session lives there.
-func (b *Bot) Start(ctx context.Context, a Adapter, c Conversation, id string) (*Session, error) {
-	return b.start(ctx, a, c, id, nil)
+func (b *Bot) Start(ctx context.Context, a Adapter, c Conversation, id string, opts ...StartOption) (*Session, error) {
+	var cfg startConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return b.start(ctx, a, c, id, nil, cfg)
+}
+
+// StartOption changes how a session starts.
+type StartOption func(*startConfig)
+
+type startConfig struct {
+	difficulty dialogue.Difficulty
+}
+
+// WithDifficulty starts the session at a difficulty: gentle lets a new
+// trainee recover from mistakes, hard is for assessment.
+func WithDifficulty(d dialogue.Difficulty) StartOption {
+	return func(c *startConfig) { c.difficulty = d }
 }
 
 // start begins a session, as a member of group g if not nil: the group's
 // seed, and the group's coaching setting.
-func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g *Group) (*Session, error) {
+func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g *Group, cfg startConfig) (*Session, error) {
 	sc, err := b.lib.Get(id)
 	if err != nil {
 		var unknown *scenarios.UnknownScenarioError
@@ -140,7 +166,7 @@ func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g
 	} else {
 		seed = b.seed(target, sc.ID)
 	}
-	s.State = dialogue.NewState(sc, seed)
+	s.State = dialogue.NewState(sc, seed, dialogue.WithDifficulty(cfg.difficulty))
 	coaching := b.decideCoaching(ctx, s, g)
 	s.Coach = coaching.Mode != CoachOff
 	if err := b.store.CreateSession(ctx, s); err != nil {
@@ -274,14 +300,15 @@ func (b *Bot) coach(ctx context.Context, a Adapter, c Conversation, args []strin
 
 func (b *Bot) restart(ctx context.Context, a Adapter, c Conversation) error {
 	var id string
+	var difficulty dialogue.Difficulty
 	err := b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
-		id = sc.ID
+		id, difficulty = sc.ID, s.State.Difficulty
 		return b.store.EndSession(ctx, s.ID, s.State)
 	})
 	if err != nil || id == "" {
 		return err
 	}
-	_, err = b.Start(ctx, a, c, id)
+	_, err = b.Start(ctx, a, c, id, WithDifficulty(difficulty))
 	return err
 }
 

@@ -287,7 +287,7 @@ func (b *Bot) GroupJoin(ctx context.Context, a Adapter, c Conversation, id int64
 	// A button on the card arrives in the card's thread; the session
 	// gets a thread of its own.
 	c.Thread = ""
-	s, err := b.start(ctx, a, c, g.ScenarioID, g)
+	s, err := b.start(ctx, a, c, g.ScenarioID, g, startConfig{})
 	if s != nil {
 		b.log.Info("group joined", "group", g.ID, "session", s.ID)
 	}

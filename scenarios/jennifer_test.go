@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pivotcoach/pivot/dialogue"
@@ -13,7 +14,12 @@ func jennifer(t *testing.T) *dialogue.Scenario { return libGet(t, "jennifer") }
 // play runs lines through a fresh session and returns every turn and the
 // final state.
 func play(sc *dialogue.Scenario, seed int64, lines []string) ([]dialogue.Turn, dialogue.State) {
-	st := dialogue.NewState(sc, seed)
+	return playAt(sc, seed, dialogue.Standard, lines)
+}
+
+// playAt plays lines from a new session at a difficulty.
+func playAt(sc *dialogue.Scenario, seed int64, d dialogue.Difficulty, lines []string) ([]dialogue.Turn, dialogue.State) {
+	st := dialogue.NewState(sc, seed, dialogue.WithDifficulty(d))
 	turns := make([]dialogue.Turn, 0, len(lines))
 	for _, line := range lines {
 		var t dialogue.Turn
@@ -181,27 +187,65 @@ func TestJenniferTrustCollapseEndsTheInterview(t *testing.T) {
 	turns, st := play(sc, 3, []string{
 		"Why haven't you left him?",
 		"You're choosing him over the boys.",
+		"You two need to stop fighting in front of the kids.",
 		"Sorry. What happens when Brian drinks?",
 		"What have you done to keep the boys safe?",
 	})
-	if turns[0].Ended {
-		t.Errorf("one blaming remark should not end the interview (trust %d)", turns[0].TrustAfter)
+	for _, tr := range turns[:2] {
+		if tr.Ended {
+			t.Errorf("one or two blaming remarks should not end the interview (turn %d, trust %d)", tr.Number, tr.TrustAfter)
+		}
 	}
-	end := turns[1]
+	end := turns[2]
 	if !end.Ended || end.TrustAfter >= sc.Trust.EndBelow {
-		t.Fatalf("after two blaming remarks: ended %v, trust %d (ends below %d); reply %q",
+		t.Fatalf("after three blaming remarks: ended %v, trust %d (ends below %d); reply %q",
 			end.Ended, end.TrustAfter, sc.Trust.EndBelow, end.Reply)
 	}
-	if end.Reply == "" {
-		t.Errorf("Jennifer should say a shutdown line when she ends it")
+	if end.Reply == "" || !strings.Contains(end.EndReason, "3 blaming lines (turns 1, 2, 3)") {
+		t.Errorf("Jennifer should say a shutdown line, and the turn why it ended: %q, %q", end.Reply, end.EndReason)
 	}
-	for _, tr := range turns[2:] {
+	for _, tr := range turns[3:] {
 		if !tr.Ended || tr.Reply != "" || tr.Intent != "" || len(tr.Disclosed) > 0 {
 			t.Errorf("after the end, %q got intent %q, reply %q, disclosed %v", tr.Text, tr.Intent, tr.Reply, tr.Disclosed)
 		}
 	}
 	if len(st.Disclosed) != 0 {
 		t.Errorf("a collapsed interview disclosed %v", st.Disclosed)
+	}
+}
+
+// Room to repair: two blaming lines, then an apology and a refocus on
+// Brian, and Jennifer stays in the interview at standard difficulty; at
+// hard difficulty the same lines end it.
+func TestJenniferRecoveryAfterAnApologyDependsOnDifficulty(t *testing.T) {
+	sc := jennifer(t)
+	lines := []string{
+		"Hi Jennifer, I'm Sam from the children and families team.",
+		"Why haven't you left him?",
+		"You're choosing him over the boys.",
+		"Sorry, that came out completely wrong. None of this is your fault.",
+		"What does Brian do when he's been drinking?",
+		"What have you done to keep the boys safe on those nights?",
+		"Who helps you with all of this?",
+	}
+	turns, _ := playAt(sc, 1, dialogue.Standard, lines)
+	for _, tr := range turns {
+		if tr.Ended {
+			t.Fatalf("standard: the interview ended at turn %d (%s); an apology and a refocus should keep it going", tr.Number, tr.EndReason)
+		}
+	}
+	if last := turns[len(turns)-1]; last.Fallback || last.Intent == "" || last.TrustAfter <= turns[2].TrustAfter {
+		t.Errorf("standard: after the repair she should answer and trust recover: intent %q, trust %d (low point %d)", last.Intent, last.TrustAfter, turns[2].TrustAfter)
+	}
+	turns, _ = playAt(sc, 1, dialogue.Hard, lines)
+	ended := -1
+	for _, tr := range turns {
+		if tr.Ended && tr.Reply != "" && ended < 0 {
+			ended = tr.Number
+		}
+	}
+	if ended != 3 {
+		t.Fatalf("hard: want the interview ended by the second blaming line (turn 3), got %d", ended)
 	}
 }
 

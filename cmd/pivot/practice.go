@@ -12,6 +12,7 @@ import (
 
 	"github.com/pivotcoach/pivot/adapters/terminal"
 	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/dialogue"
 )
 
 func init() {
@@ -37,6 +38,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	db := fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)")
 	dir := fs.String("scenarios", "", "a folder of your own scenarios (default $PIVOT_SCENARIOS)")
 	seed := fs.Int64("seed", 0, "seed for replies, so a scripted run replays exactly (0: new each time)")
+	difficulty := fs.String("difficulty", "standard", "how forgiving the character is: gentle (recover from mistakes), standard (a course day) or hard (assessment)")
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "Usage: pivot %s [options] SCENARIO\n\nInterview a character; type your replies, /help for commands.\n\n", name)
 		fs.PrintDefaults()
@@ -46,6 +48,10 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	}
 	if *resume && *fresh {
 		return usagef("--resume and --new cannot be used together")
+	}
+	level := dialogue.Difficulty(strings.ToLower(*difficulty))
+	if !level.Valid() {
+		return usagef("--difficulty is %q; say gentle, standard or hard", *difficulty)
 	}
 	lib, err := loadLibrary(env, *dir)
 	if err != nil {
@@ -81,7 +87,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		if *resume {
 			fmt.Fprintf(env.stderr, "No unfinished session with %s to resume; starting a new one.\n", sc.Character)
 		}
-		_, err = b.Start(ctx, out, conv, sc.ID)
+		_, err = b.Start(ctx, out, conv, sc.ID, bot.WithDifficulty(level))
 	case err != nil:
 		return err
 	default:
@@ -97,7 +103,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 				fmt.Fprintf(env.stderr, "An unfinished session with %s was closed (it stays in your history); use --resume to continue one instead.\n", sc.Character)
 			}
 			if err = b.Abandon(ctx, conv); err == nil {
-				_, err = b.Start(ctx, out, conv, sc.ID)
+				_, err = b.Start(ctx, out, conv, sc.ID, bot.WithDifficulty(level))
 			}
 		}
 	}
