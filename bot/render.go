@@ -74,7 +74,14 @@ func RenderDebrief(d dialogue.Debrief) string {
 	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
 	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
 	if d.EndedEarly {
-		fmt.Fprintf(&b, "%s ended the interview: trust fell too far.\n", d.Character)
+		why := "trust fell too far"
+		if d.EndReason != "" {
+			why = d.EndReason
+		}
+		fmt.Fprintf(&b, "%s ended the interview: %s.\n", d.Character, why)
+		for _, c := range d.CostlyTurns {
+			fmt.Fprintf(&b, "• Turn %d cost %d trust: “%s”\n", c.Turn, -c.Delta, Sanitize(c.Text, 200))
+		}
 	}
 	if len(d.Blaming) > 0 {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")

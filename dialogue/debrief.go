@@ -3,6 +3,7 @@ package dialogue
 import (
 	"fmt"
 	"slices"
+	"sort"
 )
 
 // Debrief is what a practice session gives back: the figures, each blaming
@@ -25,11 +26,22 @@ type Debrief struct {
 	Reached   []DisclosureState `json:"disclosures_reached"`
 	Missed    []DisclosureState `json:"disclosures_missed"`
 	// KeyReached of KeyTotal key disclosures were reached.
-	KeyReached  int      `json:"key_reached"`
-	KeyTotal    int      `json:"key_total"`
-	Trust       []int    `json:"trust"`
-	EndedEarly  bool     `json:"ended_early"`
-	Suggestions []string `json:"suggestions"`
+	KeyReached int   `json:"key_reached"`
+	KeyTotal   int   `json:"key_total"`
+	Trust      []int `json:"trust"`
+	EndedEarly bool  `json:"ended_early"`
+	// EndReason says why the character ended the interview; CostlyTurns
+	// are the turns that cost the most trust, worst first.
+	EndReason   string       `json:"end_reason,omitempty"`
+	CostlyTurns []CostlyTurn `json:"costly_turns,omitempty"`
+	Suggestions []string     `json:"suggestions"`
+}
+
+// CostlyTurn is a trainee line that lowered trust, and by how much.
+type CostlyTurn struct {
+	Turn  int    `json:"turn"`
+	Text  string `json:"text"`
+	Delta int    `json:"delta"`
 }
 
 // DebriefFinding is one blaming finding with the turn it came from.
@@ -95,9 +107,29 @@ func MakeDebrief(sc *Scenario, turns []Turn, st State) Debrief {
 			d.KeyTotal++
 		}
 	}
-	d.EndedEarly = st.Ended && len(turns) > 0 && turns[len(turns)-1].Ended && d.TrustFell(sc)
+	d.EndedEarly = st.Ended && len(turns) > 0 && turns[len(turns)-1].Ended && (d.TrustFell(sc) || st.EndReason != "")
+	if d.EndedEarly {
+		d.EndReason = st.EndReason
+		d.CostlyTurns = costlyTurns(turns, 3)
+	}
 	d.Suggestions = suggestions(sc, d)
 	return d
+}
+
+// costlyTurns returns up to n turns that lowered trust most, worst first.
+func costlyTurns(turns []Turn, n int) []CostlyTurn {
+	var out []CostlyTurn
+	for _, t := range turns {
+		if d := t.TrustAfter - t.TrustBefore; d < 0 && t.Text != "" {
+			out = append(out, CostlyTurn{Turn: t.Number, Text: t.Text, Delta: d})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Delta < out[j].Delta })
+	if len(out) > n {
+		out = out[:n]
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Turn < out[j].Turn })
+	return out
 }
 
 // TrustFell reports whether the session ended below where it started.

@@ -245,7 +245,36 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 			return err
 		}
 		if s.Adapter.Ended() {
+			s.reportUnused(lines)
 			return nil
 		}
 	}
+}
+
+// reportUnused tells a trainee whose piped lines outlived the interview
+// (the character ended it) how many were not used, rather than dropping
+// them silently. Typed input is not waited for.
+func (s *Session) reportUnused(lines <-chan string) {
+	if !s.Echo || s.Info() == nil {
+		return
+	}
+	n := 0
+	for l := range lines {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(s.Info(), "The interview is over, so %s of your input %s not used. Start a new interview to try them.\n", bot.Plural(n, "line"), plural(n, "was", "were"))
+	}
+}
+
+// Info is where notices go (standard error), if set.
+func (s *Session) Info() io.Writer { return s.Adapter.Info }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

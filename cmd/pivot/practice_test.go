@@ -192,3 +192,24 @@ func readLine(r *bufio.Reader, timeout time.Duration) (string, error) {
 		return "", os.ErrDeadlineExceeded
 	}
 }
+
+// When the character ends the interview, piped lines after it are counted
+// and reported, not dropped in silence, and the debrief says why it ended
+// and which turns cost the trust.
+func TestEndedInterviewReportsUnusedLinesAndWhy(t *testing.T) {
+	env, out, errb := testEnv(t, "Why haven't you left him?\nYou're choosing him over the boys.\nYou two need to stop fighting in front of the kids.\nWhat does Brian do when he drinks?\nWho helps you?\n")
+	if code := runMain(context.Background(), env, []string{"practice", "jennifer"}); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errb)
+	}
+	if !strings.Contains(errb.String(), "The interview is over, so 2 lines of your input were not used.") {
+		t.Errorf("stderr should count the unused lines:\n%s", errb)
+	}
+	for _, want := range []string{"Jennifer ended the interview:", "after 3 blaming lines (turns 1, 2, 3)", "• Turn 1 cost 15 trust: “Why haven't you left him?”"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("debrief lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out.String(), "You: What does Brian do when he drinks?") {
+		t.Errorf("a line after the end was played:\n%s", out)
+	}
+}
