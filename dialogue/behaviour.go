@@ -82,7 +82,11 @@ func (sc *Scenario) endReason(st State, a Assessment) string {
 		return ""
 	}
 	if n := len(st.Blamed); n >= st.Difficulty.rules().sustained {
-		return fmt.Sprintf("trust %d fell below %d after %d blaming lines (turns %s)", st.Trust, sc.Trust.EndBelow, n, joinTurns(st.Blamed))
+		what := "blaming lines"
+		if sc.Role == Perpetrator {
+			what = "blaming or shaming lines"
+		}
+		return fmt.Sprintf("trust %d fell below %d after %d %s (turns %s)", st.Trust, sc.Trust.EndBelow, n, what, joinTurns(st.Blamed))
 	}
 	return ""
 }

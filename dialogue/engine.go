@@ -44,7 +44,7 @@ type State struct {
 	// Held counts skilled turns holding a perpetrator to account, net of
 	// setbacks; it decides his stage.
 	Held int `json:"held,omitempty"`
-	// Blamed lists the turns with a blaming line.
+	// Blamed lists the turns with a blaming or shaming line.
 	Blamed []int `json:"blamed,omitempty"`
 	// EndReason says why the character ended the interview.
 	EndReason string `json:"end_reason,omitempty"`
@@ -162,7 +162,7 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 			tracef("trust %d → %d at turn %d: %q — %s", before, st.Trust, st.Turn, f.Words, f.Kind)
 		}
 	}
-	if a.Blaming() {
+	if a.Blaming() || a.Has(Hostile) {
 		st.Blamed = append(st.Blamed, st.Turn)
 	}
 

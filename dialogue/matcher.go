@@ -325,7 +325,8 @@ func init() {
 		about from into onto over under after before then than just also very really some any all each every
 		much many more most other such only own same too again once out off down upto yes yeah okay well
 		like get got let tell said say says ask asked think know mean want feel felt going thing things
-		bit lot kind sort way right now today time please thanks thank sorry`) {
+		bit lot kind sort way right now today time please thanks thank sorry
+		omg wow gosh god jeez oh ah eh um erm hmm okay lol aye yep yup hey hiya hello`) {
 		functionWords[w] = true
 	}
 }

@@ -24,6 +24,9 @@ const (
 	PatternBonus = 0.5
 	// specificityStep is added per word a pattern matched.
 	specificityStep = 0.03
+	// clauseMargin is how much surer a reading of one clause must be than
+	// the reading of the whole line to be answered instead.
+	clauseMargin = 0.15
 )
 
 // reading is the engine's interpretation of one trainee line.
@@ -57,10 +60,14 @@ const tieMargin = 0.02
 // read decides which intent a line asks about. phase is the scorer's
 // phase for the line, which settles ties.
 func (sc *Scenario) read(toks []Token, phase Phase) reading {
-	var best []scored
-	for _, part := range clauses(toks) {
+	// The whole line first; a clause wins only when it is clearly surer,
+	// so an aside ("the kids are at school, aye?") does not hijack the
+	// question around it.
+	parts := clauses(toks)
+	best := sc.readPart(parts[0])
+	for _, part := range parts[1:] {
 		c := sc.readPart(part)
-		if len(c) > 0 && (len(best) == 0 || c[0].score > best[0].score) {
+		if len(c) > 0 && (len(best) == 0 || c[0].score > best[0].score+clauseMargin) {
 			best = c
 		}
 	}
