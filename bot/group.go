@@ -43,6 +43,13 @@ type Group struct {
 	EndedAt    time.Time   `json:"ended_at,omitzero"`
 }
 
+// JoinableFrom reports whether a user in c may join g: only from the
+// workspace (Slack team, Discord server) and channel the exercise runs
+// in, never by its number from elsewhere.
+func (g *Group) JoinableFrom(c Conversation) bool {
+	return g.Platform == c.Platform && g.Workspace == c.Workspace && g.Channel == c.Channel
+}
+
 // GroupFilter selects groups; zero fields do not filter.
 type GroupFilter struct {
 	Platform  string
@@ -202,7 +209,7 @@ func (b *Bot) findGroup(ctx context.Context, a Adapter, c Conversation, args []s
 	}
 	if id != 0 {
 		g, err := gs.Group(ctx, id)
-		if errors.Is(err, ErrNotFound) || (err == nil && g.Platform != c.Platform) {
+		if errors.Is(err, ErrNotFound) || (err == nil && (g.Platform != c.Platform || g.Workspace != c.Workspace)) {
 			b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf("There is no group exercise %d.", id)})
 			return nil, rest, nil
 		}
@@ -265,8 +272,11 @@ func (b *Bot) GroupJoin(ctx context.Context, a Adapter, c Conversation, id int64
 	unlock := b.lock(fmt.Sprintf("group/%d", id))
 	defer unlock()
 	g, err := gs.Group(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && g.Platform != c.Platform) {
-		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf("There is no group exercise %d.", id)})
+	if errors.Is(err, ErrNotFound) || (err == nil && !g.JoinableFrom(c)) {
+		// Group numbers are sequential, so they are easy to guess: an
+		// exercise is joined only from its own channel, where its card is.
+		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf(
+			"There is no group exercise %d in this channel. Join an exercise from the channel where your trainer started it.", id)})
 		return nil, nil
 	}
 	if err != nil {
@@ -319,6 +329,7 @@ func (b *Bot) groupStatus(ctx context.Context, a Adapter, c Conversation, args [
 	if err != nil {
 		return b.failed(ctx, a, c, "reading the group exercise", err)
 	}
+	b.nameMembers(ctx, a, r)
 	b.sendPrivate(ctx, a, c, Message{Kind: KindReport, Text: RenderGroupStatus(r)})
 	return nil
 }
@@ -388,6 +399,7 @@ func (b *Bot) groupEnd(ctx context.Context, a Adapter, c Conversation, args []st
 	if err != nil {
 		return b.failed(ctx, a, c, "ending the group exercise", err)
 	}
+	b.nameMembers(ctx, a, r)
 	channel := Conversation{Platform: g.Platform, Workspace: g.Workspace, Channel: g.Channel, User: c.User}
 	if err := a.Send(ctx, channel, Message{Kind: KindReport, Text: RenderGroupDebrief(r, names)}); err != nil {
 		return err
@@ -450,4 +462,22 @@ func (b *Bot) endMember(ctx context.Context, a Adapter, c Conversation, id int64
 	}
 	_ = a.Send(ctx, c, Message{Kind: KindNotice, Text: "Your trainer has ended the group exercise. Here is your debrief."})
 	return b.end(ctx, a, s, sc)
+}
+
+// nameMembers looks up the members' display names where the adapter can
+// (NameResolver); a name it cannot find stays the platform's user id.
+func (b *Bot) nameMembers(ctx context.Context, a Adapter, r *GroupReport) {
+	nr, ok := a.(NameResolver)
+	if !ok {
+		return
+	}
+	for i := range r.Members {
+		m := &r.Members[i]
+		name, err := nr.DisplayName(ctx, Conversation{Platform: m.Platform, Workspace: r.Group.Workspace, Channel: r.Group.Channel, User: m.User})
+		if err != nil {
+			b.log.Warn("display name not found", "user", m.User, "err", err)
+			continue
+		}
+		m.Name = name
+	}
 }
