@@ -514,9 +514,10 @@ func (a *Adapter) process(j job) {
 	}
 }
 
-// finish settles an interaction nothing answered by a follow-up: its note
-// if it has one; otherwise a slash command's deferred "thinking…" is
-// deleted (what it did is in the channel), and a click needs nothing.
+// finish settles an interaction when its event is done: its note, if it
+// has one (edited into a slash command's deferred answer, else as an
+// ephemeral follow-up); otherwise a slash command's unanswered "thinking…"
+// is deleted (what it did is in the channel), and a click needs nothing.
 func (a *Adapter) finish(ctx context.Context, p *pending) {
 	if p.ackErr != nil {
 		return
@@ -524,13 +525,13 @@ func (a *Adapter) finish(ctx context.Context, p *pending) {
 	p.mu.Lock()
 	answered, note := p.answered, p.note
 	p.mu.Unlock()
-	if answered {
+	if answered && note == "" {
 		return
 	}
 	component := p.i.Type == discordgo.InteractionMessageComponent
 	var err error
 	switch {
-	case note != "" && component:
+	case note != "" && (component || answered):
 		err = a.followup(ctx, p, bot.Message{Kind: bot.KindNotice, Private: true, Text: note})
 	case note != "":
 		_, err = a.s.InteractionResponseEdit(p.i, &discordgo.WebhookEdit{Content: &note, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))

@@ -292,6 +292,8 @@ func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bo
 		return out, err
 	}
 	if p := interactionFrom(ctx); p != nil {
+		// Said when the event is done, so the session is stored
+		// before the trainee follows the link.
 		p.setNote(fmt.Sprintf("Your interview with %s is open in <#%s>.", speaker(first), th.ID))
 	}
 	a.log.Info("discord session thread created", "parent", in.Channel, "thread", th.ID, "user", in.User)
@@ -327,13 +329,8 @@ func (a *Adapter) startInDM(ctx context.Context, in bot.Conversation, first bot.
 // answer, else in their DM with the bot.
 func (a *Adapter) tell(ctx context.Context, to bot.Conversation, text string) {
 	if p := interactionFrom(ctx); p != nil && p.user == to.User && p.ackErr == nil {
-		if p.i.Type == discordgo.InteractionApplicationCommand {
-			p.setNote(text)
-			return
-		}
-		if a.followup(ctx, p, bot.Message{Kind: bot.KindNotice, Private: true, Text: text}) == nil {
-			return
-		}
+		p.setNote(text)
+		return
 	}
 	if dm, err := a.openDM(ctx, to.User); err == nil && a.post(ctx, dm, bot.Message{Kind: bot.KindNotice, Text: text}) == nil {
 		return
