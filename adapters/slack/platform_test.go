@@ -218,3 +218,19 @@ func TestReportNamesAreDisplayNames(t *testing.T) {
 		t.Errorf("users.info asked %d times for U1, want 1 (cached)", n)
 	}
 }
+
+// Unrelated chatter in a channel the bot is in is not logged at info
+// (who said something where is the trainees' business).
+func TestChatterNotLoggedAtInfo(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	h := start(t, fake, dbFile(t))
+	const chatter = "U0CHATTER"
+	h.say(channel, chatter, "", "lunch anyone?")
+	// The same trainee queue: once help is answered, the chatter was handled.
+	h.slash(channel, chatter, "help")
+	h.waitPosts("help", 1, ephemeralTo(channel, "", chatter, "start SCENARIO"))
+	if logs := h.logs.String(); strings.Contains(logs, "kind=message") {
+		t.Errorf("a channel message was logged at info:\n%s", logs)
+	}
+}

@@ -336,7 +336,13 @@ func (a *Adapter) accept(work context.Context, envelope string, evt socketmode.E
 		return
 	}
 	c := in.ev.Conv
-	a.log.Info("event", "kind", in.kind, "event", in.ev.ID, "channel", c.Channel, "thread", c.Thread, "user", c.User)
+	// Every message in every channel the bot is in arrives here, most of
+	// them not for Pivot: who wrote where is logged at debug only.
+	level := slog.LevelInfo
+	if in.kind == "message" {
+		level = slog.LevelDebug
+	}
+	a.log.Log(work, level, "event", "kind", in.kind, "event", in.ev.ID, "channel", c.Channel, "thread", c.Thread, "user", c.User)
 	// One queue per trainee per channel: their slash commands and their
 	// replies in the channel's threads stay in order.
 	key := strings.Join([]string{c.Workspace, c.Channel, c.User}, "/")
@@ -425,18 +431,19 @@ func (a *Adapter) fromAction(envelope string, cb slack.InteractionCallback) *inc
 		channel = cb.Container.ChannelID
 	}
 	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: channel, User: cb.User.ID}
-	if bot.SessionCommand(value) {
-		// A session button (Hint, End) acts on its thread's session.
+	if !strings.HasPrefix(strings.ToLower(value), "start ") {
+		// A button inside a thread is answered in that thread.
 		conv.Thread = firstOf(cb.Container.ThreadTs, cb.Message.ThreadTimestamp)
-		if conv.Thread == "" && !isDM(channel) && !cb.Container.IsEphemeral {
-			// A button on the thread's first message (the brief).
+		if conv.Thread == "" && bot.SessionCommand(value) && !isDM(channel) && !cb.Container.IsEphemeral {
+			// Hint or End on a thread's first message (the brief) acts
+			// on that thread's session.
 			conv.Thread = firstOf(cb.Message.Timestamp, cb.Container.MessageTs)
 		}
 	}
-	// Any other button (Join, Status, End of a group, Start) is answered
-	// at the channel's top level: an ephemeral message in the thread of
-	// a message with no replies, or of an ephemeral message, is never
-	// shown (chat.postEphemeral's documentation).
+	// Any other top-level button (Join on a card, Status and End on the
+	// trainer's ephemeral note) is answered at the channel's top level:
+	// an ephemeral message in the "thread" of a message with no replies,
+	// or of an ephemeral message, is never shown (chat.postEphemeral).
 	return &incoming{kind: "button", findSession: bot.SessionCommand(value), responseURL: cb.ResponseURL,
 		ev: bot.Event{ID: "slack/envelope/" + envelope, Conv: conv, Text: value, Command: true, Direct: true}}
 }
