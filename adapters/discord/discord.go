@@ -1,11 +1,15 @@
 // Package discord runs Pivot as a Discord bot over the gateway, with one
 // /pivot slash command. It turns interactions and messages into bot
 // events and the bot's messages into Discord messages: each session gets
-// its own thread (private by default), private messages become ephemeral
-// follow-ups, debriefs become embeds.
+// its own private, non-invitable thread (public only by the admin's
+// choice, never as a silent fallback: where no private thread can be made
+// the session moves to the trainee's DM with the bot, and they are told);
+// private messages become ephemeral follow-ups (else the private thread or
+// the DM, never a channel others read); debriefs become embeds.
 //
-// Discord-specific rules it keeps: every interaction is acknowledged at
-// once with a deferred, ephemeral response (type 5) and answered by
+// Discord-specific rules it keeps: every command is acknowledged at once
+// with a deferred, ephemeral response (type 5), every click with a
+// deferred update (type 6, no message of its own), and answered by
 // follow-ups; messages longer than 2,000 characters are split with
 // bot.Split; every message is sent with allowed mentions none, so trainee
 // text cannot ping anyone; the bot ignores its own messages and other

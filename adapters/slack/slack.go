@@ -10,6 +10,13 @@
 // trainee in one channel are processed in order, one at a time; different
 // trainees proceed in parallel. Posts go through a per-channel outbox that
 // sends in order and waits out 429 rate limits, retrying the same message.
+//
+// Slash commands arrive from any conversation, but the bot can post only
+// where it is a member. Where it is not (a channel it was not invited to,
+// a direct message between other people, a group DM) answers go through
+// the command's response_url (30 minutes, 5 uses), private ones otherwise
+// to the bot's own direct message with the user, and a session opens in
+// that direct message, with the trainee told why.
 package slack
 
 import (
