@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -43,11 +46,41 @@ type Group struct {
 	EndedAt    time.Time   `json:"ended_at,omitzero"`
 }
 
-// JoinableFrom reports whether a user in c may join g: only from the
-// workspace (Slack team, Discord server) and channel the exercise runs
-// in, never by its number from elsewhere.
+// JoinableFrom reports whether a user in c may join g by its number (or
+// its card's Join button): only from the workspace (Slack team, Discord
+// server) and channel the exercise runs in. Numbers are sequential and
+// easy to guess; elsewhere a user needs the join code on the card.
 func (g *Group) JoinableFrom(c Conversation) bool {
 	return g.Platform == c.Platform && g.Workspace == c.Workspace && g.Channel == c.Channel
+}
+
+// JoinableWithCode reports whether a user in c may join g with its join
+// code: in the group's workspace, or in a direct message with the bot
+// where the platform gives no workspace (Discord DMs). The code is shown
+// only on the card, so only people who can see the channel know it.
+func (g *Group) JoinableWithCode(c Conversation) bool {
+	return g.Platform == c.Platform && (g.Workspace == c.Workspace || c.Workspace == "")
+}
+
+// JoinCode is the group's join code, "ID-xxxxxx": its number and six
+// characters derived from its secret seed, so it cannot be guessed from
+// the number.
+func (g *Group) JoinCode() string {
+	var buf [16]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(g.Seed))
+	binary.BigEndian.PutUint64(buf[8:], uint64(g.ID))
+	sum := sha256.Sum256(append([]byte("pivot group join code/"), buf[:]...))
+	return fmt.Sprintf("%d-%s", g.ID, strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:6]))
+}
+
+// parseJoinCode splits "12-abcdef" into the group number and the code.
+func parseJoinCode(s string) (int64, bool) {
+	num, _, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(num, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // GroupFilter selects groups; zero fields do not filter.
@@ -149,8 +182,8 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 	}
 	b.log.Info("group started", "group", g.ID, "scenario", sc.ID, "channel", c.Channel)
 	card := Message{Kind: KindGroup, Text: fmt.Sprintf(
-		"*Group exercise %d: %s*\nEveryone interviews %s (%s). Press *Join* (or say *join %d*) and your own interview opens, just for you; everyone gets the same character and the same replies to the same words. Your trainer ends the exercise and we debrief together.",
-		g.ID, sc.Title, sc.Character, sc.Role, g.ID),
+		"*Group exercise %d: %s*\nEveryone interviews %s (%s). Press *Join* (or say *join %s*, also in a direct message with me) and your own interview opens, just for you; everyone gets the same character and the same replies to the same words. Your trainer ends the exercise and we debrief together.",
+		g.ID, sc.Title, sc.Character, sc.Role, g.JoinCode()),
 		Buttons: []Button{{Label: "Join", Action: fmt.Sprintf("group join %d", g.ID)}}}
 	channel := c
 	channel.Thread = ""
@@ -239,6 +272,12 @@ func (b *Bot) ownGroup(ctx context.Context, a Adapter, c Conversation, g *Group)
 }
 
 func (b *Bot) groupJoin(ctx context.Context, a Adapter, c Conversation, args []string) error {
+	if len(args) > 0 {
+		if id, ok := parseJoinCode(args[0]); ok {
+			_, err := b.joinGroup(ctx, a, c, id, strings.ToLower(args[0]))
+			return err
+		}
+	}
 	if len(args) == 0 {
 		gs, err := b.groups()
 		if err != nil {
@@ -263,8 +302,14 @@ func (b *Bot) groupJoin(ctx context.Context, a Adapter, c Conversation, args []s
 }
 
 // GroupJoin opens c's user's session in group id: the group's scenario
-// and seed, in a thread of its own where the adapter has threads.
+// and seed, in a thread of its own where the adapter has threads. It is
+// refused outside the group's channel (see JoinableFrom).
 func (b *Bot) GroupJoin(ctx context.Context, a Adapter, c Conversation, id int64) (*Session, error) {
+	return b.joinGroup(ctx, a, c, id, "")
+}
+
+// joinGroup is GroupJoin, with the join code the user gave ("": none).
+func (b *Bot) joinGroup(ctx context.Context, a Adapter, c Conversation, id int64, code string) (*Session, error) {
 	gs, err := b.groups()
 	if err != nil {
 		return nil, b.failed(ctx, a, c, "joining the group exercise", err)
@@ -272,11 +317,16 @@ func (b *Bot) GroupJoin(ctx context.Context, a Adapter, c Conversation, id int64
 	unlock := b.lock(fmt.Sprintf("group/%d", id))
 	defer unlock()
 	g, err := gs.Group(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && !g.JoinableFrom(c)) {
+	allowed := err == nil && g.JoinableFrom(c)
+	if err == nil && code != "" {
+		allowed = code == g.JoinCode() && g.JoinableWithCode(c)
+	}
+	if errors.Is(err, ErrNotFound) || (err == nil && !allowed) {
 		// Group numbers are sequential, so they are easy to guess: an
-		// exercise is joined only from its own channel, where its card is.
+		// exercise is joined from its own channel, where its card is, or
+		// with the join code the card shows.
 		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf(
-			"There is no group exercise %d in this channel. Join an exercise from the channel where your trainer started it.", id)})
+			"There is no group exercise %d in this channel. Press *Join* on the exercise's card, or use the join code it shows.", id)})
 		return nil, nil
 	}
 	if err != nil {

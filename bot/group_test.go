@@ -400,6 +400,31 @@ func TestGroupJoinScopedToItsChannel(t *testing.T) {
 	}
 	r.cmd(chanConv("U4"), "join 1")
 	r.threadOf("U4")
+
+	// The card's join code works in a direct message in the same
+	// workspace (and in a platform DM without one); a wrong code does not.
+	var code string
+	for _, m := range r.chat.Of(bot.KindGroup, "") {
+		if i := strings.Index(m.Text, "join 1-"); i >= 0 {
+			code = strings.Fields(m.Text[i+5:])[0]
+			code = strings.TrimRight(code, "*,")
+		}
+	}
+	if len(code) != len("1-abcdef") {
+		t.Fatalf("the card shows no join code: %q", code)
+	}
+	r.cmd(bot.Conversation{Platform: "test", Workspace: "W1", Channel: "D5", User: "U5"}, "join 1-zzzzzz")
+	if n := len(r.chat.Of(bot.KindBrief, "U5")); n != 0 {
+		t.Error("a wrong join code opened a session")
+	}
+	r.cmd(bot.Conversation{Platform: "test", Workspace: "W2", Channel: "D6", User: "U6"}, "join "+code)
+	if n := len(r.chat.Of(bot.KindBrief, "U6")); n != 0 {
+		t.Error("the join code worked from another workspace")
+	}
+	r.cmd(bot.Conversation{Platform: "test", Workspace: "W1", Channel: "D5", User: "U5"}, "join "+code)
+	if n := len(r.chat.Of(bot.KindBrief, "U5")); n != 1 {
+		t.Errorf("joining with the code from a DM opened %d sessions, want 1", n)
+	}
 }
 
 // /pivot start where an interview is open refuses before posting a brief.

@@ -156,7 +156,7 @@ func TestGroupJoinOnlyFromItsChannel(t *testing.T) {
 	fake := slackfake.New(t)
 	h := startWithTrainers(t, fake, "UTRAIN")
 	h.slash("C1", "UTRAIN", "group start jennifer")
-	h.waitPosts("the exercise card", 1, func(p slackfake.Post) bool { return p.Channel == "C1" && strings.Contains(p.Text, "Group exercise 1") })
+	card := h.waitPosts("the exercise card", 1, func(p slackfake.Post) bool { return p.Channel == "C1" && strings.Contains(p.Text, "Group exercise 1") })[0]
 
 	h.slash("C2", "U9", "join 1")
 	h.waitPosts("the refusal in C2", 1, ephemeralTo("C2", "", "U9", "no group exercise 1 in this channel"))
@@ -165,12 +165,25 @@ func TestGroupJoinOnlyFromItsChannel(t *testing.T) {
 	h.slash("C1", "U8", "join 1")
 	h.waitPosts("U8's opening line", 1, func(p slackfake.Post) bool { return p.Channel == "C1" && strings.HasPrefix(p.Text, "*Jennifer:*") })
 
+	// The card's join code works from a direct message in the workspace.
+	i := strings.Index(card.Text, "join 1-")
+	if i < 0 {
+		t.Fatalf("the card shows no join code: %q", card.Text)
+	}
+	code := strings.TrimRight(strings.Fields(card.Text[i+len("join "):])[0], "*,")
+	h.slash("D0U7", "U7", "join "+code)
+	h.waitPosts("U7's opening line in the DM", 1, character("D0U7", ""))
+
 	members, err := h.db.Sessions(context.Background(), bot.SessionFilter{GroupID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(members) != 1 || members[0].Conv.User != "U8" {
-		t.Errorf("group 1 members = %+v, want only U8 (who joined in its channel)", members)
+	var who []string
+	for _, m := range members {
+		who = append(who, m.Conv.User)
+	}
+	if got := strings.Join(who, ","); got != "U7,U8" && got != "U8,U7" {
+		t.Errorf("group 1 members = %s, want U7 and U8 (from the channel, and with the code)", got)
 	}
 }
 
