@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 
 	"github.com/pivotcoach/pivot/dialogue"
 )
@@ -80,3 +81,15 @@ type ScenarioInfo struct {
 	Title     string
 	Origin    string
 }
+
+// NameResolver is an adapter that can look up a user's display name on
+// its platform (reports with names:on). Adapters should cache: a report
+// asks once per trainee.
+type NameResolver interface {
+	DisplayName(ctx context.Context, c Conversation) (string, error)
+}
+
+// ErrToldUser wraps an adapter error that the adapter has already
+// explained to the user (for example: no private place for an interview
+// here, and what to do instead). The bot sends no notice of its own.
+var ErrToldUser = errors.New("the user has been told")

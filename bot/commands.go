@@ -138,26 +138,28 @@ func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g
 	}
 	brief := Message{Kind: KindBrief, Speaker: sc.Character, Text: RenderBrief(sc),
 		Buttons: []Button{{Label: "Hint", Action: "hint"}, {Label: "End", Action: "end"}}}
+	// Check before posting anything: where an interview is already open
+	// (a direct message, a session's thread) a second brief and its
+	// buttons would act on the old session.
+	if refused, err := b.alreadyOpen(ctx, a, c); refused || err != nil {
+		return nil, err
+	}
 	target := c
 	ts, threads := a.(ThreadStarter)
 	if threads && c.Thread == "" {
 		// The brief opens the session's own thread.
 		if target, err = ts.StartThread(ctx, c, brief); err != nil {
+			if errors.Is(err, ErrToldUser) {
+				b.log.Info("session not started", "conv", c.Key(), "err", err)
+				return nil, nil
+			}
 			return nil, b.failed(ctx, a, c, "opening a thread for your session", err)
 		}
 	}
 	unlock := b.lock(target.Key())
 	defer unlock()
-	if old, err := b.store.OpenSession(ctx, target); err == nil {
-		oldSc, _ := b.lib.Get(old.ScenarioID)
-		who := old.ScenarioID
-		if oldSc != nil {
-			who = oldSc.Character
-		}
-		return nil, a.Send(ctx, target, Message{Kind: KindNotice, Private: true,
-			Text: fmt.Sprintf("You already have an interview with %s open here. Say *end* to finish it, or *restart* to begin again.", who)})
-	} else if !errors.Is(err, ErrNotFound) {
-		return nil, b.failed(ctx, a, c, "checking for an open session", err)
+	if refused, err := b.alreadyOpen(ctx, a, target); refused || err != nil {
+		return nil, err
 	}
 	s := &Session{Conv: target, ScenarioID: sc.ID, Coach: true, Status: SessionOpen}
 	seed := int64(0)
@@ -190,6 +192,23 @@ func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g
 		b.sendPrivate(ctx, a, target, Message{Kind: KindNotice, Text: coaching.Note})
 	}
 	return s, nil
+}
+
+// alreadyOpen tells the user, and reports true, when c has an open session.
+func (b *Bot) alreadyOpen(ctx context.Context, a Adapter, c Conversation) (bool, error) {
+	old, err := b.store.OpenSession(ctx, c)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return true, b.failed(ctx, a, c, "checking for an open session", err)
+	}
+	who := old.ScenarioID
+	if oldSc, _ := b.lib.Get(old.ScenarioID); oldSc != nil {
+		who = oldSc.Character
+	}
+	return true, a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
+		Text: fmt.Sprintf("You already have an interview with %s open here. Say *end* to finish it, or *restart* to begin again.", who)})
 }
 
 // Resume re-opens the conversation's open session: a reminder of where the

@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -41,6 +44,43 @@ type Group struct {
 	Status     GroupStatus `json:"status"`
 	StartedAt  time.Time   `json:"started_at"`
 	EndedAt    time.Time   `json:"ended_at,omitzero"`
+}
+
+// JoinableFrom reports whether a user in c may join g by its number (or
+// its card's Join button): only from the workspace (Slack team, Discord
+// server) and channel the exercise runs in. Numbers are sequential and
+// easy to guess; elsewhere a user needs the join code on the card.
+func (g *Group) JoinableFrom(c Conversation) bool {
+	return g.Platform == c.Platform && g.Workspace == c.Workspace && g.Channel == c.Channel
+}
+
+// JoinableWithCode reports whether a user in c may join g with its join
+// code: in the group's workspace, or in a direct message with the bot
+// where the platform gives no workspace (Discord DMs). The code is shown
+// only on the card, so only people who can see the channel know it.
+func (g *Group) JoinableWithCode(c Conversation) bool {
+	return g.Platform == c.Platform && (g.Workspace == c.Workspace || c.Workspace == "")
+}
+
+// JoinCode is the group's join code, "ID-xxxxxx": its number and six
+// characters derived from its secret seed, so it cannot be guessed from
+// the number.
+func (g *Group) JoinCode() string {
+	var buf [16]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(g.Seed))
+	binary.BigEndian.PutUint64(buf[8:], uint64(g.ID))
+	sum := sha256.Sum256(append([]byte("pivot group join code/"), buf[:]...))
+	return fmt.Sprintf("%d-%s", g.ID, strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:6]))
+}
+
+// parseJoinCode splits "12-abcdef" into the group number and the code.
+func parseJoinCode(s string) (int64, bool) {
+	num, _, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(num, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // GroupFilter selects groups; zero fields do not filter.
@@ -142,8 +182,8 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 	}
 	b.log.Info("group started", "group", g.ID, "scenario", sc.ID, "channel", c.Channel)
 	card := Message{Kind: KindGroup, Text: fmt.Sprintf(
-		"*Group exercise %d: %s*\nEveryone interviews %s (%s). Press *Join* (or say *join %d*) and your own interview opens, just for you; everyone gets the same character and the same replies to the same words. Your trainer ends the exercise and we debrief together.",
-		g.ID, sc.Title, sc.Character, sc.Role, g.ID),
+		"*Group exercise %d: %s*\nEveryone interviews %s (%s). Press *Join* (or say *join %s*, also in a direct message with me) and your own interview opens, just for you; everyone gets the same character and the same replies to the same words. Your trainer ends the exercise and we debrief together.",
+		g.ID, sc.Title, sc.Character, sc.Role, g.JoinCode()),
 		Buttons: []Button{{Label: "Join", Action: fmt.Sprintf("group join %d", g.ID)}}}
 	channel := c
 	channel.Thread = ""
@@ -202,7 +242,7 @@ func (b *Bot) findGroup(ctx context.Context, a Adapter, c Conversation, args []s
 	}
 	if id != 0 {
 		g, err := gs.Group(ctx, id)
-		if errors.Is(err, ErrNotFound) || (err == nil && g.Platform != c.Platform) {
+		if errors.Is(err, ErrNotFound) || (err == nil && (g.Platform != c.Platform || g.Workspace != c.Workspace)) {
 			b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf("There is no group exercise %d.", id)})
 			return nil, rest, nil
 		}
@@ -232,6 +272,12 @@ func (b *Bot) ownGroup(ctx context.Context, a Adapter, c Conversation, g *Group)
 }
 
 func (b *Bot) groupJoin(ctx context.Context, a Adapter, c Conversation, args []string) error {
+	if len(args) > 0 {
+		if id, ok := parseJoinCode(args[0]); ok {
+			_, err := b.joinGroup(ctx, a, c, id, strings.ToLower(args[0]))
+			return err
+		}
+	}
 	if len(args) == 0 {
 		gs, err := b.groups()
 		if err != nil {
@@ -256,8 +302,14 @@ func (b *Bot) groupJoin(ctx context.Context, a Adapter, c Conversation, args []s
 }
 
 // GroupJoin opens c's user's session in group id: the group's scenario
-// and seed, in a thread of its own where the adapter has threads.
+// and seed, in a thread of its own where the adapter has threads. It is
+// refused outside the group's channel (see JoinableFrom).
 func (b *Bot) GroupJoin(ctx context.Context, a Adapter, c Conversation, id int64) (*Session, error) {
+	return b.joinGroup(ctx, a, c, id, "")
+}
+
+// joinGroup is GroupJoin, with the join code the user gave ("": none).
+func (b *Bot) joinGroup(ctx context.Context, a Adapter, c Conversation, id int64, code string) (*Session, error) {
 	gs, err := b.groups()
 	if err != nil {
 		return nil, b.failed(ctx, a, c, "joining the group exercise", err)
@@ -265,8 +317,16 @@ func (b *Bot) GroupJoin(ctx context.Context, a Adapter, c Conversation, id int64
 	unlock := b.lock(fmt.Sprintf("group/%d", id))
 	defer unlock()
 	g, err := gs.Group(ctx, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && g.Platform != c.Platform) {
-		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf("There is no group exercise %d.", id)})
+	allowed := err == nil && g.JoinableFrom(c)
+	if err == nil && code != "" {
+		allowed = code == g.JoinCode() && g.JoinableWithCode(c)
+	}
+	if errors.Is(err, ErrNotFound) || (err == nil && !allowed) {
+		// Group numbers are sequential, so they are easy to guess: an
+		// exercise is joined from its own channel, where its card is, or
+		// with the join code the card shows.
+		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf(
+			"There is no group exercise %d in this channel. Press *Join* on the exercise's card, or use the join code it shows.", id)})
 		return nil, nil
 	}
 	if err != nil {
@@ -319,6 +379,7 @@ func (b *Bot) groupStatus(ctx context.Context, a Adapter, c Conversation, args [
 	if err != nil {
 		return b.failed(ctx, a, c, "reading the group exercise", err)
 	}
+	b.nameMembers(ctx, a, r)
 	b.sendPrivate(ctx, a, c, Message{Kind: KindReport, Text: RenderGroupStatus(r)})
 	return nil
 }
@@ -388,6 +449,7 @@ func (b *Bot) groupEnd(ctx context.Context, a Adapter, c Conversation, args []st
 	if err != nil {
 		return b.failed(ctx, a, c, "ending the group exercise", err)
 	}
+	b.nameMembers(ctx, a, r)
 	channel := Conversation{Platform: g.Platform, Workspace: g.Workspace, Channel: g.Channel, User: c.User}
 	if err := a.Send(ctx, channel, Message{Kind: KindReport, Text: RenderGroupDebrief(r, names)}); err != nil {
 		return err
@@ -450,4 +512,22 @@ func (b *Bot) endMember(ctx context.Context, a Adapter, c Conversation, id int64
 	}
 	_ = a.Send(ctx, c, Message{Kind: KindNotice, Text: "Your trainer has ended the group exercise. Here is your debrief."})
 	return b.end(ctx, a, s, sc)
+}
+
+// nameMembers looks up the members' display names where the adapter can
+// (NameResolver); a name it cannot find stays the platform's user id.
+func (b *Bot) nameMembers(ctx context.Context, a Adapter, r *GroupReport) {
+	nr, ok := a.(NameResolver)
+	if !ok {
+		return
+	}
+	for i := range r.Members {
+		m := &r.Members[i]
+		name, err := nr.DisplayName(ctx, Conversation{Platform: m.Platform, Workspace: r.Group.Workspace, Channel: r.Group.Channel, User: m.User})
+		if err != nil {
+			b.log.Warn("display name not found", "user", m.User, "err", err)
+			continue
+		}
+		m.Name = name
+	}
 }

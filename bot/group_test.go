@@ -379,3 +379,64 @@ func TestTrainerCommandsAndIDs(t *testing.T) {
 		t.Errorf("second group in a channel: %q", got)
 	}
 }
+
+// A group exercise is joined only from its own workspace and channel:
+// its number is sequential, so it must not work from anywhere else.
+func TestGroupJoinScopedToItsChannel(t *testing.T) {
+	r := newGroupRig(t)
+	r.cmd(chanConv("T1"), "group start jennifer")
+	for _, c := range []bot.Conversation{
+		{Platform: "test", Workspace: "W2", Channel: "C1", User: "U1"}, // another workspace, same channel id
+		{Platform: "test", Workspace: "W1", Channel: "C9", User: "U2"}, // another channel
+		{Platform: "test", Workspace: "W1", Channel: "D1", User: "U3"}, // a direct message
+	} {
+		r.cmd(c, "join 1")
+		if got := lastText(r.privateTo(bot.KindNotice, c.User)); !strings.Contains(got, "no group exercise 1") {
+			t.Errorf("join from %s/%s: told %q, want a refusal", c.Workspace, c.Channel, got)
+		}
+		if n := len(r.chat.Of(bot.KindBrief, c.User)); n != 0 {
+			t.Errorf("join from %s/%s opened a session", c.Workspace, c.Channel)
+		}
+	}
+	r.cmd(chanConv("U4"), "join 1")
+	r.threadOf("U4")
+
+	// The card's join code works in a direct message in the same
+	// workspace (and in a platform DM without one); a wrong code does not.
+	var code string
+	for _, m := range r.chat.Of(bot.KindGroup, "") {
+		if i := strings.Index(m.Text, "join 1-"); i >= 0 {
+			code = strings.Fields(m.Text[i+5:])[0]
+			code = strings.TrimRight(code, "*,")
+		}
+	}
+	if len(code) != len("1-abcdef") {
+		t.Fatalf("the card shows no join code: %q", code)
+	}
+	r.cmd(bot.Conversation{Platform: "test", Workspace: "W1", Channel: "D5", User: "U5"}, "join 1-zzzzzz")
+	if n := len(r.chat.Of(bot.KindBrief, "U5")); n != 0 {
+		t.Error("a wrong join code opened a session")
+	}
+	r.cmd(bot.Conversation{Platform: "test", Workspace: "W2", Channel: "D6", User: "U6"}, "join "+code)
+	if n := len(r.chat.Of(bot.KindBrief, "U6")); n != 0 {
+		t.Error("the join code worked from another workspace")
+	}
+	r.cmd(bot.Conversation{Platform: "test", Workspace: "W1", Channel: "D5", User: "U5"}, "join "+code)
+	if n := len(r.chat.Of(bot.KindBrief, "U5")); n != 1 {
+		t.Errorf("joining with the code from a DM opened %d sessions, want 1", n)
+	}
+}
+
+// /pivot start where an interview is open refuses before posting a brief.
+func TestStartWithSessionOpenPostsNothing(t *testing.T) {
+	r := newGroupRig(t)
+	r.cmd(chanConv("U1"), "start jennifer")
+	thread := r.threadOf("U1")
+	r.cmd(thread, "start brian")
+	if n := len(r.chat.Of(bot.KindBrief, "U1")); n != 1 {
+		t.Errorf("%d briefs posted, want 1", n)
+	}
+	if got := lastText(r.privateTo(bot.KindNotice, "U1")); !strings.Contains(got, "already have an interview with Jennifer") {
+		t.Errorf("told %q", got)
+	}
+}

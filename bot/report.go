@@ -65,7 +65,10 @@ type DisclosureCount struct {
 
 // MemberRow is one session's figures.
 type MemberRow struct {
-	User        string           `json:"user"`
+	User string `json:"user"`
+	// Name is the user's display name where the adapter could look it
+	// up (NameResolver); empty otherwise.
+	Name        string           `json:"name,omitempty"`
 	Platform    string           `json:"platform"`
 	SessionID   int64            `json:"session"`
 	GroupID     int64            `json:"group,omitempty"`
@@ -261,6 +264,14 @@ func RenderGroupStatus(r *GroupReport) string {
 	return b.String()
 }
 
+// Label is how a member is named in chat: the display name, else the id.
+func (m MemberRow) Label() string {
+	if m.Name != "" {
+		return Sanitize(m.Name, 80)
+	}
+	return m.User
+}
+
 // RenderMemberTable is the per-trainee table, in chat text.
 func RenderMemberTable(r *GroupReport) string {
 	var b strings.Builder
@@ -275,7 +286,7 @@ func RenderMemberTable(r *GroupReport) string {
 			status = " (still open)"
 		}
 		fmt.Fprintf(&b, "• %s%s — %d replies, %s non-blaming, phases %d of 4, key disclosures %d of %d\n",
-			m.User, status, m.Turns, pct(m.Share), len(m.Phases), m.KeyReached, m.KeyTotal)
+			m.Label(), status, m.Turns, pct(m.Share), len(m.Phases), m.KeyReached, m.KeyTotal)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

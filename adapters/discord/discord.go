@@ -1,11 +1,15 @@
 // Package discord runs Pivot as a Discord bot over the gateway, with one
 // /pivot slash command. It turns interactions and messages into bot
 // events and the bot's messages into Discord messages: each session gets
-// its own thread (private by default), private messages become ephemeral
-// follow-ups, debriefs become embeds.
+// its own private, non-invitable thread (public only by the admin's
+// choice, never as a silent fallback: where no private thread can be made
+// the session moves to the trainee's DM with the bot, and they are told);
+// private messages become ephemeral follow-ups (else the private thread or
+// the DM, never a channel others read); debriefs become embeds.
 //
-// Discord-specific rules it keeps: every interaction is acknowledged at
-// once with a deferred, ephemeral response (type 5) and answered by
+// Discord-specific rules it keeps: every command is acknowledged at once
+// with a deferred, ephemeral response (type 5), every click with a
+// deferred update (type 6, no message of its own), and answered by
 // follow-ups; messages longer than 2,000 characters are split with
 // bot.Split; every message is sent with allowed mentions none, so trainee
 // text cannot ping anyone; the bot ignores its own messages and other
@@ -103,15 +107,38 @@ type Adapter struct {
 	closed  bool
 	workers map[string]*worker
 	seen    *idSet
-	threads map[string]bool     // channel id → is a thread (cache)
-	watched map[string]bool     // guild channels where a session may be open
-	recent  map[string]*pending // user/channel → their latest interaction there
+	kinds   map[string]channelKind // channel id → its type and parent (cache)
+	watched map[string]bool        // guild channels where a session may be open
+	recent  map[string]*pending    // user/channel → their latest interaction there
+	dms     map[string]string      // user → the bot's DM channel with them
+	names   map[string]string      // guild/user → display name (reports)
+}
+
+// channelKind is what the adapter needs to know of a channel: its type
+// (is it a thread, is it private) and its parent.
+type channelKind struct {
+	typ    discordgo.ChannelType
+	parent string
+}
+
+func (k channelKind) thread() bool {
+	switch k.typ {
+	case discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread, discordgo.ChannelTypeGuildNewsThread:
+		return true
+	}
+	return false
+}
+
+// private: only the trainee (and the server's moderators) can read it.
+func (k channelKind) private() bool {
+	return k.typ == discordgo.ChannelTypeGuildPrivateThread || k.typ == discordgo.ChannelTypeDM
 }
 
 var (
 	_ bot.Adapter       = (*Adapter)(nil)
 	_ bot.ThreadStarter = (*Adapter)(nil)
 	_ bot.PrivateSender = (*Adapter)(nil)
+	_ bot.NameResolver  = (*Adapter)(nil)
 )
 
 // New makes an adapter for b. Call Open to connect.
@@ -121,7 +148,8 @@ func New(b *bot.Bot, cfg Config) *Adapter {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Adapter{cfg: cfg, bot: b, log: log, workers: map[string]*worker{}, seen: newIDSet(4096),
-		threads: map[string]bool{}, watched: map[string]bool{}, recent: map[string]*pending{}}
+		kinds: map[string]channelKind{}, watched: map[string]bool{}, recent: map[string]*pending{},
+		dms: map[string]string{}, names: map[string]string{}}
 }
 
 // Run connects, serves until ctx is done, then disconnects.
@@ -256,8 +284,8 @@ func (a *Adapter) resumeSessions(ctx context.Context) error {
 	for _, s := range open {
 		a.mu.Lock()
 		a.watched[s.Conv.Channel] = true
-		if s.Conv.Workspace != "" {
-			a.threads[s.Conv.Channel] = true
+		if s.Conv.Workspace == "" {
+			a.kinds[s.Conv.Channel] = channelKind{typ: discordgo.ChannelTypeDM}
 		}
 		a.mu.Unlock()
 		if a.cfg.ResumeWindow > 0 && time.Since(s.UpdatedAt) < a.cfg.ResumeWindow {
@@ -358,10 +386,17 @@ func (a *Adapter) ack(p *pending) {
 	defer close(p.acked)
 	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
 	defer cancel()
-	p.ackErr = a.s.InteractionRespond(p.i, &discordgo.InteractionResponse{
+	resp := &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
-	}, discordgo.WithContext(ctx))
+	}
+	if p.i.Type == discordgo.InteractionMessageComponent {
+		// A click: acknowledge without a "thinking…" message of its
+		// own; what the click does is its answer (ephemeral follow-ups
+		// still work).
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+	}
+	p.ackErr = a.s.InteractionRespond(p.i, resp, discordgo.WithContext(ctx))
 	if p.ackErr != nil {
 		a.log.Warn("discord interaction not acknowledged", "interaction", p.i.ID, "err", redact(p.ackErr))
 	}
@@ -456,24 +491,59 @@ func (a *Adapter) process(j job) {
 			a.mu.Unlock()
 		}
 	}
-	if err := a.bot.Handle(ctx, a, j.ev); err != nil {
-		a.log.Error("discord event failed", "event", j.ev.ID, "conv", j.ev.Conv.Key(), "err", redact(err))
-	}
-	if p := j.ix; p != nil && p.ackErr == nil {
-		p.mu.Lock()
-		answered, note := p.answered, p.note
-		p.mu.Unlock()
-		if !answered {
-			// The deferred "thinking…" must be replaced by something.
-			if note == "" {
-				note = "Done."
-			}
-			_, err := a.s.InteractionResponseEdit(p.i, &discordgo.WebhookEdit{Content: &note, AllowedMentions: noMentions()},
-				discordgo.WithContext(ctx))
-			if err != nil {
-				a.log.Warn("discord interaction response not edited", "interaction", p.i.ID, "err", redact(err))
-			}
+	ev := j.ev
+	if j.ix != nil && bot.SessionCommand(ev.Text) {
+		// /pivot end|hint|coach typed in the parent channel acts on the
+		// trainee's session in a thread of that channel.
+		c, n, err := a.bot.FindSession(ctx, ev.Conv, func(s bot.Conversation) bool { return a.parentOf(ctx, s.Channel) == ev.Conv.Channel })
+		if err != nil {
+			a.log.Error("discord: looking up open sessions", "err", err)
 		}
+		if n > 1 {
+			_ = a.SendPrivate(ctx, ev.Conv, bot.Message{Kind: bot.KindNotice, Private: true, Text: fmt.Sprintf(
+				"You have %d interviews open in threads of this channel. Use the buttons in the interview's thread, or type the command there.", n)})
+			a.finish(ctx, j.ix)
+			return
+		}
+		if c.Channel != ev.Conv.Channel {
+			j.ix.setNote(fmt.Sprintf("Done: see your interview in <#%s>.", c.Channel))
+		}
+		ev.Conv = c
+	}
+	if err := a.bot.Handle(ctx, a, ev); err != nil {
+		a.log.Error("discord event failed", "event", ev.ID, "conv", ev.Conv.Key(), "err", redact(err))
+	}
+	if j.ix != nil {
+		a.finish(ctx, j.ix)
+	}
+}
+
+// finish settles an interaction when its event is done: its note, if it
+// has one (edited into a slash command's deferred answer, else as an
+// ephemeral follow-up); otherwise a slash command's unanswered "thinking…"
+// is deleted (what it did is in the channel), and a click needs nothing.
+func (a *Adapter) finish(ctx context.Context, p *pending) {
+	if p.ackErr != nil {
+		return
+	}
+	p.mu.Lock()
+	answered, note := p.answered, p.note
+	p.mu.Unlock()
+	if answered && note == "" {
+		return
+	}
+	component := p.i.Type == discordgo.InteractionMessageComponent
+	var err error
+	switch {
+	case note != "" && (component || answered):
+		err = a.followup(ctx, p, bot.Message{Kind: bot.KindNotice, Private: true, Text: note})
+	case note != "":
+		_, err = a.s.InteractionResponseEdit(p.i, &discordgo.WebhookEdit{Content: &note, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+	case !component:
+		err = a.s.InteractionResponseDelete(p.i, discordgo.WithContext(ctx))
+	}
+	if err != nil {
+		a.log.Warn("discord interaction not settled", "interaction", p.i.ID, "err", redact(err))
 	}
 }
 

@@ -119,31 +119,45 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, m bot.Message) 
 	return a.post(ctx, to.Channel, m)
 }
 
-// SendPrivate shows m to the conversation's user only, where Discord
-// allows it: as an ephemeral follow-up to the interaction being answered,
-// else to the user's latest interaction in that channel if its token is
-// still good (for 15 minutes, so coaching after a typed reply stays
-// private once the trainee has used a button or command in the thread).
-// Otherwise it is posted in the channel: a session's private thread or
-// DM, which only the trainee sees.
+// SendPrivate shows m to the conversation's user only. In order: an
+// ephemeral follow-up to the interaction being answered; else to the
+// user's latest interaction in that channel while its token is good (15
+// minutes), so coaching after a typed reply stays ephemeral; else, in a
+// private place only the trainee reads (the session's private thread or
+// the DM it lives in); else in the trainee's DM with the bot. It is never
+// posted where others can read it: with nowhere private to go it returns
+// an error.
 func (a *Adapter) SendPrivate(ctx context.Context, to bot.Conversation, m bot.Message) error {
 	m.Private = true
-	if p := interactionFrom(ctx); p != nil && p.user == to.User {
-		if p.ackErr == nil {
-			return a.followup(ctx, p, m)
+	if p := interactionFrom(ctx); p != nil && p.user == to.User && p.ackErr == nil {
+		err := a.followup(ctx, p, m)
+		if err == nil {
+			return nil
 		}
+		a.log.Warn("discord ephemeral follow-up failed", "conv", to.Key(), "err", redact(err))
 	} else if p := a.recentInteraction(to.User, to.Channel); p != nil {
 		err := a.followup(ctx, p, m)
 		if err == nil {
 			return nil
 		}
-		a.log.Warn("discord ephemeral follow-up failed; posting in the channel", "conv", to.Key(), "err", redact(err))
+		a.forget(to.User, to.Channel)
+		a.log.Info("discord ephemeral follow-up failed; looking for a private place", "conv", to.Key(), "err", redact(err))
 	}
-	if to.Workspace != "" && !a.isWatched(to.Channel) {
-		// Never post a trainee's private message in an open channel.
-		return errors.New("discord: no way to send a private message here")
+	if k, err := a.kind(ctx, to.Channel, to.Workspace); err == nil && k.private() {
+		return a.post(ctx, to.Channel, m)
 	}
-	return a.post(ctx, to.Channel, m)
+	// A public channel or thread: never post a trainee's private message
+	// there; their DM with the bot is private.
+	dm, err := a.openDM(ctx, to.User)
+	if err == nil && dm != to.Channel {
+		if to.Workspace != "" && (m.Kind == bot.KindCoaching || m.Kind == bot.KindHint) {
+			m.Text = fmt.Sprintf("(About your interview in <#%s>.)\n%s", to.Channel, m.Text)
+		}
+		if err = a.post(ctx, dm, m); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("discord: no private way to reach the user: %w", err)
 }
 
 func (a *Adapter) recentInteraction(user, channel string) *pending {
@@ -156,16 +170,35 @@ func (a *Adapter) recentInteraction(user, channel string) *pending {
 	return p
 }
 
-func (a *Adapter) isWatched(channel string) bool {
+func (a *Adapter) forget(user, channel string) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.watched[channel]
+	delete(a.recent, user+"/"+channel)
+	a.mu.Unlock()
 }
 
 func (a *Adapter) watch(channel string) {
 	a.mu.Lock()
 	a.watched[channel] = true
 	a.mu.Unlock()
+}
+
+// openDM returns the bot's DM channel with user (cached), and watches it.
+func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
+	a.mu.Lock()
+	dm, ok := a.dms[user]
+	a.mu.Unlock()
+	if ok {
+		return dm, nil
+	}
+	ch, err := a.s.UserChannelCreate(user, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("opening a DM: %w", redact(err))
+	}
+	a.mu.Lock()
+	a.dms[user] = ch.ID
+	a.kinds[ch.ID] = channelKind{typ: discordgo.ChannelTypeDM}
+	a.mu.Unlock()
+	return ch.ID, nil
 }
 
 // post sends m as channel messages.
@@ -199,21 +232,30 @@ func (a *Adapter) followup(ctx context.Context, p *pending, m bot.Message) error
 	return nil
 }
 
-// StartThread gives a session its own thread: a private thread in the
-// channel (public with Config.PublicThreads, or if a private one cannot
-// be made) with the trainee added, the brief as its first message. In a
-// DM, or in a thread already, the session stays where it is.
+// StartThread gives a session a private place of its own: a private
+// thread in the channel (not invitable, with the trainee added; public
+// only with Config.PublicThreads), the brief as its first message. In a
+// DM, or in a private thread already, the session stays where it is.
+//
+// It never falls back to a public thread on its own: where a private one
+// cannot be made (no Create Private Threads permission, an announcement
+// channel, a public thread or forum post) the session opens in the
+// trainee's DM with the bot, and the trainee is told why. If that fails
+// too, the trainee is told what to do and no session starts.
 func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bot.Message) (bot.Conversation, error) {
 	if in.Workspace == "" {
 		return in, a.post(ctx, in.Channel, first)
 	}
-	isThread, err := a.isThread(ctx, in.Channel)
+	k, err := a.kind(ctx, in.Channel, in.Workspace)
 	if err != nil {
 		return in, err
 	}
-	if isThread {
+	if k.private() || (k.thread() && a.cfg.PublicThreads) {
 		a.watch(in.Channel)
 		return in, a.post(ctx, in.Channel, first)
+	}
+	if k.thread() {
+		return a.startInDM(ctx, in, first, "this is a public thread, which everyone in the channel can read")
 	}
 	name := "Practice interview"
 	if first.Speaker != "" {
@@ -224,16 +266,21 @@ func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bo
 	if a.cfg.PublicThreads {
 		typ = discordgo.ChannelTypeGuildPublicThread
 	}
-	th, err := a.s.ThreadStartComplex(in.Channel, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: 1440, Type: typ}, discordgo.WithContext(ctx))
+	th, err := a.s.ThreadStartComplex(in.Channel, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: 1440, Type: typ, Invitable: false}, discordgo.WithContext(ctx))
 	if err != nil && typ == discordgo.ChannelTypeGuildPrivateThread {
-		a.log.Warn("discord private thread not created; trying a public one", "channel", in.Channel, "err", redact(err))
-		th, err = a.s.ThreadStartComplex(in.Channel, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: 1440, Type: discordgo.ChannelTypeGuildPublicThread}, discordgo.WithContext(ctx))
+		a.log.Warn("discord private thread not created; using a DM", "channel", in.Channel, "err", redact(err))
+		why := "I can't open a private thread in this channel"
+		var rest *discordgo.RESTError
+		if errors.As(err, &rest) && rest.Message != nil && rest.Message.Code == discordgo.ErrCodeMissingPermissions {
+			why += " (I need the Create Private Threads permission here)"
+		}
+		return a.startInDM(ctx, in, first, why)
 	}
 	if err != nil {
 		return in, fmt.Errorf("creating a thread: %w", redact(err))
 	}
 	a.mu.Lock()
-	a.threads[th.ID] = true
+	a.kinds[th.ID] = channelKind{typ: th.Type, parent: in.Channel}
 	a.watched[th.ID] = true
 	a.mu.Unlock()
 	if err := a.s.ThreadMemberAdd(th.ID, in.User, discordgo.WithContext(ctx)); err != nil {
@@ -245,31 +292,115 @@ func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bo
 		return out, err
 	}
 	if p := interactionFrom(ctx); p != nil {
-		who := first.Speaker
-		if who == "" {
-			who = "the character"
-		}
-		p.setNote(fmt.Sprintf("Your interview with %s is open in <#%s>.", who, th.ID))
+		// Said when the event is done, so the session is stored
+		// before the trainee follows the link.
+		p.setNote(fmt.Sprintf("Your interview with %s is open in <#%s>.", speaker(first), th.ID))
 	}
 	a.log.Info("discord session thread created", "parent", in.Channel, "thread", th.ID, "user", in.User)
 	return out, nil
 }
 
-// isThread reports whether a guild channel is a thread, asking Discord
-// once per channel.
-func (a *Adapter) isThread(ctx context.Context, channel string) (bool, error) {
+func speaker(m bot.Message) string {
+	if m.Speaker == "" {
+		return "the character"
+	}
+	return m.Speaker
+}
+
+// startInDM opens the session in the trainee's DM with the bot, because
+// no private thread can be had where they asked; the trainee is told why.
+func (a *Adapter) startInDM(ctx context.Context, in bot.Conversation, first bot.Message, why string) (bot.Conversation, error) {
+	dm, err := a.openDM(ctx, in.User)
+	if err == nil {
+		out := bot.Conversation{Platform: in.Platform, Channel: dm, User: in.User}
+		if err = a.post(ctx, dm, first); err == nil {
+			a.watch(dm)
+			a.tell(ctx, in, fmt.Sprintf("%s, and practice interviews are private, so your interview with %s is in your direct messages with me instead.", why, speaker(first)))
+			a.log.Info("discord session moved to a DM", "channel", in.Channel)
+			return out, nil
+		}
+	}
+	a.tell(ctx, in, fmt.Sprintf("%s, and practice interviews are private, so I haven't started one here. I couldn't send you a direct message either: "+
+		"allow direct messages from server members (Privacy Settings) and try again, or ask an admin to let me create private threads in this channel.", why))
+	return in, fmt.Errorf("discord: nowhere private for the session: %w: %w", redact(err), bot.ErrToldUser)
+}
+
+// tell gives the user a short notice: ephemerally as the interaction's
+// answer, else in their DM with the bot.
+func (a *Adapter) tell(ctx context.Context, to bot.Conversation, text string) {
+	if p := interactionFrom(ctx); p != nil && p.user == to.User && p.ackErr == nil {
+		p.setNote(text)
+		return
+	}
+	if dm, err := a.openDM(ctx, to.User); err == nil && a.post(ctx, dm, bot.Message{Kind: bot.KindNotice, Text: text}) == nil {
+		return
+	}
+	a.log.Warn("discord: could not tell the user why their request failed", "channel", to.Channel)
+}
+
+// kind returns a channel's type and parent, asking Discord once per
+// channel. Conversations without a workspace are DMs.
+func (a *Adapter) kind(ctx context.Context, channel, workspace string) (channelKind, error) {
+	if workspace == "" {
+		return channelKind{typ: discordgo.ChannelTypeDM}, nil
+	}
 	a.mu.Lock()
-	v, ok := a.threads[channel]
+	k, ok := a.kinds[channel]
 	a.mu.Unlock()
 	if ok {
-		return v, nil
+		return k, nil
 	}
 	ch, err := a.s.Channel(channel, discordgo.WithContext(ctx))
 	if err != nil {
-		return false, fmt.Errorf("looking up channel %s: %w", channel, redact(err))
+		return channelKind{}, fmt.Errorf("looking up channel %s: %w", channel, redact(err))
+	}
+	k = channelKind{typ: ch.Type, parent: ch.ParentID}
+	a.mu.Lock()
+	a.kinds[channel] = k
+	a.mu.Unlock()
+	return k, nil
+}
+
+// parentOf is a thread's parent channel ("" if unknown or not a thread).
+func (a *Adapter) parentOf(ctx context.Context, channel string) string {
+	k, err := a.kind(ctx, channel, "guild")
+	if err != nil || !k.thread() {
+		return ""
+	}
+	return k.parent
+}
+
+// DisplayName is a user's name as the server shows it: their server
+// nickname, else their display name, else their username (cached).
+func (a *Adapter) DisplayName(ctx context.Context, c bot.Conversation) (string, error) {
+	key := c.Workspace + "/" + c.User
+	a.mu.Lock()
+	name, ok := a.names[key]
+	a.mu.Unlock()
+	if ok {
+		return name, nil
+	}
+	var u *discordgo.User
+	if c.Workspace != "" {
+		m, err := a.s.GuildMember(c.Workspace, c.User, discordgo.WithContext(ctx))
+		if err != nil {
+			return "", fmt.Errorf("looking up a server member: %w", redact(err))
+		}
+		name, u = m.Nick, m.User
+	} else {
+		var err error
+		if u, err = a.s.User(c.User, discordgo.WithContext(ctx)); err != nil {
+			return "", fmt.Errorf("looking up a user: %w", redact(err))
+		}
+	}
+	if name == "" && u != nil {
+		name = u.DisplayName()
+	}
+	if name == "" {
+		name = c.User
 	}
 	a.mu.Lock()
-	a.threads[channel] = ch.IsThread()
+	a.names[key] = name
 	a.mu.Unlock()
-	return ch.IsThread(), nil
+	return name, nil
 }

@@ -10,6 +10,13 @@
 // trainee in one channel are processed in order, one at a time; different
 // trainees proceed in parallel. Posts go through a per-channel outbox that
 // sends in order and waits out 429 rate limits, retrying the same message.
+//
+// Slash commands arrive from any conversation, but the bot can post only
+// where it is a member. Where it is not (a channel it was not invited to,
+// a direct message between other people, a group DM) answers go through
+// the command's response_url (30 minutes, 5 uses), private ones otherwise
+// to the bot's own direct message with the user, and a session opens in
+// that direct message, with the trainee told why.
 package slack
 
 import (
@@ -117,12 +124,17 @@ type Adapter struct {
 
 	out  *outbox
 	work *dispatcher
+
+	mu    sync.Mutex
+	dms   map[string]string // user → the bot's direct message with them
+	names map[string]string // user → display name (reports)
 }
 
 var (
 	_ bot.Adapter       = (*Adapter)(nil)
 	_ bot.ThreadStarter = (*Adapter)(nil)
 	_ bot.PrivateSender = (*Adapter)(nil)
+	_ bot.NameResolver  = (*Adapter)(nil)
 )
 
 // New makes an adapter for b. It checks the tokens' shape; Run checks
@@ -143,7 +155,8 @@ func New(b *bot.Bot, cfg Config) (*Adapter, error) {
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}
-	a := &Adapter{bot: b, cfg: cfg, log: log, api: slack.New(cfg.BotToken, opts...), work: newDispatcher()}
+	a := &Adapter{bot: b, cfg: cfg, log: log, api: slack.New(cfg.BotToken, opts...), work: newDispatcher(),
+		dms: map[string]string{}, names: map[string]string{}}
 	a.out = newOutbox(log)
 	return a, nil
 }
@@ -285,6 +298,9 @@ type incoming struct {
 	// command, a button); look for the trainee's session in the channel.
 	findSession bool
 	kind        string
+	// responseURL answers the slash command or click wherever it came
+	// from, even where the bot is not a member.
+	responseURL string
 }
 
 // accept turns an acknowledged envelope into queued work.
@@ -327,7 +343,13 @@ func (a *Adapter) accept(work context.Context, envelope string, evt socketmode.E
 		return
 	}
 	c := in.ev.Conv
-	a.log.Info("event", "kind", in.kind, "event", in.ev.ID, "channel", c.Channel, "thread", c.Thread, "user", c.User)
+	// Every message in every channel the bot is in arrives here, most of
+	// them not for Pivot: who wrote where is logged at debug only.
+	level := slog.LevelInfo
+	if in.kind == "message" {
+		level = slog.LevelDebug
+	}
+	a.log.Log(work, level, "event", "kind", in.kind, "event", in.ev.ID, "channel", c.Channel, "thread", c.Thread, "user", c.User)
 	// One queue per trainee per channel: their slash commands and their
 	// replies in the channel's threads stay in order.
 	key := strings.Join([]string{c.Workspace, c.Channel, c.User}, "/")
@@ -389,7 +411,7 @@ func (a *Adapter) fromSlash(envelope string, cmd slack.SlashCommand) *incoming {
 	}
 	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: cmd.ChannelID, User: cmd.UserID}
 	text := unescape(cmd.Text)
-	return &incoming{kind: "slash", findSession: sessionCommand(text),
+	return &incoming{kind: "slash", findSession: bot.SessionCommand(text), responseURL: cmd.ResponseURL,
 		ev: bot.Event{ID: "slack/envelope/" + envelope, Conv: conv, Text: text, Command: true, Direct: true}}
 }
 
@@ -417,14 +439,19 @@ func (a *Adapter) fromAction(envelope string, cb slack.InteractionCallback) *inc
 	}
 	conv := bot.Conversation{Platform: Platform, Workspace: team, Channel: channel, User: cb.User.ID}
 	if !strings.HasPrefix(strings.ToLower(value), "start ") {
-		// A button in a session's thread acts on that thread's session.
+		// A button inside a thread is answered in that thread.
 		conv.Thread = firstOf(cb.Container.ThreadTs, cb.Message.ThreadTimestamp)
-		if conv.Thread == "" && !isDM(channel) {
-			// A button on the thread's first message (the brief).
+		if conv.Thread == "" && bot.SessionCommand(value) && !isDM(channel) && !cb.Container.IsEphemeral {
+			// Hint or End on a thread's first message (the brief) acts
+			// on that thread's session.
 			conv.Thread = firstOf(cb.Message.Timestamp, cb.Container.MessageTs)
 		}
 	}
-	return &incoming{kind: "button", findSession: sessionCommand(value),
+	// Any other top-level button (Join on a card, Status and End on the
+	// trainer's ephemeral note) is answered at the channel's top level:
+	// an ephemeral message in the "thread" of a message with no replies,
+	// or of an ephemeral message, is never shown (chat.postEphemeral).
+	return &incoming{kind: "button", findSession: bot.SessionCommand(value), responseURL: cb.ResponseURL,
 		ev: bot.Event{ID: "slack/envelope/" + envelope, Conv: conv, Text: value, Command: true, Direct: true}}
 }
 
@@ -437,30 +464,17 @@ func firstOf(xs ...string) string {
 	return ""
 }
 
-// sessionCommand reports whether a command acts on an open session.
-func sessionCommand(text string) bool {
-	f := strings.Fields(strings.ToLower(text))
-	if len(f) > 0 && f[0] == "pivot" {
-		f = f[1:]
-	}
-	if len(f) == 0 {
-		return false
-	}
-	switch f[0] {
-	case "end", "stop", "quit", "hint", "coach", "restart":
-		return true
-	}
-	return false
-}
-
 // process runs one event through the bot (on the trainee's queue).
 func (a *Adapter) process(ctx context.Context, in *incoming) {
 	if ctx.Err() != nil {
 		return
 	}
 	ev := in.ev
+	if in.responseURL != "" {
+		ctx = context.WithValue(ctx, responderKey{}, &responder{url: in.responseURL, channel: ev.Conv.Channel, user: ev.Conv.User, created: time.Now()})
+	}
 	if in.findSession {
-		c, n, err := a.findSession(ctx, ev.Conv)
+		c, n, err := a.bot.FindSession(ctx, ev.Conv, func(s bot.Conversation) bool { return s.Channel == ev.Conv.Channel })
 		if err != nil {
 			a.log.Error("looking up open sessions", "err", err)
 		}
@@ -480,33 +494,6 @@ func (a *Adapter) process(ctx context.Context, in *incoming) {
 	}
 }
 
-// findSession finds the conversation of c's open session when a command
-// came from outside its thread: c itself if it has one, else the one open
-// session of the same trainee in the same channel. n counts the sessions
-// found (more than one: ambiguous, c is returned unchanged).
-func (a *Adapter) findSession(ctx context.Context, c bot.Conversation) (bot.Conversation, int, error) {
-	st := a.bot.Store()
-	if _, err := st.OpenSession(ctx, c); err == nil {
-		return c, 1, nil
-	} else if !errors.Is(err, bot.ErrNotFound) {
-		return c, 0, err
-	}
-	open, err := st.ListOpenSessions(ctx, Platform)
-	if err != nil {
-		return c, 0, err
-	}
-	var found []bot.Conversation
-	for _, s := range open {
-		if s.Conv.Workspace == c.Workspace && s.Conv.Channel == c.Channel && s.Conv.User == c.User {
-			found = append(found, s.Conv)
-		}
-	}
-	if len(found) == 1 {
-		return found[0], 1, nil
-	}
-	return c, len(found), nil
-}
-
 // Send posts m in the conversation (its thread, if it has one). Private
 // messages are ephemeral.
 func (a *Adapter) Send(ctx context.Context, to bot.Conversation, m bot.Message) error {
@@ -514,6 +501,9 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, m bot.Message) 
 		return a.SendPrivate(ctx, to, m)
 	}
 	_, err := a.postMessage(ctx, to, m)
+	if notMember(err) {
+		return a.fallback(ctx, to, m, err)
+	}
 	return err
 }
 
@@ -524,22 +514,211 @@ func (a *Adapter) SendPrivate(ctx context.Context, to bot.Conversation, m bot.Me
 	_, err := a.post(ctx, "chat.postEphemeral", to, m, text, blocks, func(ctx context.Context, opts []slack.MsgOption) (string, error) {
 		return a.api.PostEphemeralContext(ctx, to.Channel, to.User, opts...)
 	})
+	if notMember(err) {
+		return a.fallback(ctx, to, m, err)
+	}
 	return err
 }
 
 // StartThread posts the session's first message and moves the
 // conversation into the thread it opens. In a direct message the session
 // lives in the direct message itself.
+//
+// Where the bot cannot post (a channel it is not in, a direct message
+// between other people, a group DM) the session opens in the bot's own
+// direct message with the trainee instead, and the trainee is told so
+// through the command's response_url.
 func (a *Adapter) StartThread(ctx context.Context, in bot.Conversation, first bot.Message) (bot.Conversation, error) {
-	if isDM(in.Channel) {
-		return in, a.Send(ctx, in, first)
-	}
 	in.Thread = ""
 	ts, err := a.postMessage(ctx, in, first)
+	if notMember(err) {
+		return a.startInDM(ctx, in, first)
+	}
 	if err != nil {
 		return in, err
 	}
+	if isDM(in.Channel) {
+		return in, nil
+	}
 	return in.InThread(ts), nil
+}
+
+// startInDM opens a session in the bot's direct message with the
+// trainee, because it cannot post where they asked.
+func (a *Adapter) startInDM(ctx context.Context, in bot.Conversation, first bot.Message) (bot.Conversation, error) {
+	dm, err := a.openDM(ctx, in.User)
+	if err != nil {
+		return in, err
+	}
+	out := bot.Conversation{Platform: in.Platform, Workspace: in.Workspace, Channel: dm, User: in.User}
+	if _, err := a.postMessage(ctx, out, first); err != nil {
+		return in, err
+	}
+	who := first.Speaker
+	if who == "" {
+		who = "the character"
+	}
+	a.tell(ctx, in, fmt.Sprintf("I'm not a member of this conversation, so I can't post your interview here. "+
+		"Your interview with %s is open in our direct messages instead (Apps → Pivot). To practise in a channel, add me to it first: /invite @Pivot.", who))
+	a.log.Info("session moved to a direct message", "channel", in.Channel)
+	return out, nil
+}
+
+// openDM returns the bot's direct message channel with user
+// (conversations.open, cached).
+func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
+	a.mu.Lock()
+	dm, ok := a.dms[user]
+	a.mu.Unlock()
+	if ok {
+		return dm, nil
+	}
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		return "", fmt.Errorf("opening a direct message (conversations.open): %w", err)
+	}
+	a.mu.Lock()
+	a.dms[user] = ch.ID
+	a.mu.Unlock()
+	return ch.ID, nil
+}
+
+// notMember reports whether Slack refused a post because the bot is not
+// in the conversation.
+func notMember(err error) bool {
+	if err == nil {
+		return false
+	}
+	code := err.Error()
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		code = se.Err
+	}
+	switch code {
+	case "not_in_channel", "channel_not_found":
+		return true
+	}
+	return false
+}
+
+type responderKey struct{}
+
+// responder is the response_url of the slash command or click being
+// handled: it answers in any conversation, even one the bot is not in,
+// for 30 minutes and 5 uses.
+type responder struct {
+	url, channel, user string
+	created            time.Time
+
+	mu   sync.Mutex
+	uses int
+}
+
+const (
+	responseURLUses = 5
+	responseURLLife = 30 * time.Minute
+)
+
+func responderFrom(ctx context.Context) *responder {
+	r, _ := ctx.Value(responderKey{}).(*responder)
+	return r
+}
+
+// take reserves one use of the response_url.
+func (r *responder) take() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.uses >= responseURLUses || time.Since(r.created) > responseURLLife {
+		return false
+	}
+	r.uses++
+	return true
+}
+
+// respond sends m through the event's response_url, if it has one for
+// the conversation: ephemeral for private messages, in the channel for
+// public ones.
+func (a *Adapter) respond(ctx context.Context, to bot.Conversation, m bot.Message) error {
+	r := responderFrom(ctx)
+	if r == nil || r.channel != to.Channel || (m.Private && r.user != to.User) || !r.take() {
+		return errNoResponder
+	}
+	typ := slack.ResponseTypeEphemeral
+	if !m.Private {
+		typ = slack.ResponseTypeInChannel
+	}
+	text, blocks := render(m)
+	opts := append(messageOptions(text, blocks, ""), slack.MsgOptionResponseURL(r.url, typ))
+	_, err := a.out.post(ctx, "response_url", to.Channel, func(ctx context.Context) (string, error) {
+		_, _, err := a.api.PostMessageContext(ctx, to.Channel, opts...)
+		return "", err
+	})
+	return err
+}
+
+var errNoResponder = errors.New("no response_url for this conversation")
+
+// tell gives the user a short notice through the response_url, else in
+// their direct message with the bot.
+func (a *Adapter) tell(ctx context.Context, to bot.Conversation, text string) {
+	m := bot.Message{Kind: bot.KindNotice, Private: true, Text: text}
+	if err := a.respond(ctx, to, m); err == nil {
+		return
+	}
+	if dm, err := a.openDM(ctx, to.User); err == nil {
+		_, err = a.postMessage(ctx, bot.Conversation{Platform: to.Platform, Workspace: to.Workspace, Channel: dm, User: to.User}, m)
+		if err == nil {
+			return
+		}
+	}
+	a.log.Warn("could not tell the user why their request failed", "channel", to.Channel)
+}
+
+// fallback delivers m where the bot cannot post in to: through the
+// command's response_url (which works in any conversation), else, for a
+// private message, in the bot's direct message with the user. A public
+// message with no response_url is not delivered (the error is returned).
+func (a *Adapter) fallback(ctx context.Context, to bot.Conversation, m bot.Message, cause error) error {
+	err := a.respond(ctx, to, m)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, errNoResponder) {
+		a.log.Warn("response_url refused", "channel", to.Channel, "err", err)
+	}
+	if !m.Private {
+		a.log.Error("Slack API call failed: the bot is not in this conversation", "channel", to.Channel, "kind", m.Kind, "err", cause)
+		return cause
+	}
+	dm, err := a.openDM(ctx, to.User)
+	if err != nil {
+		return errors.Join(cause, err)
+	}
+	if dm == to.Channel {
+		return cause
+	}
+	_, err = a.postMessage(ctx, bot.Conversation{Platform: to.Platform, Workspace: to.Workspace, Channel: dm, User: to.User}, m)
+	return err
+}
+
+// DisplayName is a user's display name in the workspace (users.info,
+// cached for the adapter's life).
+func (a *Adapter) DisplayName(ctx context.Context, c bot.Conversation) (string, error) {
+	a.mu.Lock()
+	name, ok := a.names[c.User]
+	a.mu.Unlock()
+	if ok {
+		return name, nil
+	}
+	u, err := a.api.GetUserInfoContext(ctx, c.User)
+	if err != nil {
+		return "", fmt.Errorf("users.info: %w", err)
+	}
+	name = firstOf(u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name, c.User)
+	a.mu.Lock()
+	a.names[c.User] = name
+	a.mu.Unlock()
+	return name, nil
 }
 
 func (a *Adapter) postMessage(ctx context.Context, to bot.Conversation, m bot.Message) (string, error) {
@@ -563,6 +742,9 @@ func (a *Adapter) post(ctx context.Context, method string, to bot.Conversation, 
 	for _, part := range parts {
 		opts := messageOptions(part, blocks, to.Thread)
 		ts, err := a.out.post(ctx, method, to.Channel, func(ctx context.Context) (string, error) { return call(ctx, opts) })
+		if notMember(err) && first == "" {
+			return "", err // the caller falls back
+		}
 		if err != nil {
 			a.failed(ctx, method, to, m, err)
 			return first, err

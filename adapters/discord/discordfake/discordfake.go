@@ -5,6 +5,14 @@
 // session as Discord would have seen it, and it can answer with faults:
 // a 401 for a bad token, a 429 with retry_after.
 //
+// It enforces what Discord enforces and users would notice: a private
+// thread cannot be made without the Create Private Threads permission
+// (DenyPrivateThreads: 403, code 50013 Missing Permissions), in an
+// announcement channel or inside a thread (400, 50024); a user who does
+// not accept direct messages cannot be sent one (BlockDMs: 403, 50007);
+// an interaction's token carries follow-ups for 15 minutes only
+// (ExpireInteractions: 401, 50027 Invalid Webhook Token).
+//
 // Point a discordgo session at it without touching discordgo's Endpoint
 // globals: give the session the server's Client, whose transport rewrites
 // every request to the fake. The gateway URL comes from GET /gateway, so
@@ -34,8 +42,10 @@ import (
 const (
 	GuildText     = 0
 	DM            = 1
+	Announcement  = 5
 	PublicThread  = 11
 	PrivateThread = 12
+	Forum         = 15
 )
 
 // Request is one REST request as the fake received it.
@@ -122,6 +132,11 @@ type Channel struct {
 	Name     string `json:"name,omitempty"`
 	// Members: users added to a thread.
 	Members []string `json:"-"`
+	// Invitable: a private thread's members may add others (Discord's
+	// default when the flag is not sent).
+	Invitable bool `json:"-"`
+	// Recipient: the user of a DM channel.
+	Recipient string `json:"-"`
 }
 
 // Server is the fake. Create it with New; Close it when done.
@@ -149,6 +164,17 @@ type Server struct {
 	conns        []*conn
 	changed      chan struct{}
 	heartbeat    time.Duration
+	noPrivate    map[string]bool // channels where the bot may not create private threads
+	noDMs        map[string]bool // users who do not accept direct messages
+	expired      map[string]bool // interaction ids whose tokens have lapsed
+	deleted      map[string]bool // interaction ids whose original response was deleted
+	members      map[string]Member
+	memberCalls  map[string]int
+}
+
+// Member is a guild member as GET /guilds/{guild}/members/{user} answers.
+type Member struct {
+	Guild, User, Username, GlobalName, Nick string
 }
 
 type rateLimit struct {
@@ -161,7 +187,8 @@ func New(token string) *Server {
 	s := &Server{Token: token, AppID: "900000000000000001", BotID: "900000000000000001",
 		commands: map[string]json.RawMessage{}, channels: map[string]*Channel{},
 		interactions: map[string]string{}, ixChannel: map[string]string{}, delays: map[string]time.Duration{}, changed: make(chan struct{}), next: 1000,
-		heartbeat: 500 * time.Millisecond}
+		heartbeat: 500 * time.Millisecond, noPrivate: map[string]bool{}, noDMs: map[string]bool{}, expired: map[string]bool{},
+		deleted: map[string]bool{}, members: map[string]Member{}, memberCalls: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway-ws", s.gateway)
 	mux.HandleFunc("/gateway-ws/", s.gateway) // discordgo adds a slash
@@ -328,6 +355,7 @@ var (
 	reChannel   = regexp.MustCompile(`^/channels/(\d+)$`)
 	reGlobalCmd = regexp.MustCompile(`^/applications/(\d+)/commands$`)
 	reGuildCmd  = regexp.MustCompile(`^/applications/(\d+)/guilds/(\d+)/commands$`)
+	reMemberOf  = regexp.MustCompile(`^/guilds/(\d+)/members/(\d+)$`)
 )
 
 func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
@@ -424,12 +452,22 @@ func (s *Server) route(method, path string, body []byte, authorized bool) (int, 
 		if !ok || !s.acked(id) {
 			return http.StatusNotFound, errBody(10015, "Unknown Webhook")
 		}
+		if s.expired[id] {
+			return http.StatusUnauthorized, errBody(50027, "Invalid Webhook Token")
+		}
 		return s.post(body, s.interactionChannel(id), "followup", id)
 	}
-	if m := reOriginal.FindStringSubmatch(path); m != nil && method == http.MethodPatch {
+	if m := reOriginal.FindStringSubmatch(path); m != nil && (method == http.MethodPatch || method == http.MethodDelete) {
 		id, ok := s.interactions[m[2]]
 		if !ok || !s.acked(id) {
 			return http.StatusNotFound, errBody(10015, "Unknown Webhook")
+		}
+		if s.expired[id] {
+			return http.StatusUnauthorized, errBody(50027, "Invalid Webhook Token")
+		}
+		if method == http.MethodDelete {
+			s.deleted[id] = true
+			return http.StatusNoContent, nil
 		}
 		return s.post(body, s.interactionChannel(id), "original", id)
 	}
@@ -449,10 +487,39 @@ func (s *Server) route(method, path string, body []byte, authorized bool) (int, 
 		return s.registerCommands(method, m[2], body)
 	}
 	if m := reMessages.FindStringSubmatch(path); m != nil && method == http.MethodPost {
-		if _, ok := s.channels[m[1]]; !ok {
+		c, ok := s.channels[m[1]]
+		if !ok {
 			return http.StatusNotFound, errBody(10003, "Unknown Channel")
 		}
+		if c.Type == DM && s.noDMs[c.Recipient] {
+			return http.StatusForbidden, errBody(50007, "Cannot send messages to this user")
+		}
 		return s.post(body, m[1], "channel", "")
+	}
+	if path == "/users/@me/channels" && method == http.MethodPost {
+		var req struct {
+			RecipientID string `json:"recipient_id"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil || req.RecipientID == "" {
+			return http.StatusBadRequest, errBody(50035, "Invalid Form Body")
+		}
+		for _, c := range s.channels {
+			if c.Type == DM && c.Recipient == req.RecipientID {
+				return http.StatusOK, c
+			}
+		}
+		c := &Channel{ID: s.newID(), Type: DM, Recipient: req.RecipientID}
+		s.channels[c.ID] = c
+		return http.StatusOK, c
+	}
+	if m := reMemberOf.FindStringSubmatch(path); m != nil && method == http.MethodGet {
+		s.memberCalls[m[2]]++
+		mem, ok := s.members[m[1]+"/"+m[2]]
+		if !ok {
+			return http.StatusNotFound, errBody(10007, "Unknown Member")
+		}
+		return http.StatusOK, map[string]any{"nick": nilIfEmpty(mem.Nick), "roles": []any{},
+			"user": map[string]any{"id": mem.User, "username": mem.Username, "global_name": nilIfEmpty(mem.GlobalName), "discriminator": "0"}}
 	}
 	if m := reThreads.FindStringSubmatch(path); m != nil && method == http.MethodPost {
 		return s.startThread(m[1], body, PublicThread)
@@ -529,12 +596,13 @@ func (s *Server) startThread(parent string, body []byte, defaultType int) (int, 
 	if !ok {
 		return http.StatusNotFound, errBody(10003, "Unknown Channel")
 	}
-	if p.Type != GuildText {
+	if p.Type != GuildText && p.Type != Announcement {
 		return http.StatusBadRequest, errBody(50024, "Cannot execute action on this channel type")
 	}
 	var ts struct {
-		Name string `json:"name"`
-		Type int    `json:"type"`
+		Name      string `json:"name"`
+		Type      int    `json:"type"`
+		Invitable *bool  `json:"invitable"`
 	}
 	if err := json.Unmarshal(body, &ts); err != nil || ts.Name == "" || len([]rune(ts.Name)) > 100 {
 		return http.StatusBadRequest, errBody(50035, "Invalid Form Body")
@@ -542,7 +610,16 @@ func (s *Server) startThread(parent string, body []byte, defaultType int) (int, 
 	if ts.Type == 0 {
 		ts.Type = defaultType
 	}
-	c := &Channel{ID: s.newID(), Type: ts.Type, GuildID: p.GuildID, ParentID: parent, Name: ts.Name}
+	if ts.Type == PrivateThread {
+		if p.Type == Announcement {
+			return http.StatusBadRequest, errBody(50024, "Cannot execute action on this channel type")
+		}
+		if s.noPrivate[parent] {
+			return http.StatusForbidden, errBody(50013, "Missing Permissions")
+		}
+	}
+	c := &Channel{ID: s.newID(), Type: ts.Type, GuildID: p.GuildID, ParentID: parent, Name: ts.Name,
+		Invitable: ts.Type == PrivateThread && (ts.Invitable == nil || *ts.Invitable)}
 	s.channels[c.ID] = c
 	return http.StatusCreated, c
 }
@@ -870,4 +947,69 @@ func (s *Server) WaitContext(ctx context.Context, cond func() bool) bool {
 		d = time.Until(dl)
 	}
 	return s.Wait(d, cond)
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// DenyPrivateThreads takes the Create Private Threads permission away in
+// channel: creating a private thread there answers 403, code 50013.
+func (s *Server) DenyPrivateThreads(channel string) {
+	s.mu.Lock()
+	s.noPrivate[channel] = true
+	s.mu.Unlock()
+}
+
+// BlockDMs makes user refuse direct messages from the bot (403, 50007).
+func (s *Server) BlockDMs(user string) {
+	s.mu.Lock()
+	s.noDMs[user] = true
+	s.mu.Unlock()
+}
+
+// ExpireInteractions lets every interaction token dispatched so far lapse
+// (Discord: 15 minutes): follow-ups and edits answer 401, code 50027.
+func (s *Server) ExpireInteractions() {
+	s.mu.Lock()
+	for _, id := range s.interactions {
+		s.expired[id] = true
+	}
+	s.mu.Unlock()
+}
+
+// OriginalDeleted reports whether an interaction's original response was deleted.
+func (s *Server) OriginalDeleted(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deleted[id]
+}
+
+// DMChannel returns the DM channel opened with user, if any.
+func (s *Server) DMChannel(user string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.channels {
+		if c.Type == DM && c.Recipient == user {
+			return c.ID, true
+		}
+	}
+	return "", false
+}
+
+// SetMember describes a guild member for GET /guilds/{g}/members/{u}.
+func (s *Server) SetMember(m Member) {
+	s.mu.Lock()
+	s.members[m.Guild+"/"+m.User] = m
+	s.mu.Unlock()
+}
+
+// MemberCalls counts member look-ups of user.
+func (s *Server) MemberCalls(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.memberCalls[user]
 }

@@ -1,10 +1,21 @@
 // Package slackfake is a local stand-in for Slack, for driving the real
 // slack-go client in tests: a Web API server (auth.test,
 // apps.connections.open, chat.postMessage, chat.postEphemeral,
-// chat.update, conversations.open) and a Socket Mode websocket that says
+// chat.update, conversations.open, users.info), the response_url of each
+// slash command and button click, and a Socket Mode websocket that says
 // hello, pushes envelopes, records acknowledgements and pings the client
 // about every second. It records every post, and can answer 429 with
 // Retry-After for the next posts in a channel. It listens on 127.0.0.1 only.
+//
+// It enforces what Slack enforces and users would notice:
+//   - the bot cannot post in a conversation it is not in (Outside): a
+//     channel answers not_in_channel, a direct message between other
+//     people or a group DM channel_not_found;
+//   - an ephemeral message in a thread is shown only if the thread exists
+//     and already has replies (chat.postEphemeral's documentation); one
+//     addressed to the thread of an ephemeral message, or of a message
+//     with no replies, is accepted but never shown (Post.Shown false);
+//   - a response_url works in any conversation, for 30 minutes and 5 uses.
 package slackfake
 
 import (
@@ -40,6 +51,12 @@ type Post struct {
 	Ephemeral bool
 	User      string // the ephemeral message's user
 	LinkNames bool   // link_names was set
+	// Shown: the user would see this post. False for an ephemeral
+	// message addressed to a thread Slack will not show it in.
+	Shown bool
+	// ResponseType is a response_url post's response_type
+	// ("ephemeral" or "in_channel").
+	ResponseType string
 }
 
 // BlocksText is the post's blocks as JSON with strings decoded the way
@@ -93,6 +110,29 @@ type Server struct {
 	connects    int
 	seq         int64
 	dms         map[string]string
+	outside     map[string]bool
+	responses   map[string]*response
+	users       map[string]User
+	userCalls   map[string]int
+	clock       time.Duration // added to the real clock (Advance)
+}
+
+// response is one response_url: where it answers, and how much is left.
+type response struct {
+	channel, user, thread string
+	created               time.Time
+	uses                  int
+}
+
+// Response URL limits (Slack: 30 minutes, 5 uses).
+const (
+	ResponseURLLife = 30 * time.Minute
+	ResponseURLUses = 5
+)
+
+// User is a user as users.info describes them.
+type User struct {
+	ID, Name, RealName, DisplayName string
 }
 
 type limit struct {
@@ -113,7 +153,8 @@ type conn struct {
 // New starts a fake Slack on 127.0.0.1; it closes when the test ends.
 func New(t testing.TB) *Server {
 	s := &Server{PingEvery: time.Second, appToken: AppToken, botToken: BotToken,
-		acks: map[string]int{}, limits: map[string]limit{}, failures: map[string]failure{}, dms: map[string]string{}}
+		acks: map[string]int{}, limits: map[string]limit{}, failures: map[string]failure{}, dms: map[string]string{},
+		outside: map[string]bool{}, responses: map[string]*response{}, users: map[string]User{}, userCalls: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/auth.test", s.authTest)
 	mux.HandleFunc("/api/apps.connections.open", s.connectionsOpen)
@@ -121,6 +162,8 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("/api/chat.postEphemeral", s.postMessage)
 	mux.HandleFunc("/api/chat.update", s.postMessage)
 	mux.HandleFunc("/api/conversations.open", s.conversationsOpen)
+	mux.HandleFunc("/api/users.info", s.usersInfo)
+	mux.HandleFunc("/response/", s.respond)
 	mux.HandleFunc("/ws", s.socket)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/api/"
@@ -226,6 +269,11 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.outside[channel] {
+		s.mu.Unlock()
+		fail(w, notMemberError(channel))
+		return
+	}
 	if l := s.limits[channel]; l.n > 0 {
 		l.n--
 		s.limits[channel] = l
@@ -252,6 +300,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p.TS = s.nextTSLocked()
 	}
+	p.Shown = !p.Ephemeral || p.ThreadTS == "" || s.threadHasRepliesLocked(p.ThreadTS)
 	s.posts = append(s.posts, p)
 	s.mu.Unlock()
 	if method == "chat.postEphemeral" {
@@ -435,14 +484,24 @@ func Callback(eventID string, inner map[string]any) map[string]any {
 func (s *Server) SlashCommand(channel, user, text string) map[string]any {
 	return map[string]any{"token": "verification", "team_id": TeamID, "team_domain": "pivot-test", "channel_id": channel,
 		"channel_name": "practice", "user_id": user, "user_name": user, "command": "/pivot", "text": text,
-		"response_url": s.srv.URL + "/response", "trigger_id": "trigger", "api_app_id": "A0PIVOT"}
+		"response_url": s.newResponseURL(channel, user, ""), "trigger_id": "trigger", "api_app_id": "A0PIVOT"}
 }
 
 // BlockAction is an interactive block_actions payload for a click on a
 // button with value in the message at messageTS (in thread, if not "").
 func (s *Server) BlockAction(channel, user, messageTS, thread, actionID, value string) map[string]any {
+	return s.blockAction(channel, user, messageTS, thread, actionID, value, false)
+}
+
+// BlockActionOn is a click by user on a button with value on post p (an
+// ephemeral post's container says so, as Slack's does).
+func (s *Server) BlockActionOn(p Post, user, actionID, value string) map[string]any {
+	return s.blockAction(p.Channel, user, p.TS, p.ThreadTS, actionID, value, p.Ephemeral)
+}
+
+func (s *Server) blockAction(channel, user, messageTS, thread, actionID, value string, ephemeral bool) map[string]any {
 	msg := map[string]any{"type": "message", "ts": messageTS, "bot_id": BotID, "user": BotUserID, "text": ""}
-	container := map[string]any{"type": "message", "message_ts": messageTS, "channel_id": channel, "is_ephemeral": false}
+	container := map[string]any{"type": "message", "message_ts": messageTS, "channel_id": channel, "is_ephemeral": ephemeral}
 	if thread != "" {
 		msg["thread_ts"] = thread
 		container["thread_ts"] = thread
@@ -451,8 +510,163 @@ func (s *Server) BlockAction(channel, user, messageTS, thread, actionID, value s
 		"type": "block_actions", "team": map[string]any{"id": TeamID, "domain": "pivot-test"},
 		"user": map[string]any{"id": user, "name": user, "team_id": TeamID}, "api_app_id": "A0PIVOT", "token": "verification",
 		"container": container, "trigger_id": "trigger", "channel": map[string]any{"id": channel, "name": "practice"},
-		"message": msg, "response_url": s.srv.URL + "/response",
+		"message": msg, "response_url": s.newResponseURL(channel, user, thread),
 		"actions": []any{map[string]any{"type": "button", "action_id": actionID, "block_id": "pivot_actions_0",
 			"value": value, "text": map[string]any{"type": "plain_text", "text": "button"}, "action_ts": "1700000000.1"}},
 	}
+}
+
+// notMemberError is Slack's answer to a post in a conversation the bot is
+// not in: not_in_channel for a channel, channel_not_found for a direct
+// message between other people, a group DM or a private channel.
+func notMemberError(channel string) string {
+	if strings.HasPrefix(channel, "C") {
+		return "not_in_channel"
+	}
+	return "channel_not_found"
+}
+
+// Outside marks conversations the bot is not a member of: posts there fail
+// as Slack's do, while slash commands typed there still arrive.
+func (s *Server) Outside(channels ...string) {
+	s.mu.Lock()
+	for _, c := range channels {
+		s.outside[c] = true
+	}
+	s.mu.Unlock()
+}
+
+// threadHasRepliesLocked reports whether ts is a visible top-level message
+// with at least one visible reply (call with s.mu held).
+func (s *Server) threadHasRepliesLocked(ts string) bool {
+	parent, replies := false, false
+	for _, p := range s.posts {
+		if p.Ephemeral || p.Method == "response_url" {
+			continue
+		}
+		if p.TS == ts && p.ThreadTS == "" {
+			parent = true
+		}
+		if p.ThreadTS == ts {
+			replies = true
+		}
+	}
+	return parent && replies
+}
+
+// Advance moves the fake's clock on (response_url expiry).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	s.clock += d
+	s.mu.Unlock()
+}
+
+func (s *Server) nowLocked() time.Time { return time.Now().Add(s.clock) }
+
+// newResponseURL registers a response_url for a command or click by user
+// in channel (thread: the clicked message's thread).
+func (s *Server) newResponseURL(channel, user, thread string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	id := fmt.Sprintf("r%d", s.seq)
+	s.responses[id] = &response{channel: channel, user: user, thread: thread, created: s.nowLocked()}
+	return s.srv.URL + "/response/" + id
+}
+
+// respond serves a response_url: JSON with text, blocks, response_type.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/response/")
+	var body struct {
+		Text            string          `json:"text"`
+		Blocks          json.RawMessage `json:"blocks"`
+		ResponseType    string          `json:"response_type"`
+		ReplaceOriginal bool            `json:"replace_original"`
+		DeleteOriginal  bool            `json:"delete_original"`
+		ThreadTS        string          `json:"thread_ts"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	resp, ok := s.responses[id]
+	switch {
+	case !ok:
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNotFound)
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_url"})
+		return
+	case s.nowLocked().Sub(resp.created) > ResponseURLLife:
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNotFound)
+		writeJSON(w, map[string]any{"ok": false, "error": "expired_url"})
+		return
+	case resp.uses >= ResponseURLUses:
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNotFound)
+		writeJSON(w, map[string]any{"ok": false, "error": "used_url"})
+		return
+	}
+	resp.uses++
+	typ := body.ResponseType
+	if typ == "" {
+		typ = "ephemeral"
+	}
+	p := Post{Method: "response_url", Channel: resp.channel, ThreadTS: body.ThreadTS, Text: body.Text, TS: s.nextTSLocked(),
+		Ephemeral: typ != "in_channel", User: resp.user, Shown: true, ResponseType: typ}
+	if len(body.Blocks) > 0 && string(body.Blocks) != "null" {
+		p.Blocks = body.Blocks
+	}
+	s.posts = append(s.posts, p)
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true})
+}
+
+// ResponseURLUsesLeft reports how many uses a response_url has left.
+func (s *Server) ResponseURLUsesLeft(url string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := strings.LastIndex(url, "/response/")
+	if i < 0 {
+		return 0
+	}
+	r, ok := s.responses[url[i+len("/response/"):]]
+	if !ok {
+		return 0
+	}
+	return ResponseURLUses - r.uses
+}
+
+// SetUser describes a user for users.info.
+func (s *Server) SetUser(u User) {
+	s.mu.Lock()
+	s.users[u.ID] = u
+	s.mu.Unlock()
+}
+
+// UserInfoCalls counts users.info calls for a user.
+func (s *Server) UserInfoCalls(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.userCalls[id]
+}
+
+func (s *Server) usersInfo(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	if !s.botAuthed(r) {
+		fail(w, "invalid_auth")
+		return
+	}
+	id := r.Form.Get("user")
+	s.mu.Lock()
+	s.userCalls[id]++
+	u, ok := s.users[id]
+	s.mu.Unlock()
+	if !ok {
+		fail(w, "user_not_found")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName,
+		"profile": map[string]any{"real_name": u.RealName, "display_name": u.DisplayName}}})
 }
