@@ -18,6 +18,7 @@ const (
 	CodeNeverFires       = "PV401" // a reply can never be said
 	CodeUnreachable      = "PV402" // a disclosure can never be reached
 	CodeSilentBand       = "PV403" // an intent has no reply in some trust band or phase
+	CodeNoSecondAsk      = "PV406" // asked twice, an intent can only repeat a line word for word
 	CodeFallbackGap      = "PV404" // no fallback for some trust band or phase
 	CodeHintGap          = "PV405" // a phase with intents but no hints
 	CodeExampleNoMatch   = "PV501" // an example does not match its own intent
@@ -69,8 +70,56 @@ func Lint(sc *Scenario) []Problem {
 	probs := a.problems()
 	probs = append(probs, checkExamples(sc)...)
 	probs = append(probs, checkMoves(sc)...)
+	probs = append(probs, checkSecondAsk(sc)...)
 	sortProblems(probs)
 	return probs
+}
+
+// checkSecondAsk names intents a trainee cannot ask twice without the
+// character repeating herself word for word: in some trust band only one
+// reply can answer and none is an again: line ("Like I said…").
+func checkSecondAsk(sc *Scenario) []Problem {
+	var probs []Problem
+	for i, in := range sc.Intents {
+		var thin []string
+		for _, b := range sc.Trust.Bands {
+			n, again := 0, false
+			for _, r := range in.Replies {
+				if !replyFitsBand(r, b) {
+					continue
+				}
+				if r.Again {
+					again = true
+				} else if !r.Once {
+					n++
+				}
+			}
+			if n > 0 && n < 2 && !again {
+				thin = append(thin, b.Name)
+			}
+		}
+		if len(thin) > 0 {
+			probs = append(probs, Problem{Source: sc.Source, Pos: sc.Pos.At("intents." + strconv.Itoa(i)), Code: CodeNoSecondAsk,
+				Msg: fmt.Sprintf("intent %q has one reply in trust %s %s and no again: reply, so asked twice the character repeats it word for word; add a variant with again: true (\"Like I said, …\")",
+					in.ID, plural(len(thin), "band", "bands"), strings.Join(thin, ", "))})
+		}
+	}
+	return probs
+}
+
+// replyFitsBand reports whether r's trust conditions allow band b.
+func replyFitsBand(r Reply, b Band) bool {
+	c := r.When
+	if len(c.Bands) > 0 && !slices.Contains(c.Bands, b.Name) {
+		return false
+	}
+	if c.MinTrust != nil && *c.MinTrust > b.To {
+		return false
+	}
+	if c.MaxTrust != nil && *c.MaxTrust < b.From {
+		return false
+	}
+	return true
 }
 
 // checkMoves names each shared interview move the scenario has no reply
