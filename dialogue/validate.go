@@ -298,10 +298,10 @@ func analyse(sc *Scenario) *analysis {
 	a.why = strings.Join(why, "; ")
 	a.live, a.down = a.reach, span{1, 0}
 	if t.EndBelow > 0 {
-		// Below end_below, Step ends the interview before anything else
-		// is said.
-		a.live.lo = max(a.live.lo, t.EndBelow)
-		a.down = a.reach.meet(span{a.reach.lo, t.EndBelow - 1})
+		// Below end_below the interview goes on until a sustained pattern
+		// of blame ends it, and a single grave line ends it at any trust:
+		// shutdown lines can be said anywhere trust can be.
+		a.down = a.reach
 	}
 	for _, l := range a.lists {
 		for _, ref := range l.refs {
@@ -349,13 +349,9 @@ func (a *analysis) settle() {
 	for _, ref := range a.all {
 		ref.dead = a.staticDead(ref)
 	}
-	for _, l := range a.lists {
-		for _, ref := range l.refs {
-			if ref.dead == "" {
-				ref.dead = a.shadowed(l, ref)
-			}
-		}
-	}
+	// No reply is shadowed by a more specific one any more: the engine
+	// says a line not yet said before one already said, so every
+	// eligible reply has its turn.
 	for {
 		a.reached = map[string]bool{}
 		for changed := true; changed; {
@@ -506,9 +502,6 @@ func (a *analysis) staticDead(ref *replyRef) string {
 		if a.why != "" {
 			where = append(where, a.why)
 		}
-		if !l.shutdown && t.EndBelow > 0 {
-			where = append(where, fmt.Sprintf("below %d (trust.end_below) the interview ends", t.EndBelow))
-		}
 		msg := fmt.Sprintf("its trust condition (%s) never holds: trust stays within %d..%d", a.describeTrust(c), rng.lo, rng.hi)
 		if rng.empty() {
 			msg = fmt.Sprintf("its trust condition (%s) never holds", a.describeTrust(c))
@@ -526,31 +519,6 @@ func (a *analysis) staticDead(ref *replyRef) string {
 	return ""
 }
 
-// shadowed reports a reply that another in the same list always beats:
-// that one can be said whenever this one can (its conditions are implied
-// by this one's), it is not once-only, and it is strictly more specific, so
-// the engine's choice (most specific first) never reaches this one.
-func (a *analysis) shadowed(l *replyList, r *replyRef) string {
-	rc := r.r.When
-	for _, s := range l.refs {
-		if s == r || s.r.Once {
-			continue
-		}
-		sc := s.r.When
-		if !a.outranks(sc, rc) || !r.trust.within(s.trust) {
-			continue
-		}
-		if !subset(sc.Disclosed, rc.Disclosed) || !subset(sc.NotDisclosed, rc.NotDisclosed) || !subset(sc.Visited, rc.Visited) {
-			continue
-		}
-		if len(sc.Phases) > 0 && (len(rc.Phases) == 0 || !subset(rc.Phases, sc.Phases)) {
-			continue
-		}
-		return fmt.Sprintf("%s (line %d) is always chosen instead: it can be said whenever this one can, is more specific (%d conditions to %d, %d trust bands to %d) and is not once-only",
-			s.desc, a.sc.Pos.At(s.path).Line, sc.Specificity(), rc.Specificity(), a.bandCount(sc), a.bandCount(rc))
-	}
-	return ""
-}
 
 // outranks mirrors the engine's choice between two eligible replies: more
 // conditions first, then fewer trust bands named.
