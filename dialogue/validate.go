@@ -519,7 +519,6 @@ func (a *analysis) staticDead(ref *replyRef) string {
 	return ""
 }
 
-
 // outranks mirrors the engine's choice between two eligible replies: more
 // conditions first, then fewer trust bands named.
 func (a *analysis) outranks(x, y Condition) bool {
