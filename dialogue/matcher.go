@@ -1,6 +1,7 @@
 package dialogue
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -369,12 +370,42 @@ func (sc *Scenario) trainingExamples() (intents []string, out []TrainingExample)
 			}
 		}
 	}
+	out = append(out, sc.training...)
 	if sc.moves != nil {
 		for _, ex := range sc.moves.Unrelated {
 			out = append(out, TrainingExample{Text: ex, Intent: NoIntent})
 		}
 	}
 	return intents, out
+}
+
+// AddTraining gives the matcher labelled wordings beyond the scenario's
+// own examples (scenarios/training/ID.jsonl): many voices of data that
+// would crowd the file an author reads. Each names an intent of the
+// scenario or a shared move one of its intents answers; it must be called
+// before the scenario's first turn.
+func (sc *Scenario) AddTraining(lines []TrainingExample) []Problem {
+	var probs []Problem
+	byMove := map[string]string{}
+	for _, in := range sc.Intents {
+		if in.Move != "" {
+			byMove[in.Move] = in.ID
+		}
+	}
+	for i, l := range lines {
+		id := l.Intent
+		if _, ok := sc.Intent(id); !ok {
+			if in, ok := byMove[id]; ok {
+				id = in
+			} else {
+				probs = append(probs, Problem{Source: sc.Source, Pos: Position{Line: 1, Column: 1}, Code: CodeUnknownRef,
+					Msg: fmt.Sprintf("training line %d names %q, which is neither an intent nor a shared move this scenario answers", i+1, l.Intent)})
+				continue
+			}
+		}
+		sc.training = append(sc.training, TrainingExample{Text: l.Text, Intent: id})
+	}
+	return probs
 }
 
 // matcher returns the scenario's learned matcher, training it on first use.

@@ -63,6 +63,8 @@ type Scenario struct {
 	index  *compiledIdx `yaml:"-"`
 	// moves is the shared library the scenario was linked against.
 	moves *Moves
+	// training holds extra labelled wordings for the matcher.
+	training []TrainingExample
 }
 
 // TrustModel is the character's trust (or, for a perpetrator, engagement)

@@ -4,6 +4,7 @@ package scenarios
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,6 +25,12 @@ var embedded embed.FS
 //
 //go:embed matchers/*.pvm
 var matchers embed.FS
+
+// training holds extra labelled wordings for the embedded scenarios'
+// matchers (training/ID.jsonl).
+//
+//go:embed training
+var training embed.FS
 
 // movesFile is the shared library of interview moves every scenario
 // answers (greetings, safe to talk, thanks, closing...).
@@ -126,6 +133,15 @@ func (l *Library) addFS(fsys fs.FS, root, origin string, isEmbedded bool) error 
 			continue
 		}
 		o := "embedded"
+		// Extra training lines: training/ID.jsonl beside the scenarios.
+		tfs := fsys
+		if isEmbedded {
+			tfs = training
+		}
+		if err := attachTraining(sc, tfs, "training/"+sc.ID+".jsonl"); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		if !isEmbedded {
 			o = src
 		} else if data, err := matchers.ReadFile("matchers/" + sc.ID + ".pvm"); err == nil {
@@ -170,4 +186,45 @@ func (l *Library) IDs() []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// attachTraining gives sc the training lines in name, if the file exists.
+func attachTraining(sc *dialogue.Scenario, fsys fs.FS, name string) error {
+	data, err := fs.ReadFile(fsys, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lines, err := ParseTraining(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if probs := sc.AddTraining(lines); len(probs) > 0 {
+		return fmt.Errorf("%s: %w", name, &dialogue.ScenarioError{Problems: probs})
+	}
+	return nil
+}
+
+// ParseTraining reads training lines: {"say": ..., "expect": ...} a line.
+func ParseTraining(data []byte) ([]dialogue.TrainingExample, error) {
+	var out []dialogue.TrainingExample
+	for n, raw := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		var l struct {
+			Say    string `json:"say"`
+			Expect string `json:"expect"`
+		}
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			return nil, fmt.Errorf("line %d: %v", n+1, err)
+		}
+		if strings.TrimSpace(l.Say) == "" || l.Expect == "" {
+			return nil, fmt.Errorf("line %d: want \"say\" and \"expect\"", n+1)
+		}
+		out = append(out, dialogue.TrainingExample{Text: l.Say, Intent: l.Expect})
+	}
+	return out, nil
 }

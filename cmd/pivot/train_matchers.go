@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/scenarios"
 )
 
 // trainMatchers trains the intent matcher of every scenario in the source
@@ -46,7 +47,17 @@ func trainMatchers(ctx context.Context, env *environment) error {
 		if err != nil {
 			return err
 		}
-		out := filepath.Join("scenarios", "matchers", strings.TrimSuffix(filepath.Base(f), ".yaml")+".pvm")
+		id := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		if extra, err := os.ReadFile(filepath.Join("scenarios", "training", id+".jsonl")); err == nil {
+			lines, err := scenarios.ParseTraining(extra)
+			if err != nil {
+				return fmt.Errorf("scenarios/training/%s.jsonl: %w", id, err)
+			}
+			if probs := sc.AddTraining(lines); len(probs) > 0 {
+				return &dialogue.ScenarioError{Problems: probs}
+			}
+		}
+		out := filepath.Join("scenarios", "matchers", id+".pvm")
 		m := sc.TrainMatcherFor()
 		blob := sc.MarshalMatcher(m)
 		if err := os.WriteFile(out, blob, 0o644); err != nil {
