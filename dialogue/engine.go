@@ -126,10 +126,6 @@ type Turn struct {
 	Trace     []string `json:"trace"`
 }
 
-// ambiguity is how close two intents' specificity must be to count as a
-// tie that the character asks about rather than silently picks.
-const ambiguity = 0.01
-
 // Step plays one trainee turn. It is pure: the same scenario, state and
 // text always give the same result, and the input state is not changed.
 func Step(sc *Scenario, st State, text string) (Turn, State) {

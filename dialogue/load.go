@@ -190,6 +190,7 @@ func positions(root *yaml.Node) PositionMap {
 		}
 		return nil, nil
 	}
+	//lint:ignore S1021 the closure calls itself, so it is declared first
 	var replies func(prefix string, seqNode *yaml.Node)
 	replies = func(prefix string, seqNode *yaml.Node) {
 		if seqNode == nil || seqNode.Kind != yaml.SequenceNode {

@@ -34,16 +34,6 @@ type Matcher struct {
 // Features is the number of distinct features the matcher learned.
 func (m *Matcher) Features() int { return len(m.rows) }
 
-// Guess is the matcher's reading of a line.
-type Guess struct {
-	Intent string
-	// Confidence is the matcher's probability for Intent (0..1).
-	Confidence float64
-	// Second is the runner-up intent and its probability.
-	Second           string
-	SecondConfidence float64
-}
-
 // trigramWeight scales character trigrams against whole words: enough to
 // carry a misspelt word, not enough to outvote the words around it.
 const trigramWeight = 0.35
@@ -330,24 +320,6 @@ func init() {
 		omg wow gosh god jeez oh ah eh um erm hmm okay lol aye yep yup hey hiya hello`) {
 		functionWords[w] = true
 	}
-}
-
-// Guess returns the matcher's best and second-best intent for a line.
-func (m *Matcher) guess(toks []Token, concepts conceptIndex) Guess {
-	p := m.Probabilities(toks, concepts)
-	best, second := -1, -1
-	for k := range p {
-		if best < 0 || p[k] > p[best] {
-			best, second = k, best
-		} else if second < 0 || p[k] > p[second] {
-			second = k
-		}
-	}
-	g := Guess{Intent: m.Classes[best], Confidence: p[best]}
-	if second >= 0 {
-		g.Second, g.SecondConfidence = m.Classes[second], p[second]
-	}
-	return g
 }
 
 // trainingExamples gathers what the scenario's matcher learns from: each

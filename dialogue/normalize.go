@@ -313,18 +313,6 @@ func restoreE(s string) string {
 
 func isVowel(c byte) bool { return strings.IndexByte("aeiou", c) >= 0 }
 
-// undouble turns "stopp" into "stop" and "leav" stays "leav".
-func undouble(s string) string {
-	n := len(s)
-	if n >= 3 && s[n-1] == s[n-2] && !strings.ContainsRune("lsz", rune(s[n-1])) {
-		return s[:n-1]
-	}
-	if n >= 2 && strings.HasSuffix(s, "e") {
-		return s[:n-1]
-	}
-	return s
-}
-
 var irregular = map[string]string{
 	"left": "leav", "leave": "leav", "leaves": "leav", "leaving": "leav",
 	"children": "child", "kids": "kid", "men": "man", "women": "woman",

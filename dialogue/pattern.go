@@ -313,13 +313,6 @@ func seqWeight(s seq, matchedWords int) float64 {
 	return w
 }
 
-// matchSeq matches s at toks[i:] and returns how many words it consumed
-// (gaps not counted).
-func matchSeq(s seq, toks []Token, i int, concepts conceptIndex) (int, bool) {
-	n, _, ok := matchAt(s, toks, i, concepts)
-	return n, ok
-}
-
 // matchAt matches s at toks[i:], returning the words matched (gaps not
 // counted) and the position after the match.
 func matchAt(s seq, toks []Token, i int, concepts conceptIndex) (int, int, bool) {

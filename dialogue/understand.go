@@ -182,16 +182,6 @@ func clauses(toks []Token) [][]Token {
 	return out
 }
 
-// topicName is how the character names an intent in a question.
-func (sc *Scenario) topicName(i int) string {
-	return topic(sc.Intents[i])
-}
-
-// isFollowUp reports whether intent i asks for more on the last topic.
-func (sc *Scenario) isFollowUp(i int) bool {
-	return i >= 0 && sc.Intents[i].Move == MoveFollowUp
-}
-
 // capitalise upper-cases the first letter, for a topic opening a sentence.
 func capitalise(s string) string {
 	if s == "" {

@@ -161,33 +161,6 @@ type spans []span
 
 func (ss spans) empty() bool { return len(ss) == 0 }
 
-// within reports whether every value of ss is in tt.
-func (ss spans) within(tt spans) bool {
-	merged := slices.Clone(tt)
-	sort.Slice(merged, func(i, j int) bool { return merged[i].lo < merged[j].lo })
-	var m spans
-	for _, t := range merged {
-		if n := len(m); n > 0 && t.lo <= m[n-1].hi+1 {
-			m[n-1].hi = max(m[n-1].hi, t.hi)
-			continue
-		}
-		m = append(m, t)
-	}
-	for _, s := range ss {
-		ok := false
-		for _, t := range m {
-			if s.lo >= t.lo && s.hi <= t.hi {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 func (ss spans) meets(t span) bool {
 	for _, s := range ss {
 		if !s.meet(t).empty() {
@@ -519,32 +492,6 @@ func (a *analysis) staticDead(ref *replyRef) string {
 	return ""
 }
 
-// outranks mirrors the engine's choice between two eligible replies: more
-// conditions first, then fewer trust bands named.
-func (a *analysis) outranks(x, y Condition) bool {
-	if x.Specificity() != y.Specificity() {
-		return x.Specificity() > y.Specificity()
-	}
-	return a.bandCount(x) < a.bandCount(y)
-}
-
-// bandCount is how many trust bands a condition allows.
-func (a *analysis) bandCount(c Condition) int {
-	if len(c.Bands) == 0 {
-		return len(a.sc.Trust.Bands)
-	}
-	return len(c.Bands)
-}
-
-func subset[T comparable](small, big []T) bool {
-	for _, x := range small {
-		if !slices.Contains(big, x) {
-			return false
-		}
-	}
-	return true
-}
-
 func (a *analysis) problems() []Problem {
 	sc := a.sc
 	var probs []Problem
@@ -739,17 +686,6 @@ func (sc *Scenario) RankIntents(text string) []IntentMatch {
 		out = append(out, IntentMatch{Intent: sc.Intents[c.intent].ID, Score: c.score, Pattern: c.pattern})
 	}
 	return out
-}
-
-// normalised shows a line as the matcher sees it: stems, lower case.
-func normalised(text string) string {
-	clean, _ := Clean(text)
-	toks := Tokenize(clean)
-	out := make([]string, len(toks))
-	for i, t := range toks {
-		out[i] = t.Stem
-	}
-	return strings.Join(out, " ")
 }
 
 func plural(n int, one, many string) string {
