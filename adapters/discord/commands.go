@@ -28,7 +28,10 @@ func pivotCommand() *discordgo.ApplicationCommand {
 		Options: []*discordgo.ApplicationCommandOption{
 			sub("start", "Begin an interview in a thread of its own",
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "scenario",
-					Description: "Who to interview", Required: true, Autocomplete: true}),
+					Description: "Who to interview", Required: true, Autocomplete: true},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "difficulty",
+					Description: "gentle to learn, standard for a course day (default), hard for assessment",
+					Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "gentle", Value: "gentle"}, {Name: "standard", Value: "standard"}, {Name: "hard", Value: "hard"}}}),
 			sub("list", "The scenarios you can practise"),
 			sub("hint", "A question worth asking next (only you see it)"),
 			sub("coach", "Inline feedback after a blaming reply",

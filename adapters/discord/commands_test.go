@@ -18,6 +18,7 @@ func TestSubcommandsBecomeBotCommands(t *testing.T) {
 		want string
 	}{
 		{"start", []*discordgo.ApplicationCommandInteractionDataOption{opt("scenario", "jennifer")}, "start jennifer"},
+		{"start", []*discordgo.ApplicationCommandInteractionDataOption{opt("scenario", "jennifer"), opt("difficulty", "hard")}, "start jennifer hard"},
 		{"group", []*discordgo.ApplicationCommandInteractionDataOption{opt("what", "end  names:on")}, "group end names:on"},
 		{"join", nil, "join"},
 		{"forget", []*discordgo.ApplicationCommandInteractionDataOption{opt("step", "me confirm")}, "forget me confirm"},

@@ -242,7 +242,7 @@ func TestPracticeSessionEndToEnd(t *testing.T) {
 	var subs []string
 	for _, o := range cmds[0].Options {
 		subs = append(subs, o.Name)
-		if o.Name == "start" && (len(o.Options) != 1 || o.Options[0].Name != "scenario" || !o.Options[0].Autocomplete) {
+		if o.Name == "start" && (len(o.Options) != 2 || o.Options[0].Name != "scenario" || !o.Options[0].Autocomplete || o.Options[1].Name != "difficulty") {
 			t.Errorf("start's options = %+v, want scenario with autocomplete", o.Options)
 		}
 	}
