@@ -22,11 +22,15 @@ func (sc *Scenario) answer(t Turn, st State, rd reading, phase Phase) (Turn, Sta
 	if in.Move == MoveFollowUp && st.Topic != "" {
 		if j, ok := sc.index.byID[st.Topic]; ok {
 			prev := &sc.Intents[j]
-			if r, key, ok := sc.pickUnsaid(st, "intents."+prev.ID, prev.Replies, phase); ok {
+			// A skilled follow-up on the incident moves a perpetrator on
+			// before he answers it, as a question on it would.
+			held := st
+			if note := sc.hold(&held, t.Assessment, in.ID, prev.ID); note != "" {
+				tracef("%s", note)
+			}
+			if r, key, ok := sc.pickUnsaid(held, "intents."+prev.ID, prev.Replies, phase); ok {
+				st = held
 				t.Intent, t.FollowUp = in.ID, prev.ID
-				if note := sc.hold(&st, t.Assessment, in.ID, prev.ID); note != "" {
-					tracef("%s", note)
-				}
 				t.Stage = sc.Stage(st)
 				tracef("follow-up read against the last topic, %s (%.2f by %s)", prev.ID, rd.confidence, rd.how)
 				sc.say(&t, &st, key, r)

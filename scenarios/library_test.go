@@ -170,19 +170,28 @@ func TestBrianRespectfulInterviewReachesKeyDisclosures(t *testing.T) {
 	}
 }
 
-func TestBrianCollusionGetsNowhere(t *testing.T) {
+// Collusion is seductive because it pleases him: his engagement rises,
+// the coaching flags it, and he says nothing new about what he did. The
+// accountable path is what reaches the boys' experience.
+func TestBrianCollusionPleasesHimAndGetsNowhere(t *testing.T) {
 	sc := libGet(t, "brian")
 	cturns, coll := play(sc, 1, brianCollusive)
 	aturns, acc := play(sc, 1, brianAccountable)
 	if got := sc.KeyReached(coll); len(got) != 0 || len(coll.Disclosed) != 0 {
 		t.Errorf("the collusive path disclosed %v; Brian should agree and say nothing new:%s", coll.Disclosed, libTranscript(sc, cturns))
 	}
-	if coll.Trust >= sc.Trust.Start {
-		t.Errorf("collusion left engagement at %d, want below the start (%d)", coll.Trust, sc.Trust.Start)
+	if coll.Trust <= sc.Trust.Start {
+		t.Errorf("collusion left engagement at %d; it should please him (start %d)", coll.Trust, sc.Trust.Start)
 	}
-	if coll.Trust >= acc.Trust {
-		t.Errorf("collusion left engagement at %d, the accountability path at %d; want collusion lower:%s%s",
-			coll.Trust, acc.Trust, libTranscript(sc, cturns), libTranscript(sc, aturns))
+	flagged := false
+	for _, tr := range cturns {
+		flagged = flagged || tr.Assessment.Has(dialogue.Collusion)
+	}
+	if !flagged {
+		t.Errorf("no colluding line was coached as collusion:%s", libTranscript(sc, cturns))
+	}
+	if sc.Stage(coll) == dialogue.Owning {
+		t.Errorf("collusion brought him to own it:%s", libTranscript(sc, cturns))
 	}
 	if !acc.HasDisclosed("boys_saw") {
 		t.Errorf("the accountability path should reach what the boys saw:%s", libTranscript(sc, aturns))
