@@ -16,6 +16,9 @@ type compiledIdx struct {
 	// The learned matcher is trained on first use, once.
 	trainOnce sync.Once
 	matcher   *Matcher
+	// learned[i]: the matcher has example wordings for Intents[i].
+	learnedOnce sync.Once
+	learned     []bool
 }
 
 // defaultBands apply when a scenario names none.

@@ -114,6 +114,9 @@ func containsStems(toks []Token, stems []string) bool {
 type TrainingExample struct {
 	Text   string
 	Intent string // NoIntent for a line no intent should answer
+	// Not marks a negative example: the line is not Intent, whatever
+	// else it is (an author's not_examples).
+	Not bool
 }
 
 // MatcherOptions are the training settings; the zero value means the
@@ -152,8 +155,9 @@ func TrainMatcher(intents []string, examples []TrainingExample, concepts concept
 		class[c] = i
 	}
 	type row struct {
-		fv featureVector
-		y  int
+		fv  featureVector
+		y   int
+		not bool
 	}
 	data := make([]row, 0, len(examples))
 	for _, ex := range examples {
@@ -171,7 +175,7 @@ func TrainMatcher(intents []string, examples []TrainingExample, concepts concept
 				m.rows[n] = int32(len(m.rows))
 			}
 		}
-		data = append(data, row{fv, y})
+		data = append(data, row{fv, y, ex.Not})
 	}
 	m.weights = make([]float32, len(m.rows)*K)
 	m.bias = make([]float32, K)
@@ -196,9 +200,20 @@ func TrainMatcher(intents []string, examples []TrainingExample, concepts concept
 			}
 			m.scoresInto(p, idx, r.fv.values)
 			softmax(p)
+			// The target is the class itself; for a negative example, the
+			// same reading with this class's share moved to "none": not
+			// this intent, and no guess at which other.
+			none := K - 1
 			for k := 0; k < K; k++ {
 				g := p[k]
-				if k == r.y {
+				switch {
+				case r.not && k == r.y:
+					// g = p[y]: push its own class down
+				case r.not && k == none:
+					g = -p[r.y]
+				case r.not:
+					g = 0
+				case k == r.y:
 					g--
 				}
 				// A class the example already rules out teaches nothing;
@@ -331,10 +346,10 @@ func (sc *Scenario) trainingExamples() (intents []string, out []TrainingExample)
 		for _, ex := range in.Examples {
 			out = append(out, TrainingExample{Text: ex, Intent: in.ID})
 		}
-		// An author's not_examples teach the matcher what this intent
-		// is not.
+		// An author's not_examples say "not this one": they push this
+		// intent down without saying which other it is.
 		for _, ex := range in.NotExamples {
-			out = append(out, TrainingExample{Text: ex, Intent: NoIntent})
+			out = append(out, TrainingExample{Text: ex, Intent: in.ID, Not: true})
 		}
 		if mv, ok := sc.moves.Move(in.Move); ok {
 			for _, ex := range mv.Examples {

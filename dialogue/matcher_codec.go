@@ -19,7 +19,7 @@ import (
 
 // matcherFeatureVersion changes whenever lineFeatures or training change,
 // so stored matchers from before are refused rather than misread.
-const matcherFeatureVersion = 3
+const matcherFeatureVersion = 4
 
 var matcherMagic = []byte("PVM1")
 
@@ -33,7 +33,7 @@ func (sc *Scenario) MatcherFingerprint() [32]byte {
 		fmt.Fprintf(h, "i %q\n", id)
 	}
 	for _, ex := range examples {
-		fmt.Fprintf(h, "e %q %q\n", ex.Intent, ex.Text)
+		fmt.Fprintf(h, "e %q %q %v\n", ex.Intent, ex.Text, ex.Not)
 	}
 	names := make([]string, 0, len(sc.Concepts))
 	for n := range sc.Concepts {

@@ -20,8 +20,12 @@ const (
 	// it she says she did not follow: a clarifying question is better
 	// than a wrong answer, a fallback better than a confident wrong one.
 	ConfirmAbove = 0.2
-	// PatternBonus is what a matching author pattern adds.
-	PatternBonus = 0.5
+	// PatternBonus is what a matching author pattern adds to an intent the
+	// matcher has learned: enough to settle a close call. An intent with
+	// no example wordings at all (a patterns-only scenario) has nothing
+	// learned to weigh, so its pattern counts as sure: patternOnlyBonus.
+	PatternBonus     = 0.2
+	patternOnlyBonus = 0.5
 	// specificityStep is added per word a pattern matched.
 	specificityStep = 0.03
 	// clauseMargin is how much surer a reading of one clause must be than
@@ -132,11 +136,16 @@ func (sc *Scenario) readPart(toks []Token) []scored {
 		all[i] = scored{intent: i, learned: p[sc.classOf(m, in.ID)] * discount}
 		all[i].score = all[i].learned
 	}
+	learned := sc.learnedIntents()
 	for _, c := range sc.rank(toks) {
 		if all[c.intent].pattern == "" {
+			bonus := PatternBonus
+			if !learned[c.intent] {
+				bonus = patternOnlyBonus
+			}
 			// A more specific pattern (more words matched) adds a little
 			// more, so it beats a vaguer one as it always has.
-			all[c.intent].score += PatternBonus + specificityStep*min(c.score, 6)
+			all[c.intent].score += bonus + specificityStep*min(c.score, 6)
 			all[c.intent].pattern, all[c.intent].end = c.pattern, c.end
 		}
 	}
@@ -148,6 +157,23 @@ func (sc *Scenario) readPart(toks []Token) []scored {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
 	return out
+}
+
+// learnedIntents reports, by intent index, which intents the matcher has
+// example wordings for.
+func (sc *Scenario) learnedIntents() []bool {
+	sc.index.learnedOnce.Do(func() {
+		_, examples := sc.trainingExamples()
+		has := map[string]bool{}
+		for _, ex := range examples {
+			has[ex.Intent] = true
+		}
+		sc.index.learned = make([]bool, len(sc.Intents))
+		for i, in := range sc.Intents {
+			sc.index.learned[i] = has[in.ID]
+		}
+	})
+	return sc.index.learned
 }
 
 func (sc *Scenario) classOf(m *Matcher, id string) int {

@@ -629,8 +629,14 @@ func checkExamples(sc *Scenario) []Problem {
 		}
 		for n, ex := range in.NotExamples {
 			path := ip + ".not_examples." + strconv.Itoa(n)
-			if rd := sc.ReadLine(ex); rd.Intent == in.ID && !rd.Confirm {
-				add(path, CodeNotExampleMatch, "not_example %q is read as intent %q (%.2f by %s)", ex, in.ID, rd.Confidence, rd.How)
+			// Even a guess the character would only ask about is a
+			// misreading of a line the author says is not this intent.
+			if rd := sc.ReadLine(ex); rd.Intent == in.ID {
+				how := "read as"
+				if rd.Confirm {
+					how = "guessed as (the character would ask about it)"
+				}
+				add(path, CodeNotExampleMatch, "not_example %q is %s intent %q (%.2f by %s)", ex, how, in.ID, rd.Confidence, rd.How)
 			}
 		}
 	}
