@@ -196,7 +196,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 func (db *DB) prepareStatements(ctx context.Context) error {
 	var err error
 	if db.stmts.updateState, err = db.w.PrepareContext(ctx,
-		`UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?`); err != nil {
+		`UPDATE sessions SET state = ?, turn = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND turn = ? AND status = 'open'`); err != nil {
 		return err
 	}
 	db.stmts.insertTurn, err = db.w.PrepareContext(ctx, `INSERT INTO turns

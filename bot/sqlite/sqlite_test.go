@@ -775,6 +775,7 @@ func TestPurgeOlderThan(t *testing.T) {
 		if err := db.SaveTurn(ctx, s.ID, tn, st); err != nil {
 			t.Fatal(err)
 		}
+		s.State = st
 		return s
 	}
 	oldEnded := withTurn("U1")

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,11 @@ import (
 )
 
 // SaveTurn stores turn t of a session and the state after it in one
-// transaction: either both are stored or neither is. A turn number the
-// session already has gives ErrDuplicateTurn and changes nothing; an
-// unknown session gives bot.ErrNotFound.
+// transaction: either both are stored or neither is. It is a
+// compare-and-set on the turn number: the session must be open and its
+// stored state at turn t.Number-1. Otherwise nothing changes and the error
+// wraps bot.ErrStale (and ErrDuplicateTurn too if the session already has
+// turn t.Number); an unknown session gives bot.ErrNotFound.
 func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error {
 	state, err := json.Marshal(st)
 	if err != nil {
@@ -40,16 +43,32 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
 	defer tx.Rollback()
-	// The session first: an unknown session is ErrNotFound rather than a
-	// foreign key failure, and a failed insert below rolls this back.
-	res, err := tx.StmtContext(ctx, db.stmts.updateState).ExecContext(ctx, string(state), now, sessionID)
+	// The session first, compare-and-set on the turn number: a session
+	// that moved on (another process saved this turn, or ended it) is
+	// ErrStale, an unknown one ErrNotFound rather than a foreign key
+	// failure, and a failed insert below rolls this back.
+	res, err := tx.StmtContext(ctx, db.stmts.updateState).ExecContext(ctx, string(state), t.Number, now, sessionID, t.Number-1)
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	} else if n == 0 {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, bot.ErrNotFound)
+		var status string
+		var at int
+		err := tx.QueryRowContext(ctx, `SELECT status, turn FROM sessions WHERE id = ?`, sessionID).Scan(&status, &at)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, bot.ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
+		case at >= t.Number:
+			return fmt.Errorf("saving turn %d of session %d (stored: turn %d): %w (%w)", t.Number, sessionID, at, ErrDuplicateTurn, bot.ErrStale)
+		case status != string(bot.SessionOpen):
+			return fmt.Errorf("saving turn %d of session %d: the session has ended: %w", t.Number, sessionID, bot.ErrStale)
+		default:
+			return fmt.Errorf("saving turn %d of session %d (stored: turn %d): %w", t.Number, sessionID, at, bot.ErrStale)
+		}
 	}
 	a := t.Assessment
 	_, err = tx.StmtContext(ctx, db.stmts.insertTurn).ExecContext(ctx,
@@ -57,7 +76,7 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
 		disclosed, t.Ended, trace, now)
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, ErrDuplicateTurn)
+		return fmt.Errorf("saving turn %d of session %d: %w (%w)", t.Number, sessionID, ErrDuplicateTurn, bot.ErrStale)
 	}
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)

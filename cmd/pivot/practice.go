@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os/user"
 	"strings"
+	"sync/atomic"
 
 	"github.com/pivotcoach/pivot/adapters/terminal"
 	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
 func init() {
@@ -74,6 +76,31 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	conv := bot.Conversation{Platform: "terminal", Channel: "local", Thread: sc.ID, User: localUser(env)}
 	sess := &terminal.Session{Bot: b, Adapter: out, Conv: conv, Echo: !env.interactive, Prompt: env.interactive && !*asJSON}
 
+	// One process per interview: a second 'pivot practice jennifer' on the
+	// same database is refused rather than closing this one's session and
+	// starting its own under it.
+	claim, err := store.Claim(ctx, conv.Key())
+	var held *sqlite.ClaimedError
+	if errors.As(err, &held) {
+		return fmt.Errorf("your interview with %s is already open in another pivot (process %d on %s, since %s). Carry on there, or finish it there (/end, or Ctrl-C to keep it for later) and run this again",
+			sc.Character, held.PID, held.Host, held.Since.Local().Format("15:04"))
+	}
+	if err != nil {
+		return err
+	}
+	defer claim.Release(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var lost atomic.Bool
+	go func() {
+		select {
+		case <-claim.Lost():
+			lost.Store(true)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
 	in := bufio.NewReader(env.stdin)
 	old, err := store.OpenSession(ctx, conv)
 	switch {
@@ -105,6 +132,9 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		return err
 	}
 	err = sess.Run(ctx, in)
+	if errors.Is(err, terminal.ErrInterrupted) && lost.Load() {
+		return fmt.Errorf("another pivot process took this interview over; your replies so far are saved. Carry on in that one")
+	}
 	if errors.Is(err, terminal.ErrInterrupted) {
 		fmt.Fprintf(env.stderr, "Session saved. Run 'pivot %s %s' to pick it up again.\n", name, sc.ID)
 		return nil
