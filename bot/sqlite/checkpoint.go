@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,7 +41,14 @@ type checkpointer struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// truncate: a delete of trainee data could not empty the log at once
+	// (readers were in it); TRUNCATE until it has.
+	truncate atomic.Bool
 }
+
+// wantTruncate asks for TRUNCATE checkpoints until one empties the log.
+func (c *checkpointer) wantTruncate() { c.truncate.Store(true) }
 
 func startCheckpointer(name, params, walPath string) (*checkpointer, error) {
 	conn, err := sql.Open("sqlite", name+"?"+params)
@@ -73,7 +81,14 @@ func (c *checkpointer) run() {
 			if fi, err := os.Stat(c.walPath); err == nil && fi.Size() > walLimit {
 				mode = "RESTART"
 			}
-			_, _ = c.conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint("+mode+")")
+			if c.truncate.Load() {
+				mode = "TRUNCATE"
+			}
+			var busy, logFrames, done int
+			err := c.conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &done)
+			if mode == "TRUNCATE" && err == nil && busy == 0 {
+				c.truncate.Store(false)
+			}
 		}
 	}
 }

@@ -335,7 +335,15 @@ func (db *DB) ForgetUser(ctx context.Context, platform, user string) (int, error
 		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
+	// The rows are gone; now their bytes (secure_delete zeroed them in
+	// the log; the vacuum and checkpoint put that in the file).
+	if err := db.scrub(ctx); err != nil {
+		return int(n), fmt.Errorf("forgetting %s on %s: deleted, but %w", user, platform, err)
+	}
+	return int(n), nil
 }
 
 // PurgeOlderThan deletes the sessions that ended before t, with their
@@ -347,5 +355,13 @@ func (db *DB) PurgeOlderThan(ctx context.Context, t time.Time) (int, error) {
 		return 0, fmt.Errorf("purging sessions ended before %s: %w", t.Format(time.RFC3339), err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, fmt.Errorf("purging sessions ended before %s: %w", t.Format(time.RFC3339), err)
+	}
+	if n > 0 {
+		if err := db.scrub(ctx); err != nil {
+			return int(n), fmt.Errorf("purging sessions ended before %s: deleted, but %w", t.Format(time.RFC3339), err)
+		}
+	}
+	return int(n), nil
 }

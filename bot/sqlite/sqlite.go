@@ -141,7 +141,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 
 	const common = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	w, err := sql.Open("sqlite", name+"?"+common+
+	// auto_vacuum first: it only takes effect before the first table is
+	// made (an older file is converted below). secure_delete zeroes what
+	// a delete frees, so forgotten words do not stay in free pages.
+	w, err := sql.Open("sqlite", name+"?_pragma=auto_vacuum(INCREMENTAL)&_pragma=secure_delete(1)&"+common+
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"+autoCheckpoint(memory))
 	if err != nil {
 		return nil, &OpenError{Path: path, Err: err}
@@ -158,6 +161,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+	if err := db.incrementalVacuum(ctx); err != nil {
+		w.Close()
+		return nil, &OpenError{Path: path, Err: err}
 	}
 	if err := db.prepareStatements(ctx); err != nil {
 		w.Close()
