@@ -20,6 +20,9 @@ import (
 // wraps bot.ErrStale (and ErrDuplicateTurn too if the session already has
 // turn t.Number); an unknown session gives bot.ErrNotFound.
 func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error {
+	if db.readOnly {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, ErrReadOnly)
+	}
 	state, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: encoding state: %w", t.Number, sessionID, err)
