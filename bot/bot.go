@@ -174,13 +174,27 @@ func bareCommand(text string) (string, bool) {
 	return t, bareCommands[t]
 }
 
+// ReportedError is an error the user has already been told about ("Sorry,
+// something went wrong while …, and nothing was changed. Please try again
+// in a moment."). The conversation can go on: an adapter logs it and
+// keeps listening (the terminal stays in the interview).
+type ReportedError struct {
+	Doing string
+	Err   error
+}
+
+func (e *ReportedError) Error() string { return e.Doing + ": " + e.Err.Error() }
+
+func (e *ReportedError) Unwrap() error { return e.Err }
+
 // failed tells the trainee something went wrong (without details that
-// could leak) and returns the error for the adapter to log.
+// could leak) and returns the error, as a *ReportedError, for the adapter
+// to log.
 func (b *Bot) failed(ctx context.Context, a Adapter, c Conversation, doing string, err error) error {
 	b.log.Error("bot error", "doing", doing, "conv", c.Key(), "err", err)
 	_ = a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
 		Text: fmt.Sprintf("Sorry, something went wrong while %s, and nothing was changed. Please try again in a moment.", doing)})
-	return fmt.Errorf("%s: %w", doing, err)
+	return &ReportedError{Doing: doing, Err: err}
 }
 
 // turn plays one trainee reply in session s.

@@ -60,6 +60,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	if err != nil {
 		return err
 	}
+	who := terminal.Sanitize(sc.Character) // scenario text, printed below
 	store, err := openStore(ctx, env, *db)
 	if err != nil {
 		return err
@@ -83,7 +84,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	var held *sqlite.ClaimedError
 	if errors.As(err, &held) {
 		return fmt.Errorf("your interview with %s is already open in another pivot (process %d on %s, since %s). Carry on there, or finish it there (/end, or Ctrl-C to keep it for later) and run this again",
-			sc.Character, held.PID, held.Host, held.Since.Local().Format("15:04"))
+			who, held.PID, held.Host, held.Since.Local().Format("15:04"))
 	}
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		if *resume {
-			fmt.Fprintf(env.stderr, "No unfinished session with %s to resume; starting a new one.\n", sc.Character)
+			fmt.Fprintf(env.stderr, "No unfinished session with %s to resume; starting a new one.\n", who)
 		}
 		_, err = b.Start(ctx, out, conv, sc.ID)
 	case err != nil:
@@ -115,13 +116,13 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		doResume := *resume
 		if !*resume && !*fresh && env.interactive {
 			doResume = ask(env, in, fmt.Sprintf("You have an unfinished interview with %s (%s, started %s). Resume it? [Y/n] ",
-				sc.Character, bot.Plural(old.State.Turn, "turn"), old.StartedAt.Local().Format("2 Jan 15:04")))
+				who, bot.Plural(old.State.Turn, "turn"), old.StartedAt.Local().Format("2 Jan 15:04")))
 		}
 		if doResume {
 			_, err = b.Resume(ctx, out, conv)
 		} else {
 			if !*fresh && !env.interactive {
-				fmt.Fprintf(env.stderr, "An unfinished session with %s was closed (it stays in your history); use --resume to continue one instead.\n", sc.Character)
+				fmt.Fprintf(env.stderr, "An unfinished session with %s was closed (it stays in your history); use --resume to continue one instead.\n", who)
 			}
 			if err = b.Abandon(ctx, conv); err == nil {
 				_, err = b.Start(ctx, out, conv, sc.ID)
@@ -144,8 +145,8 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 
 // ask reads a yes/no answer; anything but n/no is yes.
 func ask(env *environment, in *bufio.Reader, question string) bool {
-	fmt.Fprint(env.stdout, question)
-	line, _ := in.ReadString('\n')
+	fmt.Fprint(env.stdout, terminal.Sanitize(question))
+	line, _, _ := terminal.ReadLine(in, 4096)
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a != "n" && a != "no"
 }
