@@ -41,13 +41,12 @@ func (s *interposed) OpenSession(ctx context.Context, c bot.Conversation) (*bot.
 }
 
 type twoProcs struct {
-	a, b       *bot.Bot
-	storeA     *interposed
-	chatA      *bottest.Adapter
-	chatB      *bottest.Adapter
-	conv       bot.Conversation
-	raw        *sqlite.DB
-	lineNumber int
+	a, b   *bot.Bot
+	storeA *interposed
+	chatA  *bottest.Adapter
+	chatB  *bottest.Adapter
+	conv   bot.Conversation
+	raw    *sqlite.DB
 }
 
 func newTwoProcs(t *testing.T) *twoProcs {

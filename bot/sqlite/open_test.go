@@ -166,7 +166,7 @@ func TestOpenTightensAFileOthersCanRead(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	db = open(t, path, nil)
+	open(t, path, nil)
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)

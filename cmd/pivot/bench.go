@@ -159,7 +159,7 @@ func printBench(w io.Writer, r loadtest.Result) {
 
 func describeLoad(c loadtest.Config) string {
 	if c.Duration > 0 {
-		return fmt.Sprintf("%s", c.Duration)
+		return c.Duration.String()
 	}
 	return fmt.Sprintf("%d turns each", c.Turns)
 }
