@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,4 +172,56 @@ func TestClaimOfADeadProcessIsTakenOver(t *testing.T) {
 		t.Fatalf("claim of a dead process: %v", err)
 	}
 	c.Release(ctx)
+}
+
+// Turns committed in groups: many writers at once, some of them stale,
+// each turn stored or refused on its own, and the groups hold more than
+// one turn.
+func TestGroupCommitKeepsEachTurnAtomic(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, "", nil)
+	const sessions, turns = 40, 15
+	var ss []*bot.Session
+	for i := range sessions {
+		ss = append(ss, newSession(t, db, conv(fmt.Sprintf("U%d", i), ""), "jennifer"))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions*turns*2)
+	for _, s := range ss {
+		wg.Go(func() {
+			st := s.State
+			for n := 1; n <= turns; n++ {
+				tn, next := turn(st, n, dialogue.NonBlaming, dialogue.Worries, dialogue.OpenQuestion)
+				if err := db.SaveTurn(ctx, s.ID, tn, next); err != nil {
+					errs <- err
+					return
+				}
+				// A stale copy of the same turn, as another process
+				// would send: refused, alone.
+				if err := db.SaveTurn(ctx, s.ID, tn, next); !errors.Is(err, ErrDuplicateTurn) {
+					errs <- fmt.Errorf("stale turn %d of %d: %v", n, s.ID, err)
+				}
+				st = next
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	rows, err := db.Sessions(ctx, bot.SessionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Turns != turns || r.State.Turn != turns {
+			t.Errorf("session %d: %d turns, state at %d; want %d", r.ID, r.Turns, r.State.Turn, turns)
+		}
+	}
+	groups, stored := db.CommitGroups()
+	t.Logf("%d turns (and refusals) in %d commits", stored, groups)
+	if groups >= stored {
+		t.Errorf("%d commits for %d turns: no turns were grouped", groups, stored)
+	}
 }

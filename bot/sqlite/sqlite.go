@@ -70,12 +70,8 @@ type DB struct {
 	path string
 	w, r *sql.DB
 	ckpt *checkpointer
-	// stmts are the hot path's statements, parsed once: re-parsing them
-	// on every turn was about a sixth of the writer's time.
-	stmts struct {
-		updateState *sql.Stmt
-		insertTurn  *sql.Stmt
-	}
+	// commits groups the turns' commits (commit.go).
+	commits *committer
 	// readOnly: opened by OpenReadOnly; w is the read pool.
 	readOnly bool
 }
@@ -247,10 +243,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, openFailed(path, "converting", err)
 	}
-	if err := db.prepareStatements(ctx); err != nil {
-		w.Close()
-		return nil, openFailed(path, "preparing statements for", err)
-	}
 	// Housekeeping: if another process holds the write lock, it waits for
 	// the next open rather than failing this one.
 	if _, err := db.ForgetOldEvents(ctx); err != nil && !isBusy(err) {
@@ -260,6 +252,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	if memory {
 		db.r = w
+		db.commits = startCommitter(db)
 		return db, nil
 	}
 	r, err := sql.Open("sqlite", name+"?"+common+"&_pragma=query_only(1)")
@@ -280,6 +273,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, &OpenError{Path: path, Err: err}
 	}
+	db.commits = startCommitter(db)
 	return db, nil
 }
 
@@ -332,20 +326,6 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 
 func busyPragma() string { return fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout) }
 
-func (db *DB) prepareStatements(ctx context.Context) error {
-	var err error
-	if db.stmts.updateState, err = db.w.PrepareContext(ctx,
-		`UPDATE sessions SET state = ?, turn = ?, updated_at = ?, version = version + 1
-		WHERE id = ? AND turn = ? AND status = 'open'`); err != nil {
-		return err
-	}
-	db.stmts.insertTurn, err = db.w.PrepareContext(ctx, `INSERT INTO turns
-		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	return err
-}
-
 // autoCheckpoint switches SQLite's in-commit checkpoint off for a file
 // database: the checkpointer does it in the background (checkpoint.go).
 func autoCheckpoint(memory bool) string {
@@ -391,10 +371,8 @@ func escapePath(p string) string {
 // Close closes the database.
 func (db *DB) Close() error {
 	var err error
-	for _, st := range []*sql.Stmt{db.stmts.updateState, db.stmts.insertTurn} {
-		if st != nil {
-			st.Close()
-		}
+	if db.commits != nil {
+		db.commits.close()
 	}
 	if db.ckpt != nil {
 		err = db.ckpt.close()

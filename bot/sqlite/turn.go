@@ -2,12 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/dialogue"
@@ -19,6 +16,13 @@ import (
 // stored state at turn t.Number-1. Otherwise nothing changes and the error
 // wraps bot.ErrStale (and ErrDuplicateTurn too if the session already has
 // turn t.Number); an unknown session gives bot.ErrNotFound.
+//
+// Turns are committed in groups (commit.go): the turns waiting at one
+// moment share a transaction, each inside a savepoint of its own, so each
+// is still atomic and is committed before SaveTurn returns. If ctx ends
+// before the turn's group has begun, nothing is stored and the error says
+// so; once begun, SaveTurn waits for the commit, so its answer is always
+// what the database holds.
 func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error {
 	if db.readOnly {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, ErrReadOnly)
@@ -39,52 +43,9 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
-	now := ms(db.now())
-
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	}
-	defer tx.Rollback()
-	// The session first, compare-and-set on the turn number: a session
-	// that moved on (another process saved this turn, or ended it) is
-	// ErrStale, an unknown one ErrNotFound rather than a foreign key
-	// failure, and a failed insert below rolls this back.
-	res, err := tx.StmtContext(ctx, db.stmts.updateState).ExecContext(ctx, string(state), t.Number, now, sessionID, t.Number-1)
-	if err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	} else if n == 0 {
-		var status string
-		var at int
-		err := tx.QueryRowContext(ctx, `SELECT status, turn FROM sessions WHERE id = ?`, sessionID).Scan(&status, &at)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, bot.ErrNotFound)
-		case err != nil:
-			return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-		case at >= t.Number:
-			return fmt.Errorf("saving turn %d of session %d (stored: turn %d): %w (%w)", t.Number, sessionID, at, ErrDuplicateTurn, bot.ErrStale)
-		case status != string(bot.SessionOpen):
-			return fmt.Errorf("saving turn %d of session %d: the session has ended: %w", t.Number, sessionID, bot.ErrStale)
-		default:
-			return fmt.Errorf("saving turn %d of session %d (stored: turn %d): %w", t.Number, sessionID, at, bot.ErrStale)
-		}
-	}
-	a := t.Assessment
-	_, err = tx.StmtContext(ctx, db.stmts.insertTurn).ExecContext(ctx,
-		sessionID, t.Number, t.Text, t.Cut, string(assessment), string(a.Label), string(a.Phase), string(a.Question),
-		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
-		disclosed, t.Ended, trace, now)
-	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-		return fmt.Errorf("saving turn %d of session %d: %w (%w)", t.Number, sessionID, ErrDuplicateTurn, bot.ErrStale)
-	}
-	if err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	}
-	if err := tx.Commit(); err != nil {
+	r := &turnReq{ctx: ctx, session: sessionID, t: t, state: string(state), assessment: string(assessment),
+		disclosed: disclosed, trace: trace, now: ms(db.now()), done: make(chan error, 1)}
+	if err := db.commits.submit(r); err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
 	return nil

@@ -137,6 +137,9 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		}
 		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL)\n", mb(uint64(fi.Size())), mb(uint64(walSize)))
 	}
+	if groups, turns := store.CommitGroups(); groups > 0 {
+		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
+	}
 	if res.Duplicates > 0 {
 		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
 	}
