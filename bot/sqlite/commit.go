@@ -87,6 +87,12 @@ func (c *committer) submit(r *turnReq) error {
 			return r.ctx.Err() // not begun: nothing will be stored
 		}
 		return <-r.done // in a group already: its outcome is the truth
+	case <-c.done:
+		// Closed while r was queued: it was answered, or never will be.
+		if r.claim.CompareAndSwap(reqPending, reqAbandoned) {
+			return ErrClosed
+		}
+		return <-r.done
 	}
 }
 
