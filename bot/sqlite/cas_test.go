@@ -225,3 +225,21 @@ func TestGroupCommitKeepsEachTurnAtomic(t *testing.T) {
 		t.Errorf("%d commits for %d turns: no turns were grouped", groups, stored)
 	}
 }
+
+// A claim left by a killed terminal names the user; forgetting the user
+// takes it too.
+func TestForgetUserDropsLeftoverClaims(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, "", newClock())
+	s := newSession(t, db, conv("U1", "jennifer"), "jennifer")
+	if _, err := db.Claim(ctx, s.Conv.Key()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ForgetUser(ctx, "slack", "U1"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.r.QueryRow(`SELECT COUNT(*) FROM claims`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d claims left after forgetting (%v)", n, err)
+	}
+}

@@ -329,13 +329,26 @@ func (db *DB) ForgetUser(ctx context.Context, platform, user string) (int, error
 	if user == "" {
 		return 0, errors.New("forgetting user: no user given")
 	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
+	defer tx.Rollback()
+	// A claim left by a killed terminal names the user in its key.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM claims WHERE conv_key IN
+		(SELECT conv_key FROM sessions WHERE platform = ? AND user = ?)`, platform, user); err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
 	// Turns go with their sessions: ON DELETE CASCADE, foreign keys on.
-	res, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE platform = ? AND user = ?`, platform, user)
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE platform = ? AND user = ?`, platform, user)
 	if err != nil {
 		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
 	}
 	// The rows are gone; now their bytes (secure_delete zeroed them in
