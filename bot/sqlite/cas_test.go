@@ -232,9 +232,11 @@ func TestForgetUserDropsLeftoverClaims(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, "", newClock())
 	s := newSession(t, db, conv("U1", "jennifer"), "jennifer")
-	if _, err := db.Claim(ctx, s.Conv.Key()); err != nil {
+	c, err := db.Claim(ctx, s.Conv.Key())
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer c.Release(ctx)
 	if _, err := db.ForgetUser(ctx, "slack", "U1"); err != nil {
 		t.Fatal(err)
 	}

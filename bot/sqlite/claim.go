@@ -121,7 +121,7 @@ func (c *Claim) keep() {
 		case <-c.stop:
 			return
 		case <-t.C:
-			if err := c.Renew(context.Background()); errors.Is(err, ErrClaimLost) {
+			if err := c.Renew(context.Background()); errors.Is(err, ErrClaimLost) || c.db.closed.Load() {
 				return
 			}
 			// Any other error (a lock, a full disk): try again next time;

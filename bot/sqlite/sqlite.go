@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -74,6 +75,8 @@ type DB struct {
 	commits *committer
 	// readOnly: opened by OpenReadOnly; w is the read pool.
 	readOnly bool
+	// closed: Close has been called (background work stops).
+	closed atomic.Bool
 }
 
 // OpenError says why a database file could not be opened or created.
@@ -370,6 +373,7 @@ func escapePath(p string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	var err error
 	if db.commits != nil {
 		db.commits.close()
