@@ -237,3 +237,14 @@ func TestOpenOnAFullDiskSaysSo(t *testing.T) {
 		t.Errorf("err = %v; want it to say the disk is full and what to do", err)
 	}
 }
+
+func TestOpenReadOnlyOfAnOlderFileSaysItNeedsUpgrading(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pivot.db")
+	db := open(t, path, nil)
+	db.Close()
+	rawExec(t, path, `DELETE FROM migrations WHERE name LIKE '%0003%'`, `PRAGMA user_version = 2`)
+	_, err := OpenReadOnly(context.Background(), path)
+	if !errors.Is(err, ErrNeedsUpgrade) || !strings.Contains(err.Error(), "pivot practice") {
+		t.Errorf("err = %v, want ErrNeedsUpgrade saying what to do", err)
+	}
+}

@@ -48,6 +48,11 @@ var ErrDuplicateTurn = errors.New("turn already saved")
 // OpenReadOnly.
 var ErrReadOnly = errors.New("the database was opened read-only")
 
+// ErrNeedsUpgrade is returned (wrapped) by OpenReadOnly for a file made
+// by an older Pivot: it must be migrated, which writes, before this one
+// can read it.
+var ErrNeedsUpgrade = errors.New("the database was made by an older Pivot and must be upgraded before it can be read")
+
 // ErrSessionOpen is returned (wrapped) by CreateSession when the
 // conversation already has an open session: there is at most one.
 var ErrSessionOpen = errors.New("conversation already has an open session")
@@ -312,7 +317,8 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	if version < schemaVersion() {
-		return nil, &OpenError{Path: path, Err: fmt.Errorf("it was made by an older Pivot (schema version %d, this one uses %d) and must be upgraded before it can be read: run 'pivot practice' or 'pivot trainer list' on it once", version, schemaVersion())}
+		return nil, &OpenError{Path: path, Err: fmt.Errorf("%w (schema version %d, this Pivot uses %d): open it once with a command that writes, such as 'pivot practice'",
+			ErrNeedsUpgrade, version, schemaVersion())}
 	}
 	r, err := sql.Open("sqlite", name+params)
 	if err != nil {
