@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/dialogue"
 )
 
 // rawExec runs statements on path through a plain connection, as another
@@ -246,5 +248,45 @@ func TestOpenReadOnlyOfAnOlderFileSaysItNeedsUpgrading(t *testing.T) {
 	_, err := OpenReadOnly(context.Background(), path)
 	if !errors.Is(err, ErrNeedsUpgrade) || !strings.Contains(err.Error(), "pivot practice") {
 		t.Errorf("err = %v, want ErrNeedsUpgrade saying what to do", err)
+	}
+}
+
+// A file made by the Pivot before issue 16 (migrations 0001 and 0002, no
+// application_id, no user_version) is adopted and migrated: its sessions
+// keep their turn number, so the next turn is stored where it belongs.
+func TestOpenMigratesAFileFromTheLastRelease(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pivot.db")
+	var stmts []string
+	for _, name := range []string{"migrations/0001_init.sql", "migrations/0002_groups_trainers.sql"} {
+		body, err := fs.ReadFile(migrationFS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, string(body))
+	}
+	stmts = append(stmts,
+		`CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+		`INSERT INTO migrations VALUES ('migrations/0001_init.sql', 0), ('migrations/0002_groups_trainers.sql', 0)`,
+		`INSERT INTO sessions (id, platform, user, conv_key, scenario_id, state, status, started_at, updated_at)
+			VALUES (1, 'slack', 'U1', 'slack/T1/C1//U1', 'jennifer', '{"scenario":"jennifer","turn":2,"trust":50,"last_used":{}}', 'open', 0, 0)`)
+	rawExec(t, path, stmts...)
+	if _, err := OpenReadOnly(ctx, path); !errors.Is(err, ErrNeedsUpgrade) {
+		t.Errorf("read-only open before the upgrade: err = %v, want ErrNeedsUpgrade", err)
+	}
+	db := open(t, path, nil)
+	s, err := db.OpenSession(ctx, conv("U1", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State.Turn != 2 {
+		t.Fatalf("state at turn %d after migrating", s.State.Turn)
+	}
+	t3, st3 := turn(s.State, 3, dialogue.NonBlaming, dialogue.Worries, dialogue.OpenQuestion)
+	if err := db.SaveTurn(ctx, s.ID, t3, st3); err != nil {
+		t.Errorf("turn 3 after migrating: %v", err)
+	}
+	if got := pragma(t, db.w, "user_version"); got != fmt.Sprint(schemaVersion()) {
+		t.Errorf("user_version = %s", got)
 	}
 }
