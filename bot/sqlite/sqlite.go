@@ -341,7 +341,7 @@ func autoCheckpoint(memory bool) string {
 	if memory {
 		return ""
 	}
-	return "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(16777216)"
+	return "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(-1)"
 }
 
 // prepare creates path's directory and the file itself if missing, so a
