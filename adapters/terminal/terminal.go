@@ -259,13 +259,14 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 				cmd = "end"
 				text = "/end"
 			}
-			if err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true}); err != nil && !reported(err) {
+			err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true})
+			if err != nil && !reported(err) {
 				return err
 			}
-			if cmd == "end" {
+			if cmd == "end" && err == nil {
 				return nil
 			}
-			continue
+			continue // a failed /end leaves the trainee in the interview, told to try again
 		}
 		if s.Echo && !s.Adapter.JSON {
 			fmt.Fprintf(s.Adapter.Out, "You: %s\n", echo(text))
