@@ -106,8 +106,8 @@ func sequenceBody(s string, csi bool) int {
 			if c >= 0x40 && c <= 0x7e {
 				return i + 1
 			}
-			if c < 0x20 || c > 0x3f && c < 0x40 {
-				return i // malformed: stop before it
+			if c < 0x20 || c > 0x7e {
+				return i // malformed (a control, or not ASCII): stop before it
 			}
 			continue
 		}

@@ -217,3 +217,12 @@ func TestTransientStoreErrorKeepsTheInterviewGoing(t *testing.T) {
 		t.Errorf("stored: %+v, %v; want one session of 2 turns", sess, err)
 	}
 }
+
+func TestSanitizeMalformedCSIKeepsTheText(t *testing.T) {
+	// A CSI cut short by a newline or a non-ASCII letter stops there.
+	for in, want := range map[string]string{"a\x1b[12\nb": "a\nb", "a\x1b[1é": "aé"} {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
