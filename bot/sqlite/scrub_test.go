@@ -90,6 +90,9 @@ func TestForgottenWordsAreNotInTheFile(t *testing.T) {
 	if in := rawContains(t, path, "SECRET-BOBBY"); len(in) == 0 {
 		t.Error("the other trainee's words are gone too")
 	}
+	if got := pragma(t, db.w, "freelist_count"); got != "0" {
+		t.Errorf("%s free pages left after the incremental vacuum, want 0", got)
+	}
 	db.Close()
 	if in := rawContains(t, path, "SECRET-ALICE"); len(in) > 0 {
 		t.Errorf("after close, forgotten words in %v", in)
