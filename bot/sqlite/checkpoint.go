@@ -46,8 +46,9 @@ type checkpointer struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	// logFrames: the log's length at the last checkpoint, in pages.
-	logFrames int64
+	// logFrames: the log's length at the last checkpoint, in pages;
+	// peakFrames the longest it has been.
+	logFrames, peakFrames atomic.Int64
 
 	// truncate: a delete of trainee data could not empty the log at once
 	// (readers were in it); TRUNCATE until it has.
@@ -88,7 +89,7 @@ func (c *checkpointer) run() {
 			// when the log starts over (journal_size_limit is off, so
 			// no commit ever pays for truncating it).
 			mode := "PASSIVE"
-			if c.logFrames*pageSize > walLimit {
+			if c.logFrames.Load()*pageSize > walLimit {
 				mode = "RESTART"
 			}
 			if c.truncate.Load() {
@@ -116,7 +117,10 @@ func (c *checkpointer) checkpoint(mode string) {
 		if err != nil {
 			return
 		}
-		c.logFrames = int64(logFrames)
+		c.logFrames.Store(int64(logFrames))
+		if int64(logFrames) > c.peakFrames.Load() {
+			c.peakFrames.Store(int64(logFrames))
+		}
 		if mode == "TRUNCATE" && busy == 0 {
 			c.truncate.Store(false)
 		}
@@ -124,6 +128,16 @@ func (c *checkpointer) checkpoint(mode string) {
 			return
 		}
 	}
+}
+
+// LogBytes reports the write-ahead log's length at the last background
+// checkpoint and the longest it has been since Open (not the file's
+// size, which keeps its high-water mark while open).
+func (db *DB) LogBytes() (now, peak int64) {
+	if db.ckpt == nil {
+		return 0, 0
+	}
+	return db.ckpt.logFrames.Load() * pageSize, db.ckpt.peakFrames.Load() * pageSize
 }
 
 // close stops the background work and folds the whole WAL back into the

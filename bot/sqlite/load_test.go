@@ -89,10 +89,11 @@ func TestCommitPathTail(t *testing.T) {
 	if fi, err := os.Stat(path + "-wal"); err == nil {
 		wal = fi.Size()
 	}
+	logNow, logPeak := db.LogBytes()
 	load, _ := os.ReadFile("/proc/loadavg")
-	t.Logf("%d sessions, %d turns/s target: %d turns in %ds (%.0f/s); commit p50 %.2f ms, p99 %.2f ms, max %.1f ms; WAL %.1f MB; load %s",
+	t.Logf("%d sessions, %d turns/s target: %d turns in %ds (%.0f/s); commit p50 %.2f ms, p99 %.2f ms, max %.1f ms; WAL file %.1f MB, log %.1f MB at the end, at most %.1f MB; load %s",
 		sessions, rate, len(lat), seconds, float64(len(lat))/float64(seconds),
-		ms2(pct(0.5)), ms2(pct(0.99)), ms2(lat[len(lat)-1]), float64(wal)/(1<<20), strings.Fields(string(load))[0])
+		ms2(pct(0.5)), ms2(pct(0.99)), ms2(lat[len(lat)-1]), float64(wal)/(1<<20), float64(logNow)/(1<<20), float64(logPeak)/(1<<20), strings.Fields(string(load))[0])
 }
 
 func ms2(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

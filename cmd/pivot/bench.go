@@ -135,7 +135,9 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		if wal != nil {
 			walSize = wal.Size()
 		}
-		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL)\n", mb(uint64(fi.Size())), mb(uint64(walSize)))
+		now, peak := store.LogBytes()
+		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL file; log %.1f MB at the last checkpoint, at most %.1f MB)\n",
+			mb(uint64(fi.Size())), mb(uint64(walSize)), mb(uint64(now)), mb(uint64(peak)))
 	}
 	if groups, turns := store.CommitGroups(); groups > 0 {
 		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
