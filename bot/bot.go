@@ -174,13 +174,27 @@ func bareCommand(text string) (string, bool) {
 	return t, bareCommands[t]
 }
 
+// ReportedError is an error the user has already been told about ("Sorry,
+// something went wrong while …, and nothing was changed. Please try again
+// in a moment."). The conversation can go on: an adapter logs it and
+// keeps listening (the terminal stays in the interview).
+type ReportedError struct {
+	Doing string
+	Err   error
+}
+
+func (e *ReportedError) Error() string { return e.Doing + ": " + e.Err.Error() }
+
+func (e *ReportedError) Unwrap() error { return e.Err }
+
 // failed tells the trainee something went wrong (without details that
-// could leak) and returns the error for the adapter to log.
+// could leak) and returns the error, as a *ReportedError, for the adapter
+// to log.
 func (b *Bot) failed(ctx context.Context, a Adapter, c Conversation, doing string, err error) error {
 	b.log.Error("bot error", "doing", doing, "conv", c.Key(), "err", err)
 	_ = a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
 		Text: fmt.Sprintf("Sorry, something went wrong while %s, and nothing was changed. Please try again in a moment.", doing)})
-	return fmt.Errorf("%s: %w", doing, err)
+	return &ReportedError{Doing: doing, Err: err}
 }
 
 // turn plays one trainee reply in session s.
@@ -192,13 +206,38 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	if s.State.Ended {
 		return a.Send(ctx, s.Conv, Message{Kind: KindNotice, Text: fmt.Sprintf("%s has ended the interview. Say *end* for your debrief, or *restart* to try again.", sc.Character)})
 	}
-	t, st := dialogue.Step(sc, s.State, raw)
-	if t.Text == "" {
-		return nil // nothing but invisible characters
-	}
 	// Commit before answering: a turn the trainee sees is a turn stored.
-	if err := b.store.SaveTurn(ctx, s.ID, t, st); err != nil {
-		return b.failed(ctx, a, s.Conv, "saving your reply", err)
+	// The commit is a compare-and-set on the turn number; if another
+	// process moved the session on since it was read (two bot processes
+	// overlapping in a restart), the line is played again on what is
+	// stored now, so it is neither lost nor saved over a later turn.
+	var t dialogue.Turn
+	var st dialogue.State
+	for attempt := 1; ; attempt++ {
+		t, st = dialogue.Step(sc, s.State, raw)
+		if t.Text == "" {
+			return nil // nothing but invisible characters
+		}
+		err := b.store.SaveTurn(ctx, s.ID, t, st)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrStale) || attempt == staleRetries {
+			return b.failed(ctx, a, s.Conv, "saving your reply", err)
+		}
+		b.log.Warn("session changed meanwhile; playing the turn again", "session", s.ID, "turn", t.Number, "err", err)
+		fresh, err := b.reload(ctx, s)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrStale) {
+			return a.Send(ctx, s.Conv, Message{Kind: KindNotice, Private: true,
+				Text: "This interview was ended meanwhile (in another window or by your trainer), so your reply was not said. Say *start " + sc.ID + "* to begin a new one."})
+		}
+		if err != nil {
+			return b.failed(ctx, a, s.Conv, "saving your reply", err)
+		}
+		*s = *fresh
+		if s.State.Ended {
+			return a.Send(ctx, s.Conv, Message{Kind: KindNotice, Text: fmt.Sprintf("%s has ended the interview. Say *end* for your debrief, or *restart* to try again.", sc.Character)})
+		}
 	}
 	s.State = st
 	b.log.Info("turn", "session", s.ID, "turn", t.Number, "label", t.Assessment.Label, "phase", t.Assessment.Phase, "trust", t.TrustAfter)
@@ -222,6 +261,43 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	return nil
 }
 
+// staleRetries is how many times a write that lost a compare-and-set
+// (ErrStale: another process wrote the session meanwhile) is redone on
+// the session as stored now.
+const staleRetries = 3
+
+// reload reads session s again as stored now. It is ErrNotFound if the
+// conversation has no open session any more, ErrStale if a different one
+// is open there now.
+func (b *Bot) reload(ctx context.Context, s *Session) (*Session, error) {
+	fresh, err := b.store.OpenSession(ctx, s.Conv)
+	if err != nil {
+		return nil, err
+	}
+	if fresh.ID != s.ID {
+		return nil, fmt.Errorf("session %d replaced by %d: %w", s.ID, fresh.ID, ErrStale)
+	}
+	return fresh, nil
+}
+
+// retryStale runs f on s, and while it fails with ErrStale (another
+// process wrote the session since it was read) reads s again and runs f
+// on the stored session, up to staleRetries times in all.
+func (b *Bot) retryStale(ctx context.Context, s *Session, f func(*Session) error) error {
+	for attempt := 1; ; attempt++ {
+		err := f(s)
+		if !errors.Is(err, ErrStale) || attempt == staleRetries {
+			return err
+		}
+		b.log.Warn("session changed meanwhile; trying again", "session", s.ID, "err", err)
+		fresh, err := b.reload(ctx, s)
+		if err != nil {
+			return err
+		}
+		*s = *fresh
+	}
+}
+
 func (b *Bot) sendPrivate(ctx context.Context, a Adapter, c Conversation, m Message) {
 	m.Private = true
 	var err error
@@ -237,11 +313,18 @@ func (b *Bot) sendPrivate(ctx context.Context, a Adapter, c Conversation, m Mess
 
 // end closes session s and sends its debrief.
 func (b *Bot) end(ctx context.Context, a Adapter, s *Session, sc *dialogue.Scenario) error {
-	recs, err := b.store.Turns(ctx, s.ID)
-	if err != nil {
-		return b.failed(ctx, a, s.Conv, "reading your session", err)
+	var recs []TurnRecord
+	err := b.retryStale(ctx, s, func(s *Session) error {
+		var err error
+		if recs, err = b.store.Turns(ctx, s.ID); err != nil {
+			return err
+		}
+		return b.store.EndSession(ctx, s.ID, s.State)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return a.Send(ctx, s.Conv, Message{Kind: KindNotice, Private: true, Text: "This interview was already ended (in another window or by your trainer)."})
 	}
-	if err := b.store.EndSession(ctx, s.ID, s.State); err != nil {
+	if err != nil {
 		return b.failed(ctx, a, s.Conv, "ending your session", err)
 	}
 	turns := make([]dialogue.Turn, len(recs))

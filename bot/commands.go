@@ -248,7 +248,11 @@ func (b *Bot) Abandon(ctx context.Context, c Conversation) error {
 	if err != nil {
 		return err
 	}
-	return b.store.EndSession(ctx, s.ID, s.State)
+	err = b.retryStale(ctx, s, func(s *Session) error { return b.store.EndSession(ctx, s.ID, s.State) })
+	if errors.Is(err, ErrNotFound) {
+		return nil // ended meanwhile
+	}
+	return err
 }
 
 // End finishes the conversation's session and sends the debrief.
@@ -278,13 +282,25 @@ func (b *Bot) withSession(ctx context.Context, a Adapter, c Conversation, f func
 
 func (b *Bot) hint(ctx context.Context, a Adapter, c Conversation) error {
 	return b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
-		phase, h, st := dialogue.Hint(sc, s.State)
+		var phase dialogue.Phase
+		var h string
+		// Read-modify-write as a compare-and-set on the session's version:
+		// a turn saved meanwhile by another process is kept, and the hint
+		// is worked out again on it.
+		err := b.retryStale(ctx, s, func(s *Session) error {
+			var st dialogue.State
+			phase, h, st = dialogue.Hint(sc, s.State)
+			if h == "" {
+				return nil
+			}
+			s.State = st
+			return b.store.UpdateSession(ctx, s)
+		})
+		if err != nil {
+			return b.failed(ctx, a, c, "saving your hint", err)
+		}
 		if h == "" {
 			return a.Send(ctx, c, Message{Kind: KindHint, Private: true, Text: "No hints are written for this scenario."})
-		}
-		s.State = st
-		if err := b.store.UpdateSession(ctx, s); err != nil {
-			return b.failed(ctx, a, c, "saving your hint", err)
 		}
 		b.sendPrivate(ctx, a, c, Message{Kind: KindHint, Text: fmt.Sprintf("Hint (%s): %s", dialogue.PhaseName(phase), h)})
 		return nil
@@ -306,7 +322,11 @@ func (b *Bot) coach(ctx context.Context, a Adapter, c Conversation, args []strin
 			}
 			return a.Send(ctx, c, Message{Kind: KindNotice, Private: true, Text: "Coaching is " + state + ". Say *coach on* or *coach off*."})
 		}
-		if err := b.store.UpdateSession(ctx, s); err != nil {
+		on := s.Coach
+		if err := b.retryStale(ctx, s, func(s *Session) error {
+			s.Coach = on
+			return b.store.UpdateSession(ctx, s)
+		}); err != nil {
 			return b.failed(ctx, a, c, "saving your coaching setting", err)
 		}
 		text := "Coaching is on: you will see feedback after a blaming reply."
@@ -322,7 +342,7 @@ func (b *Bot) restart(ctx context.Context, a Adapter, c Conversation) error {
 	var difficulty dialogue.Difficulty
 	err := b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
 		id, difficulty = sc.ID, s.State.Difficulty
-		return b.store.EndSession(ctx, s.ID, s.State)
+		return b.retryStale(ctx, s, func(s *Session) error { return b.store.EndSession(ctx, s.ID, s.State) })
 	})
 	if err != nil || id == "" {
 		return err

@@ -416,7 +416,11 @@ func (b *Bot) groupCoach(ctx context.Context, a Adapter, c Conversation, args []
 			if err := b.setCoachMode(ctx, s, mode); err != nil {
 				return err
 			}
-			return b.store.UpdateSession(ctx, s)
+			on := s.Coach
+			return b.retryStale(ctx, s, func(s *Session) error {
+				s.Coach = on
+				return b.store.UpdateSession(ctx, s)
+			})
 		}()
 		if err != nil {
 			b.log.Warn("group coach: session not changed", "session", m.ID, "err", err)

@@ -11,6 +11,12 @@ import (
 // ErrNotFound is returned by a Store when what was asked for does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrStale is returned (wrapped) by a Store's writes when the session moved
+// on since it was read: another process saved a turn, a hint or a setting,
+// or ended it. Nothing was written; read the session again and redo the
+// change on what is stored now.
+var ErrStale = errors.New("the session changed since it was read")
+
 // SessionStatus is where a practice session is in its life.
 type SessionStatus string
 
@@ -33,6 +39,9 @@ type Session struct {
 	EndedAt   time.Time
 	// GroupID links the session to a group exercise (0: none).
 	GroupID int64
+	// Version counts the writes to the session; UpdateSession stores only
+	// if it is still the stored one (compare-and-set), else ErrStale.
+	Version int64
 }
 
 // TurnRecord is one stored turn of a session.
@@ -80,11 +89,16 @@ type Store interface {
 	// adapter restarted mid-exercise resumes them.
 	ListOpenSessions(ctx context.Context, platform string) ([]*Session, error)
 	// SaveTurn commits one turn and the state after it in one transaction:
-	// either both are stored or neither is.
+	// either both are stored or neither is. It stores only if the session
+	// is open and its stored state is at the turn before t (compare-and-set
+	// on the turn number), else ErrStale.
 	SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error
-	// UpdateSession stores a session's state, coach setting and status.
+	// UpdateSession stores a session's state, coach setting and status, if
+	// s.Version is still the stored version (else ErrStale), and sets
+	// s.Version to the new one.
 	UpdateSession(ctx context.Context, s *Session) error
-	// EndSession marks a session ended with its final state.
+	// EndSession marks a session ended with its final state, if the stored
+	// state is at the same turn as st (else ErrStale).
 	EndSession(ctx context.Context, sessionID int64, st dialogue.State) error
 	// Turns returns a session's turns in order.
 	Turns(ctx context.Context, sessionID int64) ([]TurnRecord, error)

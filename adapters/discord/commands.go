@@ -17,14 +17,15 @@ const CommandName = "pivot"
 // pivotCommand is /pivot and its subcommands. Each subcommand is a bot
 // command of the same name, so the words match every other platform.
 func pivotCommand() *discordgo.ApplicationCommand {
-	dm := true
+	// Slash commands work in servers and in direct messages with the bot.
+	contexts := []discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
 	sub := func(name, desc string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: desc, Options: opts}
 	}
 	return &discordgo.ApplicationCommand{
-		Name:         CommandName,
-		Description:  "Practise non-blaming domestic-violence interviews",
-		DMPermission: &dm,
+		Name:        CommandName,
+		Description: "Practise non-blaming domestic-violence interviews",
+		Contexts:    &contexts,
 		Options: []*discordgo.ApplicationCommandOption{
 			sub("start", "Begin an interview in a thread of its own",
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "scenario",

@@ -50,9 +50,9 @@ const (
 var (
 	ErrNoToken = errors.New(TokenEnv + " is not set: create a bot in the Discord Developer Portal and put its token in " +
 		TokenEnv + " (see " + SetupGuide + ")")
-	ErrTokenRejected = errors.New("Discord rejected the bot token in " + TokenEnv +
+	ErrTokenRejected = errors.New("the bot token in " + TokenEnv + " was rejected by Discord" +
 		": reset it on the Bot page of the Developer Portal and set " + TokenEnv + " again (see " + SetupGuide + ")")
-	ErrIntents = errors.New("Discord refused the gateway intents: turn on the Message Content intent on the Bot page of the Developer Portal (see " +
+	ErrIntents = errors.New("the gateway intents were refused by Discord: turn on the Message Content intent on the Bot page of the Developer Portal (see " +
 		SetupGuide + ")")
 )
 

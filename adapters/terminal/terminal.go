@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/dialogue"
@@ -62,7 +63,11 @@ func (a *Adapter) Send(_ context.Context, _ bot.Conversation, m bot.Message) err
 	}
 	w := a.Out
 	var err error
-	m.Text = plain(m.Text)
+	// Scenario text and the trainee's words quoted back are printed only
+	// through Sanitize: a scenario file or a line cannot drive the
+	// terminal.
+	m.Text = Sanitize(plain(m.Text))
+	m.Speaker = Sanitize(m.Speaker)
 	switch m.Kind {
 	case bot.KindCharacter:
 		_, err = fmt.Fprintf(w, "%s: %s\n", m.Speaker, m.Text)
@@ -116,18 +121,18 @@ func (a *Adapter) sendJSON(m bot.Message) error {
 	if a.Info != nil {
 		prefix := ""
 		if m.Kind == bot.KindCharacter {
-			prefix = m.Speaker + ": "
+			prefix = Sanitize(m.Speaker) + ": "
 		}
-		_, err := fmt.Fprintf(a.Info, "%s%s\n", prefix, m.Text)
+		_, err := fmt.Fprintf(a.Info, "%s%s\n", prefix, Sanitize(m.Text))
 		return err
 	}
 	return nil
 }
 
 func (a *Adapter) writeTrace(w io.Writer, t *dialogue.Turn) {
-	fmt.Fprintf(w, "  ┌ trace: %s, %s, %s question\n", t.Assessment.Label, t.Assessment.Phase, t.Assessment.Question)
+	fmt.Fprintf(w, "  ┌ trace: %s, %s, %s question\n", Sanitize(string(t.Assessment.Label)), Sanitize(string(t.Assessment.Phase)), Sanitize(string(t.Assessment.Question)))
 	for _, line := range t.Trace {
-		fmt.Fprintf(w, "  │ %s\n", line)
+		fmt.Fprintf(w, "  │ %s\n", Sanitize(line))
 	}
 	fmt.Fprintf(w, "  └ trust %d → %d\n", t.TrustBefore, t.TrustAfter)
 }
@@ -148,6 +153,25 @@ func plain(s string) string { return bold.ReplaceAllString(s, "$1") }
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// reported reports whether err was already told to the trainee (a store
+// that was locked or full for a moment): the interview goes on, and the
+// trainee can say the line again.
+func reported(err error) bool {
+	var re *bot.ReportedError
+	return errors.As(err, &re)
+}
+
+// echo is the trainee's line as echoed: sanitised, and no longer than
+// what the character hears.
+func echo(text string) string {
+	text = Sanitize(text)
+	if utf8.RuneCountInString(text) <= dialogue.MaxReplyRunes {
+		return text
+	}
+	r := []rune(text)
+	return string(r[:dialogue.MaxReplyRunes]) + " … (cut)"
 }
 
 // Session drives one conversation from a line reader.
@@ -171,24 +195,29 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
 	go func() {
-		r := bufio.NewReaderSize(in, 64*1024)
+		// Bounded: a line of any length (a 10 MB paste, a 200 MB pipe)
+		// keeps MaxLineBytes; the character hears the first 4,000
+		// characters of that and the trainee is told.
+		r, ok := in.(*bufio.Reader)
+		if !ok || r.Size() < 4096 {
+			r = bufio.NewReaderSize(in, 64*1024)
+		}
 		for {
-			line, err := r.ReadString('\n')
-			if line != "" {
+			line, _, err := ReadLine(r, MaxLineBytes)
+			if err == nil {
 				select {
-				case lines <- strings.TrimRight(line, "\r\n"):
+				case lines <- line:
 				case <-ctx.Done():
 					return
 				}
+				continue
 			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				readErr <- err
-				close(lines)
-				return
+			if errors.Is(err, io.EOF) {
+				err = nil
 			}
+			readErr <- err
+			close(lines)
+			return
 		}
 	}()
 	// A turn once begun runs to the end even if ctx ends (Ctrl-C,
@@ -230,18 +259,19 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 				cmd = "end"
 				text = "/end"
 			}
-			if err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true}); err != nil {
+			err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: text, Command: true})
+			if err != nil && !reported(err) {
 				return err
 			}
-			if cmd == "end" {
+			if cmd == "end" && err == nil {
 				return nil
 			}
-			continue
+			continue // a failed /end leaves the trainee in the interview, told to try again
 		}
 		if s.Echo && !s.Adapter.JSON {
-			fmt.Fprintf(s.Adapter.Out, "You: %s\n", text)
+			fmt.Fprintf(s.Adapter.Out, "You: %s\n", echo(text))
 		}
-		if err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: line, Direct: true}); err != nil {
+		if err := s.Bot.Handle(turnCtx, s.Adapter, bot.Event{Conv: s.Conv, Text: line, Direct: true}); err != nil && !reported(err) {
 			return err
 		}
 		if s.Adapter.Ended() {

@@ -44,6 +44,11 @@ func (db *DB) PurgeKeepingAggregates(ctx context.Context, t time.Time) (int, err
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("purging: %w", err)
 	}
+	if n > 0 {
+		if err := db.scrub(ctx); err != nil {
+			return int(n), fmt.Errorf("purging: deleted, but %w", err)
+		}
+	}
 	return int(n), nil
 }
 

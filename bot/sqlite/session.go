@@ -18,7 +18,7 @@ import (
 
 // sessionCols are the columns scanSession reads, in order.
 const sessionCols = `id, platform, workspace, channel, thread, user, scenario_id, state,
-	coach, status, COALESCE(group_id, 0), started_at, updated_at, ended_at`
+	coach, status, COALESCE(group_id, 0), started_at, updated_at, ended_at, version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -33,7 +33,7 @@ func scanSession(row scanner, extra ...any) (*bot.Session, error) {
 		ended   sql.NullInt64
 	)
 	dest := append([]any{&s.ID, &s.Conv.Platform, &s.Conv.Workspace, &s.Conv.Channel, &s.Conv.Thread,
-		&s.Conv.User, &s.ScenarioID, &state, &s.Coach, &status, &s.GroupID, &started, &updated, &ended}, extra...)
+		&s.Conv.User, &s.ScenarioID, &state, &s.Coach, &status, &s.GroupID, &started, &updated, &ended, &s.Version}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -75,11 +75,11 @@ func (db *DB) CreateSession(ctx context.Context, s *bot.Session) error {
 		group = s.GroupID
 	}
 	res, err := db.w.ExecContext(ctx, `INSERT INTO sessions
-		(platform, workspace, channel, thread, user, conv_key, scenario_id, state,
+		(platform, workspace, channel, thread, user, conv_key, scenario_id, state, turn,
 		 coach, status, group_id, started_at, updated_at, ended_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.Conv.Platform, s.Conv.Workspace, s.Conv.Channel, s.Conv.Thread, s.Conv.User, s.Conv.Key(),
-		s.ScenarioID, string(state), s.Coach, string(status), group,
+		s.ScenarioID, string(state), s.State.Turn, s.Coach, string(status), group,
 		ms(started), ms(now), nullMS(ended))
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 		return fmt.Errorf("creating session in %s: %w", s.Conv.Key(), ErrSessionOpen)
@@ -91,7 +91,7 @@ func (db *DB) CreateSession(ctx context.Context, s *bot.Session) error {
 	if err != nil {
 		return fmt.Errorf("creating session in %s: %w", s.Conv.Key(), err)
 	}
-	s.ID, s.Status, s.StartedAt, s.UpdatedAt, s.EndedAt = id, status, started, now, ended
+	s.ID, s.Status, s.StartedAt, s.UpdatedAt, s.EndedAt, s.Version = id, status, started, now, ended, 0
 	return nil
 }
 
@@ -156,9 +156,11 @@ func (db *DB) ListOpenSessions(ctx context.Context, platform string) ([]*bot.Ses
 }
 
 // UpdateSession stores s's state, coach setting and status (an empty
-// status keeps the stored one), and sets s.UpdatedAt and s.EndedAt. A
-// session moving to ended gets an end time; one moving back to open loses
-// it.
+// status keeps the stored one), and sets s.UpdatedAt, s.EndedAt and
+// s.Version. A session moving to ended gets an end time; one moving back to
+// open loses it. It is a compare-and-set on the version: if the session was
+// written since s was read (a turn, a hint, a setting, by this process or
+// another), nothing is stored and the error wraps bot.ErrStale.
 func (db *DB) UpdateSession(ctx context.Context, s *bot.Session) error {
 	state, err := json.Marshal(s.State)
 	if err != nil {
@@ -167,16 +169,17 @@ func (db *DB) UpdateSession(ctx context.Context, s *bot.Session) error {
 	now := db.now()
 	var status string
 	var ended sql.NullInt64
+	var version int64
 	err = db.w.QueryRowContext(ctx, `UPDATE sessions SET
-			state = ?, coach = ?, updated_at = ?,
+			state = ?, turn = ?, coach = ?, updated_at = ?, version = version + 1,
 			status = COALESCE(NULLIF(?, ''), status),
 			ended_at = CASE COALESCE(NULLIF(?, ''), status)
 				WHEN 'ended' THEN COALESCE(ended_at, ?) ELSE NULL END
-		WHERE id = ?
-		RETURNING status, ended_at`,
-		string(state), s.Coach, ms(now), string(s.Status), string(s.Status), ms(now), s.ID).Scan(&status, &ended)
+		WHERE id = ? AND version = ?
+		RETURNING status, ended_at, version`,
+		string(state), s.State.Turn, s.Coach, ms(now), string(s.Status), string(s.Status), ms(now), s.ID, s.Version).Scan(&status, &ended, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("updating session %d: %w", s.ID, bot.ErrNotFound)
+		return fmt.Errorf("updating session %d: %w", s.ID, db.whyNotWritten(ctx, s.ID))
 	}
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
 		return fmt.Errorf("reopening session %d: %w", s.ID, ErrSessionOpen)
@@ -184,12 +187,28 @@ func (db *DB) UpdateSession(ctx context.Context, s *bot.Session) error {
 	if err != nil {
 		return fmt.Errorf("updating session %d: %w", s.ID, err)
 	}
-	s.Status, s.UpdatedAt, s.EndedAt = bot.SessionStatus(status), now, fromNullMS(ended)
+	s.Status, s.UpdatedAt, s.EndedAt, s.Version = bot.SessionStatus(status), now, fromNullMS(ended), version
 	return nil
 }
 
+// whyNotWritten says why a compare-and-set on session id matched no row:
+// bot.ErrNotFound if there is no such session, else bot.ErrStale.
+func (db *DB) whyNotWritten(ctx context.Context, id int64) error {
+	var n int
+	if err := db.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE id = ?`, id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return bot.ErrNotFound
+	}
+	return bot.ErrStale
+}
+
 // EndSession marks a session ended with its final state. Ending an ended
-// session again stores the state and keeps the first end time.
+// session again stores the state and keeps the first end time. The stored
+// state must be at st's turn: if a turn was saved since st was read (by
+// another process), nothing is stored and the error wraps bot.ErrStale, so
+// a stale state never overwrites a later one.
 func (db *DB) EndSession(ctx context.Context, sessionID int64, st dialogue.State) error {
 	state, err := json.Marshal(st)
 	if err != nil {
@@ -197,15 +216,15 @@ func (db *DB) EndSession(ctx context.Context, sessionID int64, st dialogue.State
 	}
 	now := ms(db.now())
 	res, err := db.w.ExecContext(ctx, `UPDATE sessions SET
-			state = ?, status = 'ended', updated_at = ?, ended_at = COALESCE(ended_at, ?)
-		WHERE id = ?`, string(state), now, now, sessionID)
+			state = ?, status = 'ended', updated_at = ?, ended_at = COALESCE(ended_at, ?), version = version + 1
+		WHERE id = ? AND turn = ?`, string(state), now, now, sessionID, st.Turn)
 	if err != nil {
 		return fmt.Errorf("ending session %d: %w", sessionID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("ending session %d: %w", sessionID, err)
 	} else if n == 0 {
-		return fmt.Errorf("ending session %d: %w", sessionID, bot.ErrNotFound)
+		return fmt.Errorf("ending session %d: %w", sessionID, db.whyNotWritten(ctx, sessionID))
 	}
 	return nil
 }
@@ -310,13 +329,34 @@ func (db *DB) ForgetUser(ctx context.Context, platform, user string) (int, error
 	if user == "" {
 		return 0, errors.New("forgetting user: no user given")
 	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
+	defer tx.Rollback()
+	// A claim left by a killed terminal names the user in its key.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM claims WHERE conv_key IN
+		(SELECT conv_key FROM sessions WHERE platform = ? AND user = ?)`, platform, user); err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
 	// Turns go with their sessions: ON DELETE CASCADE, foreign keys on.
-	res, err := db.w.ExecContext(ctx, `DELETE FROM sessions WHERE platform = ? AND user = ?`, platform, user)
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE platform = ? AND user = ?`, platform, user)
 	if err != nil {
 		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("forgetting %s on %s: %w", user, platform, err)
+	}
+	// The rows are gone; now their bytes (secure_delete zeroed them in
+	// the log; the vacuum and checkpoint put that in the file).
+	if err := db.scrub(ctx); err != nil {
+		return int(n), fmt.Errorf("forgetting %s on %s: deleted, but %w", user, platform, err)
+	}
+	return int(n), nil
 }
 
 // PurgeOlderThan deletes the sessions that ended before t, with their
@@ -328,5 +368,13 @@ func (db *DB) PurgeOlderThan(ctx context.Context, t time.Time) (int, error) {
 		return 0, fmt.Errorf("purging sessions ended before %s: %w", t.Format(time.RFC3339), err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, fmt.Errorf("purging sessions ended before %s: %w", t.Format(time.RFC3339), err)
+	}
+	if n > 0 {
+		if err := db.scrub(ctx); err != nil {
+			return int(n), fmt.Errorf("purging sessions ended before %s: deleted, but %w", t.Format(time.RFC3339), err)
+		}
+	}
+	return int(n), nil
 }

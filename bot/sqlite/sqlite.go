@@ -15,8 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,6 +44,15 @@ var _ bot.Store = (*DB)(nil)
 // already has a turn with that number: turns are never overwritten.
 var ErrDuplicateTurn = errors.New("turn already saved")
 
+// ErrReadOnly is returned (wrapped) by writes to a database opened with
+// OpenReadOnly.
+var ErrReadOnly = errors.New("the database was opened read-only")
+
+// ErrNeedsUpgrade is returned (wrapped) by OpenReadOnly for a file made
+// by an older Pivot: it must be migrated, which writes, before this one
+// can read it.
+var ErrNeedsUpgrade = errors.New("the database was made by an older Pivot and must be upgraded before it can be read")
+
 // ErrSessionOpen is returned (wrapped) by CreateSession when the
 // conversation already has an open session: there is at most one.
 var ErrSessionOpen = errors.New("conversation already has an open session")
@@ -67,12 +76,12 @@ type DB struct {
 	path string
 	w, r *sql.DB
 	ckpt *checkpointer
-	// stmts are the hot path's statements, parsed once: re-parsing them
-	// on every turn was about a sixth of the writer's time.
-	stmts struct {
-		updateState *sql.Stmt
-		insertTurn  *sql.Stmt
-	}
+	// commits groups the turns' commits (commit.go).
+	commits *committer
+	// readOnly: opened by OpenReadOnly; w is the read pool.
+	readOnly bool
+	// closed: Close has been called (background work stops).
+	closed atomic.Bool
 }
 
 // OpenError says why a database file could not be opened or created.
@@ -82,10 +91,21 @@ type OpenError struct {
 }
 
 func (e *OpenError) Error() string {
-	return fmt.Sprintf("cannot open database %q: %s; choose another location with --db or PIVOT_DB", e.Path, e.Reason())
+	return fmt.Sprintf("cannot open database %q: %s; %s", e.Path, e.Reason(), e.advice())
 }
 
 func (e *OpenError) Unwrap() error { return e.Err }
+
+// advice says what to do about it.
+func (e *OpenError) advice() string {
+	switch {
+	case isBusy(e.Err):
+		return "another program is writing to it (a long-running pivot command, or a tool with the file open); try again in a moment"
+	case isFull(e.Err):
+		return "free some space on that disk, or choose another location with --db or PIVOT_DB"
+	}
+	return "choose another location with --db or PIVOT_DB"
+}
 
 // Reason is why the database could not be opened, in a few words,
 // followed by the underlying error.
@@ -101,6 +121,12 @@ func (e *OpenError) Reason() string {
 		why = "read-only file system"
 	case errors.Is(e.Err, fs.ErrPermission):
 		why = "permission denied"
+	case errors.Is(e.Err, fs.ErrNotExist):
+		why = "there is no database there yet"
+	case isFull(e.Err):
+		why = "the disk is full"
+	case isBusy(e.Err):
+		why = "the database is locked"
 	case errors.As(e.Err, &se):
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_READONLY:
@@ -117,10 +143,64 @@ func (e *OpenError) Reason() string {
 	return fmt.Sprintf("%s (%v)", why, e.Err)
 }
 
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *driver.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code() & 0xff
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// isFull reports whether err means the disk is full: SQLITE_FULL, no room
+// to grow the shared-memory file (SQLITE_IOERR_SHMSIZE, which SQLite
+// reports as a "disk I/O error"), or the operating system's ENOSPC.
+func isFull(err error) bool {
+	if errors.Is(err, syscall.ENOSPC) {
+		return true
+	}
+	var se *driver.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code()&0xff == sqlite3.SQLITE_FULL || se.Code() == sqlite3.SQLITE_IOERR_SHMSIZE ||
+		(se.Code()&0xff == sqlite3.SQLITE_IOERR && strings.Contains(se.Error(), "no space"))
+}
+
+// openFailed wraps an error met while opening: a lock, a full disk or a
+// file that cannot be read become an *OpenError with a plain reason and
+// what to do; anything else is wrapped with what was being done.
+func openFailed(path, doing string, err error) error {
+	var oe *OpenError
+	var fe *ForeignFileError
+	var ne *NewerSchemaError
+	switch {
+	case errors.As(err, &oe), errors.As(err, &fe), errors.As(err, &ne):
+		return err
+	case isBusy(err), isFull(err), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return &OpenError{Path: path, Err: err}
+	}
+	var se *driver.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_IOERR:
+			return &OpenError{Path: path, Err: err}
+		}
+	}
+	return fmt.Errorf("%s %s: %w", doing, path, err)
+}
+
+// busyTimeout is how long a statement waits for another connection's
+// lock (tests shorten it).
+var busyTimeout = 5000
+
 // Open opens the database at path, creating it and its parent directory if
 // missing, and applies any migrations not yet applied. Path ":memory:"
 // opens a private in-memory database. A path that cannot be opened gives
-// an *OpenError.
+// an *OpenError; a file that is another program's SQLite database a
+// *ForeignFileError, and one written by a newer Pivot a
+// *NewerSchemaError (neither file is changed).
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, &OpenError{Path: path, Err: errors.New("no database path given")}
@@ -138,10 +218,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 		name = "file:" + escapePath(filepath.ToSlash(abs))
 		walPath = abs + "-wal"
+		// Look before touching: a foreign or newer file is refused before
+		// anything (even the journal mode) is written to it.
+		if _, err := inspect(ctx, path, name+"?mode=ro&"+busyPragma()); err != nil {
+			return nil, err
+		}
 	}
 
-	const common = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	w, err := sql.Open("sqlite", name+"?"+common+
+	common := busyPragma() + "&_pragma=foreign_keys(1)"
+	// secure_delete zeroes what a delete frees, so forgotten words do not
+	// stay in free pages (auto_vacuum is set by migrate on a new file, and
+	// an older file is converted below).
+	w, err := sql.Open("sqlite", name+"?_pragma=secure_delete(1)&"+common+
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"+autoCheckpoint(memory))
 	if err != nil {
 		return nil, &OpenError{Path: path, Err: err}
@@ -157,19 +245,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("migrating %s: %w", path, err)
+		return nil, openFailed(path, "migrating", err)
 	}
-	if err := db.prepareStatements(ctx); err != nil {
+	if err := db.incrementalVacuum(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("preparing statements for %s: %w", path, err)
+		return nil, openFailed(path, "converting", err)
 	}
-	if _, err := db.ForgetOldEvents(ctx); err != nil {
+	// Housekeeping: if another process holds the write lock, it waits for
+	// the next open rather than failing this one.
+	if _, err := db.ForgetOldEvents(ctx); err != nil && !isBusy(err) {
 		w.Close()
-		return nil, err
+		return nil, openFailed(path, "opening", err)
 	}
 
 	if memory {
 		db.r = w
+		db.commits = startCommitter(db)
 		return db, nil
 	}
 	r, err := sql.Open("sqlite", name+"?"+common+"&_pragma=query_only(1)")
@@ -190,21 +281,59 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, &OpenError{Path: path, Err: err}
 	}
+	db.commits = startCommitter(db)
 	return db, nil
 }
 
-func (db *DB) prepareStatements(ctx context.Context) error {
-	var err error
-	if db.stmts.updateState, err = db.w.PrepareContext(ctx,
-		`UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?`); err != nil {
-		return err
+// OpenReadOnly opens an existing database for commands that only read
+// (history, report): nothing is created, migrated or written, so it works
+// on a read-only copy or file system. A missing file is an *OpenError
+// wrapping fs.ErrNotExist; the checks are Open's. Writes fail.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if path == "" || path == Memory {
+		return nil, &OpenError{Path: path, Err: errors.New("no database file given")}
 	}
-	db.stmts.insertTurn, err = db.w.PrepareContext(ctx, `INSERT INTO turns
-		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	return err
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &OpenError{Path: path, Err: err}
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, &OpenError{Path: path, Err: err}
+	}
+	if fi.IsDir() {
+		return nil, &OpenError{Path: path, Err: syscall.EISDIR}
+	}
+	name := "file:" + escapePath(filepath.ToSlash(abs))
+	params := "?mode=ro&" + busyPragma() + "&_pragma=query_only(1)"
+	version, err := inspect(ctx, path, name+params)
+	if err != nil {
+		// A WAL file in a directory we cannot write (no -shm can be made)
+		// opens only as immutable: a copy nobody is writing to.
+		name += "?immutable=1"
+		params = "&mode=ro&" + busyPragma() + "&_pragma=query_only(1)"
+		if version, err = inspect(ctx, path, name+params); err != nil {
+			return nil, err
+		}
+	}
+	if version < schemaVersion() {
+		return nil, &OpenError{Path: path, Err: fmt.Errorf("%w (schema version %d, this Pivot uses %d): open it once with a command that writes, such as 'pivot practice'",
+			ErrNeedsUpgrade, version, schemaVersion())}
+	}
+	r, err := sql.Open("sqlite", name+params)
+	if err != nil {
+		return nil, &OpenError{Path: path, Err: err}
+	}
+	r.SetMaxOpenConns(readConns)
+	r.SetMaxIdleConns(readConns)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, openFailed(path, "opening", err)
+	}
+	return &DB{Now: time.Now, path: path, w: r, r: r, readOnly: true}, nil
 }
+
+func busyPragma() string { return fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout) }
 
 // autoCheckpoint switches SQLite's in-commit checkpoint off for a file
 // database: the checkpointer does it in the background (checkpoint.go).
@@ -212,12 +341,16 @@ func autoCheckpoint(memory bool) string {
 	if memory {
 		return ""
 	}
-	return "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(16777216)"
+	return "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(-1)"
 }
 
 // prepare creates path's directory and the file itself if missing, so a
 // path that cannot be written fails here with the operating system's
 // reason rather than SQLite's generic "unable to open".
+//
+// Transcripts are private: an existing file readable by others (say 0644,
+// from a copy or an older version) is tightened to 0600, with its -wal
+// and -shm.
 func prepare(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
@@ -226,7 +359,17 @@ func prepare(path string) error {
 	if err != nil {
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // escapePath makes a file path safe inside a SQLite "file:" URI.
@@ -236,17 +379,19 @@ func escapePath(p string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	var err error
-	for _, st := range []*sql.Stmt{db.stmts.updateState, db.stmts.insertTurn} {
-		if st != nil {
-			st.Close()
-		}
+	if db.commits != nil {
+		db.commits.close()
 	}
 	if db.ckpt != nil {
 		err = db.ckpt.close()
 	}
 	if db.r != nil && db.r != db.w {
 		err = db.r.Close()
+	}
+	if db.readOnly {
+		return db.r.Close()
 	}
 	if db.w != nil {
 		err = errors.Join(err, db.w.Close())
@@ -256,54 +401,6 @@ func (db *DB) Close() error {
 
 // Path returns the path the database was opened with.
 func (db *DB) Path() string { return db.path }
-
-// migrate applies, in name order, each embedded migration not yet recorded
-// in the migrations table, each in its own transaction.
-func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
-		name       TEXT    PRIMARY KEY,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("creating migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := db.migrateFile(ctx, name); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func (db *DB) migrateFile(ctx context.Context, name string) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	body, err := fs.ReadFile(migrationFS, name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, ms(db.now())); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
 
 // now is the current time, UTC, to the millisecond stored.
 func (db *DB) now() time.Time { return fromMS(db.Now().UnixMilli()) }

@@ -61,7 +61,7 @@ func conv(user, thread string) bot.Conversation {
 	return bot.Conversation{Platform: "slack", Workspace: "T1", Channel: "C1", Thread: thread, User: user}
 }
 
-func newSession(t *testing.T, db *DB, c bot.Conversation, scenario string) *bot.Session {
+func newSession(t testing.TB, db *DB, c bot.Conversation, scenario string) *bot.Session {
 	t.Helper()
 	s := &bot.Session{Conv: c, ScenarioID: scenario, Coach: true,
 		State: dialogue.State{Scenario: scenario, Seed: 7, Trust: 50, LastUsed: map[string]int{}}}
@@ -775,6 +775,7 @@ func TestPurgeOlderThan(t *testing.T) {
 		if err := db.SaveTurn(ctx, s.ID, tn, st); err != nil {
 			t.Fatal(err)
 		}
+		s.State = st
 		return s
 	}
 	oldEnded := withTurn("U1")

@@ -6,17 +6,27 @@ import (
 	"errors"
 	"fmt"
 
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/dialogue"
 )
 
 // SaveTurn stores turn t of a session and the state after it in one
-// transaction: either both are stored or neither is. A turn number the
-// session already has gives ErrDuplicateTurn and changes nothing; an
-// unknown session gives bot.ErrNotFound.
+// transaction: either both are stored or neither is. It is a
+// compare-and-set on the turn number: the session must be open and its
+// stored state at turn t.Number-1. Otherwise nothing changes and the error
+// wraps bot.ErrStale (and ErrDuplicateTurn too if the session already has
+// turn t.Number); an unknown session gives bot.ErrNotFound.
+//
+// Turns are committed in groups (commit.go): the turns waiting at one
+// moment share a transaction, each inside a savepoint of its own, so each
+// is still atomic and is committed before SaveTurn returns. If ctx ends
+// before the turn's group has begun, nothing is stored and the error says
+// so; once begun, SaveTurn waits for the commit, so its answer is always
+// what the database holds.
 func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st dialogue.State) error {
+	if db.readOnly {
+		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, ErrReadOnly)
+	}
 	state, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: encoding state: %w", t.Number, sessionID, err)
@@ -33,36 +43,9 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
-	now := ms(db.now())
-
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	}
-	defer tx.Rollback()
-	// The session first: an unknown session is ErrNotFound rather than a
-	// foreign key failure, and a failed insert below rolls this back.
-	res, err := tx.StmtContext(ctx, db.stmts.updateState).ExecContext(ctx, string(state), now, sessionID)
-	if err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	} else if n == 0 {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, bot.ErrNotFound)
-	}
-	a := t.Assessment
-	_, err = tx.StmtContext(ctx, db.stmts.insertTurn).ExecContext(ctx,
-		sessionID, t.Number, t.Text, t.Cut, string(assessment), string(a.Label), string(a.Phase), string(a.Question),
-		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
-		disclosed, t.Ended, trace, now)
-	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, ErrDuplicateTurn)
-	}
-	if err != nil {
-		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
-	}
-	if err := tx.Commit(); err != nil {
+	r := &turnReq{ctx: ctx, session: sessionID, t: t, state: string(state), assessment: string(assessment),
+		disclosed: disclosed, trace: trace, now: ms(db.now()), done: make(chan error, 1)}
+	if err := db.commits.submit(r); err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
 	return nil

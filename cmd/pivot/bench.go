@@ -135,7 +135,12 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		if wal != nil {
 			walSize = wal.Size()
 		}
-		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL)\n", mb(uint64(fi.Size())), mb(uint64(walSize)))
+		now, peak := store.LogBytes()
+		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL file; log %.1f MB at the last checkpoint, at most %.1f MB)\n",
+			mb(uint64(fi.Size())), mb(uint64(walSize)), mb(uint64(now)), mb(uint64(peak)))
+	}
+	if groups, turns := store.CommitGroups(); groups > 0 {
+		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
 	}
 	if res.Duplicates > 0 {
 		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
@@ -159,7 +164,7 @@ func printBench(w io.Writer, r loadtest.Result) {
 
 func describeLoad(c loadtest.Config) string {
 	if c.Duration > 0 {
-		return fmt.Sprintf("%s", c.Duration)
+		return c.Duration.String()
 	}
 	return fmt.Sprintf("%d turns each", c.Turns)
 }

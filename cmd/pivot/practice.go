@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"os/user"
 	"strings"
+	"sync/atomic"
 
 	"github.com/pivotcoach/pivot/adapters/terminal"
 	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/bot/sqlite"
 	"github.com/pivotcoach/pivot/dialogue"
 )
 
@@ -64,6 +66,7 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	if err != nil {
 		return err
 	}
+	who := terminal.Sanitize(sc.Character) // scenario text, printed below
 	store, err := openStore(ctx, env, *db)
 	if err != nil {
 		return err
@@ -80,12 +83,37 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 	conv := bot.Conversation{Platform: "terminal", Channel: "local", Thread: sc.ID, User: localUser(env)}
 	sess := &terminal.Session{Bot: b, Adapter: out, Conv: conv, Echo: !env.interactive, Prompt: env.interactive && !*asJSON}
 
+	// One process per interview: a second 'pivot practice jennifer' on the
+	// same database is refused rather than closing this one's session and
+	// starting its own under it.
+	claim, err := store.Claim(ctx, conv.Key())
+	var held *sqlite.ClaimedError
+	if errors.As(err, &held) {
+		return fmt.Errorf("your interview with %s is already open in another pivot (process %d on %s, since %s). Carry on there, or finish it there (/end, or Ctrl-C to keep it for later) and run this again",
+			who, held.PID, held.Host, held.Since.Local().Format("15:04"))
+	}
+	if err != nil {
+		return err
+	}
+	defer claim.Release(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var lost atomic.Bool
+	go func() {
+		select {
+		case <-claim.Lost():
+			lost.Store(true)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
 	in := bufio.NewReader(env.stdin)
 	old, err := store.OpenSession(ctx, conv)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
 		if *resume {
-			fmt.Fprintf(env.stderr, "No unfinished session with %s to resume; starting a new one.\n", sc.Character)
+			fmt.Fprintf(env.stderr, "No unfinished session with %s to resume; starting a new one.\n", who)
 		}
 		_, err = b.Start(ctx, out, conv, sc.ID, bot.WithDifficulty(level))
 	case err != nil:
@@ -94,13 +122,13 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		doResume := *resume
 		if !*resume && !*fresh && env.interactive {
 			doResume = ask(env, in, fmt.Sprintf("You have an unfinished interview with %s (%s, started %s). Resume it? [Y/n] ",
-				sc.Character, bot.Plural(old.State.Turn, "turn"), old.StartedAt.Local().Format("2 Jan 15:04")))
+				who, bot.Plural(old.State.Turn, "turn"), old.StartedAt.Local().Format("2 Jan 15:04")))
 		}
 		if doResume {
 			_, err = b.Resume(ctx, out, conv)
 		} else {
 			if !*fresh && !env.interactive {
-				fmt.Fprintf(env.stderr, "An unfinished session with %s was closed (it stays in your history); use --resume to continue one instead.\n", sc.Character)
+				fmt.Fprintf(env.stderr, "An unfinished session with %s was closed (it stays in your history); use --resume to continue one instead.\n", who)
 			}
 			if err = b.Abandon(ctx, conv); err == nil {
 				_, err = b.Start(ctx, out, conv, sc.ID, bot.WithDifficulty(level))
@@ -111,6 +139,9 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		return err
 	}
 	err = sess.Run(ctx, in)
+	if errors.Is(err, terminal.ErrInterrupted) && lost.Load() {
+		return fmt.Errorf("another pivot process took this interview over; your replies so far are saved. Carry on in that one")
+	}
 	if errors.Is(err, terminal.ErrInterrupted) {
 		fmt.Fprintf(env.stderr, "Session saved. Run 'pivot %s %s' to pick it up again.\n", name, sc.ID)
 		return nil
@@ -120,8 +151,8 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 
 // ask reads a yes/no answer; anything but n/no is yes.
 func ask(env *environment, in *bufio.Reader, question string) bool {
-	fmt.Fprint(env.stdout, question)
-	line, _ := in.ReadString('\n')
+	fmt.Fprint(env.stdout, terminal.Sanitize(question))
+	line, _, _ := terminal.ReadLine(in, 4096)
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a != "n" && a != "no"
 }

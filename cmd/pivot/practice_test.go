@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,5 +212,78 @@ func TestEndedInterviewReportsUnusedLinesAndWhy(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "You: What does Brian do when he drinks?") {
 		t.Errorf("a line after the end was played:\n%s", out)
+	}
+}
+
+// Two 'pivot practice jennifer' runs on one database: the second is
+// refused with a clear message, and the first's session goes on as if the
+// second had never run (it used to close the first's session and start
+// its own, and the first carried on inside the second's).
+func TestSecondPracticeOfTheSameInterviewIsRefused(t *testing.T) {
+	bin := buildPivot(t)
+	db := filepath.Join(t.TempDir(), "p.db")
+	cmd := exec.Command(bin, "practice", "--json", "jennifer")
+	cmd.Env = append(os.Environ(), "PIVOT_DB="+db, "USER=twice")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	var firstErr bytes.Buffer
+	cmd.Stderr = &firstErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	r := bufio.NewReader(stdout)
+	say := func(line string, turn int) {
+		t.Helper()
+		stdin.Write([]byte(line + "\n"))
+		got, err := readLine(r, 10*time.Second)
+		if err != nil {
+			t.Fatalf("turn %d: %v", turn, err)
+		}
+		if !strings.Contains(got, fmt.Sprintf(`"turn":%d,`, turn)) {
+			t.Fatalf("turn %d answer: %s", turn, got)
+		}
+	}
+	say("Hi Jennifer, is it safe to talk?", 1)
+	say("How are the boys doing?", 2)
+
+	for _, args := range [][]string{{"practice", "jennifer"}, {"practice", "--new", "jennifer"}, {"practice", "--resume", "jennifer"}} {
+		env, out, errb := testEnv(t, "Why haven't you left him?\n")
+		env.getenv = func(k string) string {
+			switch k {
+			case "PIVOT_DB":
+				return db
+			case "USER":
+				return "twice"
+			}
+			return ""
+		}
+		if code := runMain(context.Background(), env, args); code != 1 {
+			t.Errorf("%v while the first runs: exit %d, want 1\n%s%s", args, code, out, errb)
+		}
+		if !strings.Contains(errb.String(), "already open in another pivot (process ") {
+			t.Errorf("%v: message does not say what is wrong and what to do: %s", args, errb)
+		}
+	}
+	// The first goes on in its own session, at turn 3.
+	say("What happens when Brian drinks?", 3)
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, firstErr.String())
+	}
+
+	// Once it has finished, the interview can be practised again.
+	env, _, errb := testEnv(t, "Is it safe to talk?\n")
+	env.getenv = func(k string) string {
+		switch k {
+		case "PIVOT_DB":
+			return db
+		case "USER":
+			return "twice"
+		}
+		return ""
+	}
+	if code := runMain(context.Background(), env, []string{"practice", "jennifer"}); code != 0 {
+		t.Errorf("after the first finished: exit %d: %s", code, errb)
 	}
 }

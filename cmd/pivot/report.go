@@ -79,7 +79,7 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, env, *db)
+	store, err := openReadStore(ctx, env, *db)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
+
+	"github.com/pivotcoach/pivot/adapters/terminal"
 )
 
 func init() {
@@ -18,7 +20,7 @@ func init() {
 		fmt.Fprintln(env.stdout, "Scenarios:")
 		tw := tabwriter.NewWriter(env.stdout, 2, 4, 2, ' ', 0)
 		for _, e := range lib.Entries() {
-			fmt.Fprintf(tw, "  %s\t%s (%s)\t%s\n", e.Scenario.ID, e.Scenario.Character, e.Scenario.Role, e.Scenario.Title)
+			fmt.Fprintf(tw, "  %s\t%s (%s)\t%s\n", terminal.Sanitize(e.Scenario.ID), terminal.Sanitize(e.Scenario.Character), terminal.Sanitize(string(e.Scenario.Role)), terminal.Sanitize(e.Scenario.Title))
 		}
 		tw.Flush()
 	}
@@ -39,7 +41,7 @@ func runScenarios(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintln(tw, "ID\tCHARACTER\tROLE\tTITLE\tFROM")
 	for _, e := range lib.Entries() {
 		s := e.Scenario
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Character, s.Role, s.Title, e.Origin)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", terminal.Sanitize(s.ID), terminal.Sanitize(s.Character), terminal.Sanitize(string(s.Role)), terminal.Sanitize(s.Title), terminal.Sanitize(e.Origin))
 	}
 	return tw.Flush()
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -33,6 +35,21 @@ func dbPath(env *environment, flagValue string) string {
 // openStore opens (creating if needed) the database for a command.
 func openStore(ctx context.Context, env *environment, flagValue string) (*sqlite.DB, error) {
 	return sqlite.Open(ctx, dbPath(env, flagValue))
+}
+
+// openReadStore opens the database for a command that only reads
+// (history, report, trainer list): nothing is written, so it works on a
+// read-only copy. With no database there yet it is made, and one from an
+// older Pivot is upgraded, as openStore would (both write, once), so a
+// first 'pivot history' shows an empty history and the first after an
+// upgrade works.
+func openReadStore(ctx context.Context, env *environment, flagValue string) (*sqlite.DB, error) {
+	path := dbPath(env, flagValue)
+	db, err := sqlite.OpenReadOnly(ctx, path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, sqlite.ErrNeedsUpgrade) {
+		return sqlite.Open(ctx, path)
+	}
+	return db, err
 }
 
 // scenarioDir is the trainer's own scenario folder: --scenarios, else

@@ -32,7 +32,11 @@ func runTrainer(ctx context.Context, env *environment, args []string) error {
 		return usagef("say add, remove or list")
 	}
 	verb, rest := fs.Arg(0), fs.Args()[1:]
-	store, err := openStore(ctx, env, *db)
+	open := openStore
+	if verb == "list" {
+		open = openReadStore
+	}
+	store, err := open(ctx, env, *db)
 	if err != nil {
 		return err
 	}
