@@ -32,7 +32,7 @@ func pivotCommand() *discordgo.ApplicationCommand {
 					Description: "Who to interview", Required: true, Autocomplete: true},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "difficulty",
 					Description: "gentle to learn, standard for a course day (default), hard for assessment",
-					Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "gentle", Value: "gentle"}, {Name: "standard", Value: "standard"}, {Name: "hard", Value: "hard"}}}),
+					Choices:     []*discordgo.ApplicationCommandOptionChoice{{Name: "gentle", Value: "gentle"}, {Name: "standard", Value: "standard"}, {Name: "hard", Value: "hard"}}}),
 			sub("list", "The scenarios you can practise"),
 			sub("hint", "A question worth asking next (only you see it)"),
 			sub("coach", "Inline feedback after a blaming reply",
