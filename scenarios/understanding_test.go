@@ -54,7 +54,7 @@ func understand(t *testing.T, pattern string) dialogue.UnderstandingReport {
 }
 
 // Regression floors for understanding, a little under what the engine
-// reaches (docs/scoring.md has the figures). The tuning scripts were used
+// reaches (docs/understanding.md has the figures). The tuning scripts were used
 // to improve the engine and scenarios; the fresh scripts, in voices
 // written and labelled apart, were never used for any change.
 func TestSkilledInterviewsAreUnderstood(t *testing.T) {
