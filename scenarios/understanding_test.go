@@ -64,8 +64,8 @@ func TestSkilledInterviewsAreUnderstood(t *testing.T) {
 		minAnswered          float64
 		maxWrong, maxRepeats float64
 	}{
-		{"tuning voices", "tune_*.jsonl", understandFloorTune, 0.035, 0.02},
-		{"held-apart voices", "fresh_*.jsonl", understandFloorFresh, 0.045, 0.02},
+		{"tuning voices", "tune_*.jsonl", understandFloorTune, 0.025, 0},
+		{"held-apart voices", "fresh_*.jsonl", understandFloorFresh, 0.03, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := understand(t, tc.pattern)
@@ -81,6 +81,8 @@ func TestSkilledInterviewsAreUnderstood(t *testing.T) {
 			if got := u.Rate(u.WrongTopic); got > tc.maxWrong {
 				t.Errorf("answered a different question on %.3f of lines, ceiling %.3f", got, tc.maxWrong)
 			}
+			// Over a dozen 40-45-turn interviews, no reply is said twice
+			// word for word.
 			if got := u.Rate(u.Repeats); got > tc.maxRepeats {
 				t.Errorf("repeated a reply word for word on %.3f of lines, ceiling %.3f", got, tc.maxRepeats)
 			}
