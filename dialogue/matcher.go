@@ -359,6 +359,17 @@ func (sc *Scenario) trainingExamples() (intents []string, out []TrainingExample)
 	}
 	out = append(out, sc.training...)
 	if sc.moves != nil {
+		// "ok", "mm", "right": a worker's nod keeps her talking on the
+		// topic, as a follow-up does.
+		ack := NoIntent
+		for _, in := range sc.Intents {
+			if in.Move == MoveFollowUp {
+				ack = in.ID
+			}
+		}
+		for _, ex := range sc.moves.Acknowledge {
+			out = append(out, TrainingExample{Text: ex, Intent: ack})
+		}
 		for _, ex := range sc.moves.Unrelated {
 			out = append(out, TrainingExample{Text: ex, Intent: NoIntent})
 		}
