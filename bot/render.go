@@ -83,6 +83,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 			fmt.Fprintf(&b, "• Turn %d cost %d trust: “%s”\n", c.Turn, -c.Delta, Sanitize(c.Text, 200))
 		}
 	}
+	renderStrengths(&b, d)
 	if len(d.Blaming) > 0 {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")
 		for _, f := range d.Blaming {
@@ -102,7 +103,9 @@ func RenderDebrief(d dialogue.Debrief) string {
 			fmt.Fprintf(&b, "• %s\n", r.Title)
 		}
 	}
-	if n := countKey(d.Missed); n > 0 {
+	if len(d.Gaps) > 0 {
+		renderGaps(&b, d)
+	} else if n := countKey(d.Missed); n > 0 {
 		fmt.Fprintf(&b, "Still unknown: %s.\n", Plural(n, "key disclosure"))
 	}
 	trust := make([]string, len(d.Trust))
