@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/pivotcoach/pivot/adapters/terminal"
 	"github.com/pivotcoach/pivot/bot"
 )
 
@@ -44,6 +45,7 @@ func runHistory(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(env.stdout, bot.RenderHistory(rows))
+	// Plain text: the chat platforms' *bold* is stray asterisks here.
+	_, err = fmt.Fprintln(env.stdout, terminal.Plain(bot.RenderHistory(rows)))
 	return err
 }
