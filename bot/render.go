@@ -175,8 +175,8 @@ func RenderHistory(rows []SessionSummary) string {
 		if r.Status == SessionOpen {
 			status = " (open)"
 		}
-		fmt.Fprintf(&b, "• %s %s%s — %s, %.0f%% non-blaming, %d of %d key disclosures, phases: %d of 4\n",
-			r.StartedAt.Format("2006-01-02 15:04"), r.ScenarioID, status, Plural(r.Turns, "turn"), share, r.KeyReached, r.KeyTotal, len(r.PhasesSeen))
+		fmt.Fprintf(&b, "• #%d %s %s%s — %s, %.0f%% non-blaming, %d of %d key disclosures, phases: %d of 4\n",
+			r.ID, r.StartedAt.Format("2006-01-02 15:04"), r.ScenarioID, status, Plural(r.Turns, "turn"), share, r.KeyReached, r.KeyTotal, len(r.PhasesSeen))
 	}
 	if t := Trend(rows); t != "" {
 		b.WriteString(t)

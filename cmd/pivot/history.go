@@ -46,6 +46,11 @@ func runHistory(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	// Plain text: the chat platforms' *bold* is stray asterisks here.
-	_, err = fmt.Fprintln(env.stdout, terminal.Plain(bot.RenderHistory(rows)))
+	if _, err = fmt.Fprintln(env.stdout, terminal.Plain(bot.RenderHistory(rows))); err != nil || len(rows) == 0 {
+		return err
+	}
+	if *platform == "terminal" && (*who == "" || *who == localUser(env)) {
+		_, err = fmt.Fprintf(env.stdout, "'pivot review %d' shows every turn of a session with its feedback.\n", rows[0].ID)
+	}
 	return err
 }
