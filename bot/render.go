@@ -73,6 +73,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 	}
 	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
 	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
+	renderComponents(&b, d)
 	if d.EndedEarly {
 		why := "trust fell too far"
 		if d.EndReason != "" {

@@ -46,3 +46,31 @@ func renderGaps(b *strings.Builder, d dialogue.Debrief) {
 		}
 	}
 }
+
+// renderComponents writes the Safe & Together critical components table:
+// covered well, touched or missed, each with the turn that earned it or a
+// question that would have.
+func renderComponents(b *strings.Builder, d dialogue.Debrief) {
+	if len(d.Components) == 0 {
+		return
+	}
+	b.WriteString("\n*Safe & Together critical components:*\n")
+	for _, c := range d.Components {
+		switch c.Coverage {
+		case dialogue.CoveredWell:
+			fmt.Fprintf(b, "• Covered well — %s: turn %d, “%s”\n", c.Name, c.Turn, Sanitize(c.Text, 120))
+		case dialogue.Touched:
+			fmt.Fprintf(b, "• Touched — %s: turn %d, “%s”", c.Name, c.Turn, Sanitize(c.Text, 120))
+			if c.Question != "" {
+				fmt.Fprintf(b, ". To go further: “%s”", c.Question)
+			}
+			b.WriteString("\n")
+		default:
+			fmt.Fprintf(b, "• Missed — %s", c.Name)
+			if c.Question != "" {
+				fmt.Fprintf(b, ". A question that would have opened it: “%s”", c.Question)
+			}
+			b.WriteString("\n")
+		}
+	}
+}

@@ -40,6 +40,9 @@ type Debrief struct {
 	// question that would have opened it (debrief_teach.go).
 	Strengths []Strength `json:"strengths,omitempty"`
 	Gaps      []Gap      `json:"gaps,omitempty"`
+	// Components scores the session against the Safe & Together
+	// critical components (components.go); nil if the scenario maps none.
+	Components []ComponentScore `json:"components,omitempty"`
 }
 
 // CostlyTurn is a trainee line that lowered trust, and by how much.

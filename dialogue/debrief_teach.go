@@ -90,14 +90,21 @@ func bestMoves(sc *Scenario, turns []Turn, n int) []Strength {
 }
 
 // namedGaps lists the key disclosures st has not reached, in file order,
-// each with a question that would have opened it.
-func namedGaps(sc *Scenario, st State) []Gap {
+// each with a question that would have opened it, preferring a topic the
+// trainee did not already ask about.
+func namedGaps(sc *Scenario, turns []Turn, st State) []Gap {
+	asked := map[string]bool{}
+	for _, t := range turns {
+		if t.Intent != "" && !t.Fallback {
+			asked[t.Intent] = true
+		}
+	}
 	var out []Gap
 	for _, ds := range sc.Disclosures {
 		if !ds.Key || st.HasDisclosed(ds.ID) {
 			continue
 		}
-		q, _ := sc.QuestionFor(ds.ID)
+		q, _ := sc.questionFor(ds.ID, asked)
 		out = append(out, Gap{ID: ds.ID, Title: ds.Title, Question: q})
 	}
 	return out
@@ -110,6 +117,13 @@ func namedGaps(sc *Scenario, st State) []Gap {
 // scores non-blaming. It reports false if no intent's reply discloses id
 // or none has an example.
 func (sc *Scenario) QuestionFor(id string) (string, bool) {
+	q, _ := sc.questionFor(id, nil)
+	return q, q != ""
+}
+
+// questionFor is QuestionFor, skipping intents in skip where another
+// intent opens id too; it also returns the intent the question is from.
+func (sc *Scenario) questionFor(id string, skip map[string]bool) (string, string) {
 	type cand struct {
 		in   *Intent
 		cost int
@@ -130,8 +144,13 @@ func (sc *Scenario) QuestionFor(id string) (string, bool) {
 			cands = append(cands, cand{in, best})
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].cost < cands[j].cost })
-	fallback := ""
+	sort.SliceStable(cands, func(i, j int) bool {
+		if si, sj := skip[cands[i].in.ID], skip[cands[j].in.ID]; si != sj {
+			return sj
+		}
+		return cands[i].cost < cands[j].cost
+	})
+	fallback, fallbackIntent := "", ""
 	for _, c := range cands {
 		for _, ex := range sc.intentExamples(c.in) {
 			ex = strings.TrimSpace(ex)
@@ -139,14 +158,14 @@ func (sc *Scenario) QuestionFor(id string) (string, bool) {
 				continue
 			}
 			if fallback == "" {
-				fallback = ex
+				fallback, fallbackIntent = ex, c.in.ID
 			}
 			if strings.HasSuffix(ex, "?") && Score(sc.Role, ex).Label != Blaming {
-				return ex, true
+				return ex, c.in.ID
 			}
 		}
 	}
-	return fallback, fallback != ""
+	return fallback, fallbackIntent
 }
 
 // intentExamples are an intent's own example wordings, then its shared
@@ -171,5 +190,6 @@ func containsString(xs []string, s string) bool {
 // addTeaching fills the debrief's strengths and named gaps.
 func addTeaching(d *Debrief, sc *Scenario, turns []Turn, st State) {
 	d.Strengths = bestMoves(sc, turns, maxStrengths)
-	d.Gaps = namedGaps(sc, st)
+	d.Gaps = namedGaps(sc, turns, st)
+	d.Components = ScoreComponents(sc, turns, st)
 }
