@@ -71,6 +71,13 @@ func TestWeakInterviewNamesMissedComponentsWithAQuestion(t *testing.T) {
 // validate checks the components map: all five, each with a disclosure,
 // naming only what the scenario has.
 func TestValidateChecksComponents(t *testing.T) {
+	for _, id := range []string{"brian", "magda", "tomasz"} {
+		if sc := scenario(t, id); len(sc.Components) != len(dialogue.CriticalComponents) {
+			t.Errorf("%s maps %d components, want all five", id, len(sc.Components))
+		} else if probs := dialogue.Lint(sc); len(probs) != 0 {
+			t.Errorf("%s: %v", id, probs)
+		}
+	}
 	sc := scenario(t, "jennifer")
 	if probs := dialogue.Lint(sc); len(probs) != 0 {
 		t.Fatalf("jennifer: %v", probs)
