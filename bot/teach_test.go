@@ -41,7 +41,36 @@ func TestDebriefTextPraisesAndNamesGaps(t *testing.T) {
 			t.Errorf("debrief lacks %q:\n%s", want, text)
 		}
 	}
+	comp, worked := strings.Index(text, "Safe & Together critical components:"), strings.Index(text, "What worked:")
+	if comp < 0 || comp > worked || strings.Contains(text, "Blaming replies") && comp > strings.Index(text, "Blaming replies") {
+		t.Errorf("the debrief does not lead with the components table:\n%s", text)
+	}
+	for _, want := range []string{"• Touched — The full spectrum of the non-offending parent's efforts: turn 5", "• Missed — The perpetrator's pattern of coercive control. A question that would have opened it: “"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("debrief lacks %q:\n%s", want, text)
+		}
+	}
 	if strings.Contains(text, "Still unknown: ") {
 		t.Errorf("gaps are counted, not named:\n%s", text)
+	}
+}
+
+// "hint please" and the like, alone in a session thread, give a hint and
+// are never said to the character or scored; a sentence with "hint" in
+// it is still said.
+func TestHintRequestsAreNeverScored(t *testing.T) {
+	h := newHarness(t, "")
+	th := h.start("U1", "jennifer")
+	for _, l := range []string{"hint please", "Hint?", "can I have a hint?", "give me a hint", "hint"} {
+		h.say(th, l)
+	}
+	if n := len(h.chat.Of(bot.KindHint, "U1")); n != 5 {
+		t.Errorf("%d hints for 5 requests", n)
+	}
+	h.say(th, "Did anyone drop a hint about the money?")
+	h.command(th, "end")
+	d := h.chat.Of(bot.KindDebrief, "U1")
+	if len(d) != 1 || d[0].Debrief.Turns != 1 {
+		t.Fatalf("debrief: %+v; want one scored turn", d)
 	}
 }
