@@ -168,9 +168,22 @@ var bareCommands = map[string]bool{
 	"forget me": true, "forget me confirm": true,
 }
 
+// hintRequests are ways of asking for a hint as a whole message; they
+// run the hint command and are never said to the character or scored.
+var hintRequests = map[string]bool{
+	"hint please": true, "please hint": true, "hint pls": true, "hint plz": true,
+	"a hint": true, "a hint please": true, "another hint": true, "another hint please": true,
+	"give me a hint": true, "give me a hint please": true, "can i have a hint": true,
+	"can i get a hint": true, "can i have a hint please": true, "i need a hint": true,
+	"hint me": true, "need a hint": true,
+}
+
 func bareCommand(text string) (string, bool) {
 	t := strings.ToLower(strings.TrimRight(strings.TrimSpace(text), ".!"))
 	t = strings.Join(strings.Fields(t), " ")
+	if h := strings.TrimRight(t, "?.! "); h == "hint" || hintRequests[h] {
+		return "hint", true
+	}
 	return t, bareCommands[t]
 }
 

@@ -340,15 +340,27 @@ func (b *Bot) coach(ctx context.Context, a Adapter, c Conversation, args []strin
 func (b *Bot) restart(ctx context.Context, a Adapter, c Conversation) error {
 	var id string
 	var difficulty dialogue.Difficulty
+	var turns int
 	err := b.withSession(ctx, a, c, func(s *Session, sc *dialogue.Scenario) error {
-		id, difficulty = sc.ID, s.State.Difficulty
+		id, difficulty, turns = sc.ID, s.State.Difficulty, s.State.Turn
 		return b.retryStale(ctx, s, func(s *Session) error { return b.store.EndSession(ctx, s.ID, s.State) })
 	})
 	if err != nil || id == "" {
 		return err
 	}
+	if turns > 0 {
+		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: restartNote(turns)})
+	}
 	_, err = b.Start(ctx, a, c, id, WithDifficulty(difficulty))
 	return err
+}
+
+// restartNote says what becomes of the attempt a restart leaves behind.
+func restartNote(turns int) string {
+	if turns < MinTrendTurns {
+		return fmt.Sprintf("Your earlier attempt (%s) stays in your history; under %d turns, it is left out of your progress trend.", Plural(turns, "turn"), MinTrendTurns)
+	}
+	return fmt.Sprintf("Your earlier attempt (%s) stays in your history and counts in your progress trend.", Plural(turns, "turn"))
 }
 
 func (b *Bot) history(ctx context.Context, a Adapter, c Conversation) error {

@@ -73,6 +73,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 	}
 	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
 	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
+	renderComponents(&b, d)
 	if d.EndedEarly {
 		why := "trust fell too far"
 		if d.EndReason != "" {
@@ -83,6 +84,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 			fmt.Fprintf(&b, "• Turn %d cost %d trust: “%s”\n", c.Turn, -c.Delta, Sanitize(c.Text, 200))
 		}
 	}
+	renderStrengths(&b, d)
 	if len(d.Blaming) > 0 {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")
 		for _, f := range d.Blaming {
@@ -102,7 +104,9 @@ func RenderDebrief(d dialogue.Debrief) string {
 			fmt.Fprintf(&b, "• %s\n", r.Title)
 		}
 	}
-	if n := countKey(d.Missed); n > 0 {
+	if len(d.Gaps) > 0 {
+		renderGaps(&b, d)
+	} else if n := countKey(d.Missed); n > 0 {
 		fmt.Fprintf(&b, "Still unknown: %s.\n", Plural(n, "key disclosure"))
 	}
 	trust := make([]string, len(d.Trust))
@@ -172,20 +176,46 @@ func RenderHistory(rows []SessionSummary) string {
 		if r.Status == SessionOpen {
 			status = " (open)"
 		}
-		fmt.Fprintf(&b, "• %s %s%s — %d turns, %.0f%% non-blaming, %d of %d key disclosures, phases: %d of 4\n",
-			r.StartedAt.Format("2006-01-02 15:04"), r.ScenarioID, status, r.Turns, share, r.KeyReached, r.KeyTotal, len(r.PhasesSeen))
+		fmt.Fprintf(&b, "• #%d %s %s%s — %s, %.0f%% non-blaming, %d of %d key disclosures, phases: %d of 4\n",
+			r.ID, r.StartedAt.Format("2006-01-02 15:04"), r.ScenarioID, status, Plural(r.Turns, "turn"), share, r.KeyReached, r.KeyTotal, len(r.PhasesSeen))
 	}
 	if t := Trend(rows); t != "" {
 		b.WriteString(t)
 	}
+	if n := shortSessions(rows); n > 0 {
+		fmt.Fprintf(&b, "%s under %d turns %s left out of the trend.\n", Plural(n, "session"), MinTrendTurns, isAre(n))
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Trend compares the newest half of sessions with the older half.
+// MinTrendTurns is the fewest turns a session needs to count in the
+// progress trend: an empty, one- or two-turn session (a false start, an
+// attempt abandoned with /restart) says nothing about progress.
+const MinTrendTurns = 3
+
+func shortSessions(rows []SessionSummary) int {
+	n := 0
+	for _, r := range rows {
+		if r.Turns < MinTrendTurns {
+			n++
+		}
+	}
+	return n
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// Trend compares the newest half of sessions with the older half. Sessions
+// under MinTrendTurns turns are left out.
 func Trend(rows []SessionSummary) string {
 	var shares []float64 // oldest first
 	for i := len(rows) - 1; i >= 0; i-- {
-		if rows[i].Turns > 0 {
+		if rows[i].Turns >= MinTrendTurns {
 			shares = append(shares, float64(rows[i].NonBlaming)/float64(rows[i].Turns))
 		}
 	}

@@ -35,6 +35,14 @@ type Debrief struct {
 	EndReason   string       `json:"end_reason,omitempty"`
 	CostlyTurns []CostlyTurn `json:"costly_turns,omitempty"`
 	Suggestions []string     `json:"suggestions"`
+	// Strengths are the session's best moves, quoted, with why they
+	// worked; Gaps are the key disclosures not reached, each with a
+	// question that would have opened it (debrief_teach.go).
+	Strengths []Strength `json:"strengths,omitempty"`
+	Gaps      []Gap      `json:"gaps,omitempty"`
+	// Components scores the session against the Safe & Together
+	// critical components (components.go); nil if the scenario maps none.
+	Components []ComponentScore `json:"components,omitempty"`
 }
 
 // CostlyTurn is a trainee line that lowered trust, and by how much.
@@ -113,6 +121,7 @@ func MakeDebrief(sc *Scenario, turns []Turn, st State) Debrief {
 		d.CostlyTurns = costlyTurns(turns, 3)
 	}
 	d.Suggestions = suggestions(sc, d)
+	addTeaching(&d, sc, turns, st)
 	return d
 }
 

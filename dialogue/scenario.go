@@ -54,6 +54,11 @@ type Scenario struct {
 	// Hints are questions worth asking next, by phase, for /hint.
 	Hints map[Phase][]string `yaml:"hints"`
 
+	// Components says which intents and disclosures evidence each Safe &
+	// Together critical component (components.go), for the debrief's
+	// components table.
+	Components map[string]ComponentEvidence `yaml:"components,omitempty"`
+
 	Tests []ScenarioTest `yaml:"tests"`
 
 	// Source is where the scenario was loaded from (a file name), for

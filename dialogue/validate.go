@@ -71,6 +71,7 @@ func Lint(sc *Scenario) []Problem {
 	probs = append(probs, checkExamples(sc)...)
 	probs = append(probs, checkMoves(sc)...)
 	probs = append(probs, checkSecondAsk(sc)...)
+	probs = append(probs, checkComponents(sc)...)
 	sortProblems(probs)
 	return probs
 }

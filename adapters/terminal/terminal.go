@@ -1,7 +1,8 @@
 // Package terminal runs a practice session in a terminal, or over piped
 // input for scripts: each non-empty line is one trainee turn, and lines
 // starting with "/" are commands (/help, /hint, /coach on|off, /restart,
-// /end).
+// /end, /history, /forget me). The chat platforms' start, list, join and
+// group are answered with a notice and never reach the character.
 package terminal
 
 import (
@@ -137,6 +138,18 @@ func (a *Adapter) writeTrace(w io.Writer, t *dialogue.Turn) {
 	fmt.Fprintf(w, "  └ trust %d → %d\n", t.TrustBefore, t.TrustAfter)
 }
 
+// notices is where the terminal's own notices go: standard error in
+// JSON mode (standard output holds only JSON), else with the interview.
+func (a *Adapter) notices() io.Writer {
+	if a.JSON && a.Info != nil {
+		return a.Info
+	}
+	if a.JSON {
+		return io.Discard
+	}
+	return a.Out
+}
+
 // Ended reports whether a debrief has been printed.
 func (a *Adapter) Ended() bool {
 	a.mu.Lock()
@@ -150,6 +163,9 @@ var bold = regexp.MustCompile(`\*([^*\n]+)\*`)
 
 // plain drops chat markup for the terminal.
 func plain(s string) string { return bold.ReplaceAllString(s, "$1") }
+
+// Plain is text for the terminal: chat markup dropped and sanitised.
+func Plain(s string) string { return Sanitize(plain(s)) }
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
@@ -251,6 +267,14 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 		}
 		text := strings.TrimSpace(line)
 		if text == "" {
+			continue
+		}
+		switch kind, name := classify(text); kind {
+		case helpLine:
+			fmt.Fprintln(s.Adapter.notices(), indent(HelpText, "· "))
+			continue
+		case unsupportedLine:
+			fmt.Fprintln(s.Adapter.notices(), indent(unsupportedNotice(name), "· "))
 			continue
 		}
 		if strings.HasPrefix(text, "/") {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/pivotcoach/pivot/adapters/terminal"
 	"github.com/pivotcoach/pivot/bot"
 )
 
@@ -44,6 +45,12 @@ func runHistory(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(env.stdout, bot.RenderHistory(rows))
+	// Plain text: the chat platforms' *bold* is stray asterisks here.
+	if _, err = fmt.Fprintln(env.stdout, terminal.Plain(bot.RenderHistory(rows))); err != nil || len(rows) == 0 {
+		return err
+	}
+	if *platform == "terminal" && (*who == "" || *who == localUser(env)) {
+		_, err = fmt.Fprintf(env.stdout, "'pivot review %d' shows every turn of a session with its feedback.\n", rows[0].ID)
+	}
 	return err
 }

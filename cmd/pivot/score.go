@@ -119,7 +119,8 @@ func writeAssessment(w io.Writer, a dialogue.Assessment) {
 	}
 	fmt.Fprintln(w, "  findings:")
 	for _, f := range a.Findings {
-		fmt.Fprintf(w, "  - %s: %q (bytes %d-%d)\n", f.Kind, f.Words, f.Span[0], f.Span[1])
+		// Byte spans are for scripts (--json); a reader sees the words.
+		fmt.Fprintf(w, "  - %s: %q\n", f.Kind, f.Words)
 		fmt.Fprintf(w, "      why:     %s\n", f.Why)
 		if f.Rewrite != "" {
 			fmt.Fprintf(w, "      rewrite: %s\n", f.Rewrite)

@@ -29,6 +29,9 @@ func TestScoreCommandText(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
+	if strings.Contains(got, "bytes") || strings.Contains(got, "span") {
+		t.Errorf("byte spans are for --json only:\n%s", got)
+	}
 }
 
 func TestScoreCommandJSONLines(t *testing.T) {
