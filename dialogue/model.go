@@ -59,8 +59,8 @@ type Model struct {
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
-	neg, subj bool
-	table     featTable
+	neg, subj, names bool
+	table            featTable
 }
 
 // blamingKinds is the kind head's class order.
@@ -76,12 +76,16 @@ type ModelOptions struct {
 	EngageThreshold float64
 	PhaseMargin     int
 	Neg, Subj       bool
+	// Names replaces every person's name with one placeholder in the
+	// word features, so the model learns roles, not the names of the
+	// families it was trained on.
+	Names bool
 }
 
 // DefaultModelOptions are the settings the shipped model is built with,
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.65, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true}
+	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.65, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true, Names: true}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {
@@ -109,7 +113,7 @@ func (o ModelOptions) withDefaults() ModelOptions {
 // Options are the settings m was trained with.
 func (m *Model) Options() ModelOptions {
 	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
-		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj}
+		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names}
 }
 
 var booster = mustLoadModel(modelJSON)
@@ -145,6 +149,8 @@ func ParseModel(data []byte) (*Model, error) {
 			m.neg = true
 		case "subj":
 			m.subj = true
+		case "names":
+			m.names = true
 		default:
 			return nil, fmt.Errorf("unknown feature family %q", f)
 		}
@@ -288,7 +294,7 @@ var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they":
 // a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
 // credit and hostile findings ("k:") and of blaming findings ("kb:", used
 // by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte, from, to int)) {
+func eachFeature(role Role, sc *scanState, neg, subj, names bool, emit func(name []byte, from, to int)) {
 	var buf [96]byte
 	r := byte('s')
 	if role == Perpetrator {
@@ -309,6 +315,9 @@ func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte
 	negTo, negSent := -1, int32(-1)
 	for i, t := range toks {
 		st := t.Stem
+		if names && sc.toks[i].name {
+			st = "@name"
+		}
 		sent := sc.toks[i].sent
 		emit(put("u:", st), i, i+1)
 		emit(put(rs, "u:", st), i, i+1)
@@ -324,7 +333,11 @@ func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte
 		}
 		if subj && featSubjects[t.Norm] {
 			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sent == sent; j++ {
-				emit(put("v:", t.Norm, "_", toks[j].Stem), i, j+1)
+				vs := toks[j].Stem
+				if names && sc.toks[j].name {
+					vs = "@name"
+				}
+				emit(put("v:", t.Norm, "_", vs), i, j+1)
 			}
 		}
 	}
@@ -370,7 +383,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	}
 	_, sc := scoreRulesState(role, clean)
 	z := 0.0
-	eachFeature(role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
+	eachFeature(role, sc, m.neg, m.subj, m.names, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 		}
@@ -395,7 +408,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	// head and the words to quote are needed only when the booster fires.
 	var z float64
 	var pz [4]float64
-	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 			if usePhase {
@@ -436,7 +449,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	best, bestW := [2]int{-1, -1}, 0.0
 	bestUni, bestUniW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, from, to int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, func(name []byte, from, to int) {
 		e := m.entry(name)
 		if e == nil {
 			return
@@ -557,7 +570,7 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 		}
 		_, sc := scoreRulesState(role, clean)
 		var xs []int32
-		eachFeature(role, sc, o.Neg, o.Subj, func(name []byte, _, _ int) {
+		eachFeature(role, sc, o.Neg, o.Subj, o.Names, func(name []byte, _, _ int) {
 			id, ok := index[string(name)]
 			if !ok {
 				id = int32(len(ts.names))
@@ -572,9 +585,15 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 			y = 1
 		}
 		ts.label = append(ts.label, y)
-		ts.phase = append(ts.phase, max(phaseIndex(e.Phase), 0))
+		// -1 (no phase labelled) leaves the line out of the phase head
+		ts.phase = append(ts.phase, phaseIndex(e.Phase))
 		kind := -1
-		if e.Label == Blaming {
+		for k, bk := range blamingKinds {
+			if e.Label == Blaming && e.Kind == bk {
+				kind = k
+			}
+		}
+		if e.Label == Blaming && kind < 0 {
 			for _, f := range sc.findings {
 				for k, bk := range blamingKinds {
 					if f.Kind == bk && kind < 0 {
@@ -683,6 +702,9 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 	if o.Subj {
 		m.Features = append(m.Features, "subj")
 	}
+	if o.Names {
+		m.Features = append(m.Features, "names")
+	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	for id, name := range ts.names {
 		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
@@ -707,7 +729,7 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 			m.KindWeights[name] = q
 		}
 	}
-	m.neg, m.subj = o.Neg, o.Subj
+	m.neg, m.subj, m.names = o.Neg, o.Subj, o.Names
 	m.buildIndex()
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue"
 )
@@ -20,7 +21,14 @@ func init() {
 // were measured, and the batch_* training batches. The shared dev set and
 // the fresh_* measurement sets are left out so they stay independent
 // checks.
-var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl", "dialogue/testdata/batch_*.jsonl"}
+var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl", "dialogue/testdata/batch_*.jsonl", "dialogue/testdata/negatives_*.jsonl"}
+
+// negativesFile names training-only hard negatives: skilled, non-blaming
+// lines from the tune_* interview scripts, whose phase was never labelled
+// (the phase head skips them).
+func negativesFile(name string) bool {
+	return strings.HasPrefix(filepath.Base(name), "negatives_")
+}
 
 func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
@@ -61,7 +69,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		if err != nil {
 			return err
 		}
-		ex, err := parseLabelled(data)
+		ex, err := parseLabelledOpts(data, negativesFile(f))
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
