@@ -45,6 +45,7 @@ func scoreRules(role Role, clean string) Assessment {
 func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
 	sc := scan(rules, role, clean)
+	sc.findings = sc.dropSetAside(sc.findings)
 	a.Findings = sc.findings
 	for _, f := range a.Findings {
 		if f.Kind.Blaming() {
@@ -612,3 +613,71 @@ func (s *scanState) between(i, j int) string { return s.text[s.toks[i].end:s.tok
 var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, "okay": true, "right": true, "well": true, "hi": true, "hey": true, "now": true, "then": true, "also": true, "just": true, "oh": true, "sorry": true, "look": true, "thanks": true, "honestly": true}
 
 var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}
+
+// reportVerbs open a reported-speech frame: "he says…", "you've said…",
+// "the report calls it…", "some workers would ask…".
+var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
+	"claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true, "ask": true, "asks": true,
+	"asked": true}
+
+// contrastWords set a reported framing aside.
+var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "still": true, "rather": true, "actually": true, "choice": true}
+
+// dropSetAside removes blaming findings on words the trainee reports in
+// order to set them aside: the finding sits after a reporting verb in its
+// sentence ("He says you push his buttons", "The report calls it a
+// domestic", "Some workers would ask why you didn't leave") and the reply
+// then turns away from it, by a contrast ("…, but what he does is his
+// choice") or a question of its own in a later sentence ("You've said she
+// pushes your buttons. What did you choose to do next?"). The words are
+// not the trainee's framing.
+func (s *scanState) dropSetAside(fs []Finding) []Finding {
+	if len(fs) == 0 {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Kind.Blaming() && s.setAside(f) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (s *scanState) setAside(f Finding) bool {
+	first := -1
+	for i := range s.toks {
+		if s.toks[i].start >= f.Span[0] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return false
+	}
+	sn := s.sents[s.toks[first].sent]
+	framed := false
+	for j := sn.from; j < first; j++ {
+		if reportVerbs[s.toks[j].norm] {
+			framed = true
+			break
+		}
+	}
+	if !framed {
+		return false
+	}
+	for j := first; j < len(s.toks); j++ {
+		t := s.toks[j]
+		if t.start < f.Span[1] {
+			continue
+		}
+		if contrastWords[t.norm] {
+			return true
+		}
+		if t.sent != s.toks[first].sent && s.sents[t.sent].question {
+			return true
+		}
+	}
+	return false
+}

@@ -13,7 +13,7 @@ import (
 // root after changing testdata/labelled.jsonl or testdata/heldout_*.jsonl.
 func TestModelUpToDate(t *testing.T) {
 	files := []string{ownPath}
-	for _, g := range []string{"testdata/heldout_*.jsonl", "testdata/batch_*.jsonl"} {
+	for _, g := range []string{"testdata/heldout_*.jsonl", "testdata/batch_*.jsonl", "testdata/negatives_*.jsonl"} {
 		more, _ := filepath.Glob(g)
 		sort.Strings(more)
 		files = append(files, more...)
