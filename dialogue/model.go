@@ -85,7 +85,7 @@ type ModelOptions struct {
 // DefaultModelOptions are the settings the shipped model is built with,
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.65, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true, Names: true}
+	return ModelOptions{Epochs: 600, L2: 2e-4, Rate: 2, Threshold: 0.65, CreditThreshold: 0.9, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true, Names: true}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {
@@ -746,7 +746,11 @@ func mentionsSomeone(sc *scanState) bool {
 		switch t.norm {
 		case "you", "your", "yours", "yourself", "she", "her", "hers", "herself",
 			"he", "him", "his", "himself", "they", "them", "their", "both",
-			"couple", "parents", "partner", "husband", "wife", "boyfriend", "girlfriend", "ex", "relationship":
+			"couple", "parents", "partner", "husband", "wife", "boyfriend", "girlfriend", "ex", "relationship",
+			// people in general: excuses are often about "men", "dads",
+			// "someone" ("Grabbing someone's arm isn't really violence")
+			"u", "ur", "ya", "someone", "somebody", "anyone", "anybody", "everyone", "man", "men", "dad", "dads", "father", "fathers",
+			"husbands", "wives", "women", "woman", "mothers", "mom", "moms", "guys", "guy", "bloke", "blokes", "lads", "fella", "fellas", "people", "folks":
 			return true
 		}
 	}
