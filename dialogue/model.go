@@ -63,6 +63,10 @@ type Model struct {
 	table            featTable
 }
 
+// hostileThreshold is the booster's bar on a reply the rules marked
+// hostile (shaming is coached as its own line, not as blame).
+const hostileThreshold = 0.98
+
 // blamingKinds is the kind head's class order.
 var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
 
@@ -432,9 +436,13 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	}
 	th := m.Threshold
 	for _, f := range a.Findings {
-		if f.Kind.Positive() || f.Kind == Hostile {
+		switch {
+		case f.Kind == Hostile:
+			// a shaming line is coached as shaming; the booster would
+			// only read its harsh words as blame
+			th = max(th, hostileThreshold)
+		case f.Kind.Positive():
 			th = max(th, m.CreditThreshold)
-			break
 		}
 	}
 	if a.Phase == Engagement {
