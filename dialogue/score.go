@@ -46,6 +46,13 @@ func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
 	sc := scan(rules, role, clean)
 	sc.findings = sc.dropSetAside(sc.findings)
+	if role == Perpetrator {
+		for i, f := range sc.findings {
+			if alt := rules.alt[f.Rewrite]; alt.perp != "" {
+				sc.findings[i].Rewrite = alt.perp
+			}
+		}
+	}
 	a.Findings = sc.findings
 	for _, f := range a.Findings {
 		if f.Kind.Blaming() {
