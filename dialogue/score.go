@@ -637,7 +637,9 @@ var contrastWords = map[string]bool{"but": true, "though": true, "however": true
 // then turns away from it, by a contrast ("…, but what he does is his
 // choice") or a question of its own in a later sentence ("You've said she
 // pushes your buttons. What did you choose to do next?"). The words are
-// not the trainee's framing.
+// not the trainee's framing. A later question counts only when it earns
+// credit itself (accountability, child impact…): "The police said it was a
+// domestic dispute. What was the row about?" adopts the frame.
 func (s *scanState) dropSetAside(fs []Finding) []Finding {
 	if len(fs) == 0 {
 		return fs
@@ -682,8 +684,23 @@ func (s *scanState) setAside(f Finding) bool {
 		if contrastWords[t.norm] {
 			return true
 		}
-		if t.sent != s.toks[first].sent && s.sents[t.sent].question {
+		if t.sent != s.toks[first].sent && s.sents[t.sent].question && s.creditIn(t.sent) {
 			return true
+		}
+	}
+	return false
+}
+
+// creditIn reports whether a credit finding starts in sentence sn.
+func (s *scanState) creditIn(sn int32) bool {
+	for _, f := range s.findings {
+		if !f.Kind.Positive() {
+			continue
+		}
+		for i := s.sents[sn].from; i < s.sents[sn].to; i++ {
+			if s.toks[i].start == f.Span[0] {
+				return true
+			}
 		}
 	}
 	return false
