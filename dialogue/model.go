@@ -59,7 +59,7 @@ type Model struct {
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
-	neg, subj, names bool
+	neg, subj, names, chars bool
 	table            featTable
 }
 
@@ -84,6 +84,9 @@ type ModelOptions struct {
 	// word features, so the model learns roles, not the names of the
 	// families it was trained on.
 	Names bool
+	// Chars adds each word's character trigrams ("c:"), so a misspelt
+	// word shares features with its spelling ("efect", "effect").
+	Chars bool
 }
 
 // DefaultModelOptions are the settings the shipped model is built with,
@@ -117,7 +120,7 @@ func (o ModelOptions) withDefaults() ModelOptions {
 // Options are the settings m was trained with.
 func (m *Model) Options() ModelOptions {
 	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
-		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names}
+		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars}
 }
 
 var booster = mustLoadModel(modelJSON)
@@ -155,6 +158,8 @@ func ParseModel(data []byte) (*Model, error) {
 			m.subj = true
 		case "names":
 			m.names = true
+		case "chars":
+			m.chars = true
 		default:
 			return nil, fmt.Errorf("unknown feature family %q", f)
 		}
@@ -298,7 +303,7 @@ var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they":
 // a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
 // credit and hostile findings ("k:") and of blaming findings ("kb:", used
 // by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, neg, subj, names bool, emit func(name []byte, from, to int)) {
+func eachFeature(role Role, sc *scanState, neg, subj, names, chars bool, emit func(name []byte, from, to int)) {
 	var buf [96]byte
 	r := byte('s')
 	if role == Perpetrator {
@@ -327,6 +332,12 @@ func eachFeature(role Role, sc *scanState, neg, subj, names bool, emit func(name
 		emit(put(rs, "u:", st), i, i+1)
 		emit(put("b:", prev, "_", st), max(i-1, 0), i+1)
 		prev = st
+		if chars && !(names && sc.toks[i].name) && len(t.Norm) >= 4 {
+			w := "<" + t.Norm + ">"
+			for k := 0; k+3 <= len(w); k++ {
+				emit(put("c:", w[k:k+3]), i, i+1)
+			}
+		}
 		if neg {
 			if i <= negTo && sent == negSent {
 				emit(put("n:", st), i, i+1)
@@ -387,7 +398,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	}
 	_, sc := scoreRulesState(role, clean)
 	z := 0.0
-	eachFeature(role, sc, m.neg, m.subj, m.names, func(name []byte, _, _ int) {
+	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 		}
@@ -412,7 +423,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	// head and the words to quote are needed only when the booster fires.
 	var z float64
 	var pz [4]float64
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, func(name []byte, _, _ int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 			if usePhase {
@@ -457,7 +468,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	best, bestW := [2]int{-1, -1}, 0.0
 	bestUni, bestUniW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, func(name []byte, from, to int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, from, to int) {
 		e := m.entry(name)
 		if e == nil {
 			return
@@ -578,7 +589,7 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 		}
 		_, sc := scoreRulesState(role, clean)
 		var xs []int32
-		eachFeature(role, sc, o.Neg, o.Subj, o.Names, func(name []byte, _, _ int) {
+		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, func(name []byte, _, _ int) {
 			id, ok := index[string(name)]
 			if !ok {
 				id = int32(len(ts.names))
@@ -713,6 +724,9 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 	if o.Names {
 		m.Features = append(m.Features, "names")
 	}
+	if o.Chars {
+		m.Features = append(m.Features, "chars")
+	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	for id, name := range ts.names {
 		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
@@ -737,7 +751,7 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 			m.KindWeights[name] = q
 		}
 	}
-	m.neg, m.subj, m.names = o.Neg, o.Subj, o.Names
+	m.neg, m.subj, m.names, m.chars = o.Neg, o.Subj, o.Names, o.Chars
 	m.buildIndex()
 	return m
 }

@@ -22,6 +22,11 @@ func Score(role Role, text string) Assessment {
 	return scoreWith(booster, role, text)
 }
 
+// Score is dialogue.Score with m as the learned layer in place of the
+// embedded one (nil: rules only), so a freshly trained model can be
+// measured without a rebuild (pivot eval --model).
+func (m *Model) Score(role Role, text string) Assessment { return scoreWith(m, role, text) }
+
 // scoreWith is Score with a given learned model (nil: rules only).
 func scoreWith(m *Model, role Role, text string) Assessment {
 	clean, _ := Clean(text)

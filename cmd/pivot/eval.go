@@ -26,6 +26,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	scripts := fs.Bool("dialogue", false, "FILEs are labelled interview scripts: play them through the characters and report how often each answered what was asked")
 	misses := fs.Bool("misses", false, "with --dialogue: list every line not answered appropriately")
 	dir := fs.String("scenarios", "", "with --dialogue: also load scenarios from this folder (default $PIVOT_SCENARIOS)")
+	modelFile := fs.String("model", "", "score with this learned-layer file (from pivot train -o) instead of the built-in one")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] FILE.jsonl")
 		fmt.Fprintln(env.stderr, "       pivot eval --dialogue [--misses] [--json] SCRIPT.jsonl...")
@@ -60,7 +61,19 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rep := dialogue.Evaluate(examples, dialogue.Score)
+	score := dialogue.Score
+	if *modelFile != "" {
+		data, err := os.ReadFile(*modelFile)
+		if err != nil {
+			return err
+		}
+		m, err := dialogue.ParseModel(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *modelFile, err)
+		}
+		score = m.Score
+	}
+	rep := dialogue.Evaluate(examples, score)
 	if *asJSON {
 		return writeReportJSON(env.stdout, rep)
 	}

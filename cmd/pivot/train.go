@@ -35,6 +35,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs.SetOutput(env.stderr)
 	out := fs.String("o", "dialogue/rules/model.json", "where to write the model")
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
+	chars := fs.Bool("chars", dialogue.DefaultModelOptions().Chars, "add character-trigram features (for typos)")
 	matchers := fs.Bool("matchers", false, "instead, train each scenario's intent matcher from scenarios/*.yaml and write scenarios/matchers/ID.pvm")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot train [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
@@ -82,6 +83,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	if *threshold != 0 {
 		o.Threshold = *threshold
 	}
+	o.Chars = *chars
 	m := dialogue.TrainModel(examples, o)
 	data, err := m.Marshal()
 	if err != nil {
