@@ -60,7 +60,7 @@ type Model struct {
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
 	neg, subj, names, chars bool
-	table            featTable
+	table                   featTable
 }
 
 // hostileThreshold is the booster's bar on a reply the rules marked
