@@ -630,7 +630,7 @@ var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": tru
 // "the report calls it…", "some workers would ask…".
 var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
 	"claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true, "ask": true, "asks": true,
-	"asked": true}
+	"asked": true, "told": true, "tells": true}
 
 // contrastWords set a reported framing aside.
 var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "still": true, "rather": true, "actually": true, "choice": true}
