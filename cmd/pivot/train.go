@@ -35,6 +35,8 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs.SetOutput(env.stderr)
 	out := fs.String("o", "dialogue/rules/model.json", "where to write the model")
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
+	epochs := fs.Int("epochs", 0, "gradient-descent epochs (default: the tuned value)")
+	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
 	chars := fs.Bool("chars", dialogue.DefaultModelOptions().Chars, "add character-trigram features (for typos)")
 	matchers := fs.Bool("matchers", false, "instead, train each scenario's intent matcher from scenarios/*.yaml and write scenarios/matchers/ID.pvm")
 	fs.Usage = func() {
@@ -84,6 +86,12 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		o.Threshold = *threshold
 	}
 	o.Chars = *chars
+	if *epochs > 0 {
+		o.Epochs = *epochs
+	}
+	if *l2 > 0 {
+		o.L2 = *l2
+	}
 	m := dialogue.TrainModel(examples, o)
 	data, err := m.Marshal()
 	if err != nil {
