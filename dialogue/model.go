@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The learned layer: small linear models over the reply's stemmed words and
@@ -123,7 +124,10 @@ func (m *Model) Options() ModelOptions {
 		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars}
 }
 
-var booster = mustLoadModel(modelJSON)
+// booster is the embedded learned layer, parsed on first use: most
+// commands (scenarios, validate, the bot's start-up) never score a reply,
+// and parsing the weights is most of the scorer's start-up cost.
+var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelJSON) })
 
 func mustLoadModel(data []byte) *Model {
 	m, err := ParseModel(data)

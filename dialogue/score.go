@@ -19,7 +19,7 @@ import (
 // The learned layer (model.go) may then settle a weak or tied phase vote
 // and, when no rule finds anything blaming, add one blaming finding.
 func Score(role Role, text string) Assessment {
-	return scoreWith(booster, role, text)
+	return scoreWith(booster(), role, text)
 }
 
 // Score is dialogue.Score with m as the learned layer in place of the
@@ -49,6 +49,7 @@ func scoreRules(role Role, clean string) Assessment {
 
 func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
+	rules := embeddedRules()
 	sc := scan(rules, role, clean)
 	sc.findings = sc.dropSetAside(sc.findings)
 	if role == Perpetrator {

@@ -101,7 +101,7 @@ const separatedRewrite = "What has he done since you separated, at handovers, by
 // (to him) becomes the partner's name, and "the children" their names.
 func (f CaseFacts) personalise(role Role, rw string) string {
 	if role == Survivor && f.Separated && reLeave.MatchString(rw) {
-		if alt := rules.alt[rw]; alt.separated != "" {
+		if alt := embeddedRules().alt[rw]; alt.separated != "" {
 			rw = alt.separated
 		} else {
 			rw = separatedRewrite

@@ -22,38 +22,38 @@ func TestModelUpToDate(t *testing.T) {
 	for _, f := range files {
 		ex = append(ex, readLabelled(t, f)...)
 	}
-	m := TrainModel(ex, booster.Options())
-	if m.Examples != booster.Examples {
-		t.Fatalf("model.json was trained on %d lines, the labelled files have %d: run `go run ./cmd/pivot train`", booster.Examples, m.Examples)
+	m := TrainModel(ex, booster().Options())
+	if m.Examples != booster().Examples {
+		t.Fatalf("model.json was trained on %d lines, the labelled files have %d: run `go run ./cmd/pivot train`", booster().Examples, m.Examples)
 	}
 	worst, at := 0.0, ""
-	for _, w := range []map[string]float64{m.Weights, booster.Weights} {
+	for _, w := range []map[string]float64{m.Weights, booster().Weights} {
 		for k := range w {
-			if d := math.Abs(m.Weights[k] - booster.Weights[k]); d > worst {
+			if d := math.Abs(m.Weights[k] - booster().Weights[k]); d > worst {
 				worst, at = d, k
 			}
 		}
 	}
-	for _, w := range []map[string][4]float64{m.PhaseWeights, booster.PhaseWeights} {
+	for _, w := range []map[string][4]float64{m.PhaseWeights, booster().PhaseWeights} {
 		for k := range w {
 			for j := range 4 {
-				if d := math.Abs(m.PhaseWeights[k][j] - booster.PhaseWeights[k][j]); d > worst {
+				if d := math.Abs(m.PhaseWeights[k][j] - booster().PhaseWeights[k][j]); d > worst {
 					worst, at = d, "phase "+k
 				}
 			}
 		}
 	}
-	for _, w := range []map[string][5]float64{m.KindWeights, booster.KindWeights} {
+	for _, w := range []map[string][5]float64{m.KindWeights, booster().KindWeights} {
 		for k := range w {
 			for j := range 5 {
-				if d := math.Abs(m.KindWeights[k][j] - booster.KindWeights[k][j]); d > worst {
+				if d := math.Abs(m.KindWeights[k][j] - booster().KindWeights[k][j]); d > worst {
 					worst, at = d, "kind "+k
 				}
 			}
 		}
 	}
-	if m.Options() != booster.Options() {
-		t.Errorf("options differ after a round trip: %+v vs %+v", m.Options(), booster.Options())
+	if m.Options() != booster().Options() {
+		t.Errorf("options differ after a round trip: %+v vs %+v", m.Options(), booster().Options())
 	}
 	if worst > 5e-3 {
 		t.Errorf("model.json is stale (weight %q differs by %.4f): run `go run ./cmd/pivot train`", at, worst)

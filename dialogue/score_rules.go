@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -120,7 +121,10 @@ type patRef struct {
 	pat   *tpat
 }
 
-var rules = mustLoadRules()
+// embeddedRules are the compiled rules/*.yaml, compiled on first use so
+// that commands which never score a reply do not pay for it; a broken
+// rules file still panics on the first Score and fails every scoring test.
+var embeddedRules = sync.OnceValue(mustLoadRules)
 
 func mustLoadRules() *ruleSet {
 	rs, err := loadRules(rulesFS)
