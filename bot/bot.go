@@ -262,8 +262,8 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed}); err != nil {
 		return err
 	}
-	if t.Assessment.Blaming() {
-		// Coach on/off wins; otherwise fading decides (fade.go).
+	if t.Assessment.Coached() {
+		// Blaming and shaming are coached. Coach on/off wins; otherwise fading decides (fade.go).
 		if m, ok := b.inlineCoaching(ctx, s, t); ok {
 			b.sendPrivate(ctx, a, s.Conv, m)
 		}

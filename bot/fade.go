@@ -259,9 +259,9 @@ func (b *Bot) inlineCoaching(ctx context.Context, s *Session, t dialogue.Turn) (
 			b.log.Warn("fading: reading turns", "session", s.ID, "err", err)
 			return Message{}, false
 		}
-		n := 0 // blaming replies so far, this one included
+		n := 0 // coached replies so far, this one included
 		for _, r := range recs {
-			if r.Turn.Number <= t.Number && r.Turn.Assessment.Blaming() {
+			if r.Turn.Number <= t.Number && r.Turn.Assessment.Coached() {
 				n++
 			}
 		}
@@ -277,7 +277,7 @@ func (b *Bot) inlineCoaching(ctx context.Context, s *Session, t dialogue.Turn) (
 func RenderCoachingBrief(t dialogue.Turn) string {
 	var b strings.Builder
 	b.WriteString("Coaching (brief):")
-	for _, f := range t.Assessment.BlamingFindings() {
+	for _, f := range t.Assessment.CoachedFindings() {
 		fmt.Fprintf(&b, "\n• %s.", dialogue.KindName(f.Kind))
 		if f.Rewrite != "" {
 			fmt.Fprintf(&b, " Try: “%s”", f.Rewrite)

@@ -46,12 +46,19 @@ func RenderBrief(sc *dialogue.Scenario) string {
 	return b.String()
 }
 
-// RenderCoaching is the inline feedback after a blaming reply: what
-// blamed, why, and a wording to try.
+// RenderCoaching is the inline feedback after a blaming or shaming reply:
+// what blamed or shamed, why, and a wording to try.
 func RenderCoaching(t dialogue.Turn) string {
 	var b strings.Builder
-	b.WriteString("Coaching: that reply was *blaming*.")
-	for _, f := range t.Assessment.BlamingFindings() {
+	switch {
+	case t.Assessment.Blaming() && t.Assessment.Has(dialogue.Hostile):
+		b.WriteString("Coaching: that reply was *blaming*, and it used *shaming language*.")
+	case t.Assessment.Blaming():
+		b.WriteString("Coaching: that reply was *blaming*.")
+	default:
+		b.WriteString("Coaching: that reply used *shaming language*. It is not blaming, but it makes him defend himself instead of looking at what he did.")
+	}
+	for _, f := range t.Assessment.CoachedFindings() {
 		fmt.Fprintf(&b, "\n• %s — “%s”: %s", dialogue.KindName(f.Kind), f.Words, f.Why)
 		if f.Rewrite != "" {
 			fmt.Fprintf(&b, "\n  Try: “%s”", f.Rewrite)
@@ -72,6 +79,9 @@ func RenderDebrief(d dialogue.Debrief) string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
+	if d.Shaming > 0 {
+		fmt.Fprintf(&b, "Shaming language: %d of %d replies (coached on its own; not counted as blaming).\n", d.Shaming, d.Turns)
+	}
 	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
 	renderComponents(&b, d)
 	if d.EndedEarly {
@@ -89,6 +99,12 @@ func RenderDebrief(d dialogue.Debrief) string {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")
 		for _, f := range d.Blaming {
 			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  Try: “%s”\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, f.Rewrite)
+		}
+	}
+	if len(d.ShamingFindings) > 0 {
+		b.WriteString("\n*Shaming language and what to say instead:*\n")
+		for _, f := range d.ShamingFindings {
+			fmt.Fprintf(&b, "• Turn %d, shaming language — “%s”: %s\n  Try: “%s”\n", f.Turn, f.Words, f.Why, f.Rewrite)
 		}
 	}
 	fmt.Fprintf(&b, "\n*Phases:* %s\n", PhaseTimeline(d.Timeline))

@@ -141,6 +141,23 @@ type Assessment struct {
 // Blaming reports whether the headline label is blaming.
 func (a Assessment) Blaming() bool { return a.Label == Blaming }
 
+// CoachedFindings returns the findings a trainee is coached on: the
+// blaming ones, then shaming language (hostile), which is coached as its
+// own line but never makes the reply blaming.
+func (a Assessment) CoachedFindings() []Finding {
+	out := a.BlamingFindings()
+	for _, f := range a.Findings {
+		if f.Kind == Hostile {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Coached reports whether the reply gets inline coaching: it blamed, or
+// it used shaming language.
+func (a Assessment) Coached() bool { return a.Blaming() || a.Has(Hostile) }
+
 // BlamingFindings returns the findings that made the reply blaming.
 func (a Assessment) BlamingFindings() []Finding {
 	var out []Finding

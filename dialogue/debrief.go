@@ -17,14 +17,19 @@ type Debrief struct {
 	NonBlaming      int     `json:"non_blaming"`
 	NonBlamingShare float64 `json:"non_blaming_share"`
 	// OpenShare is the share of replies that were open questions.
-	OpenShare float64           `json:"open_question_share"`
-	Blaming   []DebriefFinding  `json:"blaming_findings"`
-	Credit    map[string]int    `json:"credit"`
-	Timeline  []Phase           `json:"phase_timeline"`
-	Skipped   []Phase           `json:"phases_skipped"`
-	OutOfOrd  []string          `json:"out_of_order"`
-	Reached   []DisclosureState `json:"disclosures_reached"`
-	Missed    []DisclosureState `json:"disclosures_missed"`
+	OpenShare float64          `json:"open_question_share"`
+	Blaming   []DebriefFinding `json:"blaming_findings"`
+	// Shaming counts replies with shaming language (hostile findings) and
+	// ShamingFindings lists them with a why and a rewrite. Shaming is
+	// coached as its own line: it never counts as blaming.
+	Shaming         int               `json:"shaming"`
+	ShamingFindings []DebriefFinding  `json:"shaming_findings,omitempty"`
+	Credit          map[string]int    `json:"credit"`
+	Timeline        []Phase           `json:"phase_timeline"`
+	Skipped         []Phase           `json:"phases_skipped"`
+	OutOfOrd        []string          `json:"out_of_order"`
+	Reached         []DisclosureState `json:"disclosures_reached"`
+	Missed          []DisclosureState `json:"disclosures_missed"`
 	// KeyReached of KeyTotal key disclosures were reached.
 	KeyReached int   `json:"key_reached"`
 	KeyTotal   int   `json:"key_total"`
@@ -80,8 +85,13 @@ func MakeDebrief(sc *Scenario, turns []Turn, st State) Debrief {
 		if t.Assessment.Question == OpenQuestion {
 			open++
 		}
+		if t.Assessment.Has(Hostile) {
+			d.Shaming++
+		}
 		for _, f := range t.Assessment.Findings {
 			switch {
+			case f.Kind == Hostile:
+				d.ShamingFindings = append(d.ShamingFindings, DebriefFinding{Turn: t.Number, Finding: f})
 			case f.Kind.Blaming():
 				d.Blaming = append(d.Blaming, DebriefFinding{Turn: t.Number, Finding: f})
 			case f.Kind.Positive():
@@ -224,6 +234,15 @@ func suggestions(sc *Scenario, d Debrief) []string {
 			break
 		}
 	}
+	if len(d.ShamingFindings) > 0 && len(out) < 3 {
+		f := d.ShamingFindings[0].Finding
+		times := "once"
+		if d.Shaming > 1 {
+			times = fmt.Sprintf("%d times", d.Shaming)
+		}
+		s := fmt.Sprintf("Shaming language came up %s (not blaming, but it costs engagement). Next time, instead of %q, name the behaviour: %q", times, f.Words, f.Rewrite)
+		out = append(out, s)
+	}
 	if len(d.Skipped) > 0 && len(out) < 3 {
 		p := d.Skipped[0]
 		s := fmt.Sprintf("You did not get to %s.", phaseName(p))
@@ -266,7 +285,7 @@ func kindName(k FindingKind) string {
 	case AssumptionAsFact:
 		return "An assumption stated as fact"
 	case Hostile:
-		return "A shaming label"
+		return "Shaming language"
 	case PerpetratorFocus:
 		return "Perpetrator focus"
 	case ActsOfProtection:

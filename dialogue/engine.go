@@ -141,7 +141,7 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 		return t, st
 	}
 
-	a := Score(sc.Role, clean)
+	a := sc.ScoreReply(clean) // Score, with rewrites fitted to the case (score_case.go)
 	t.Assessment = a
 	st.Phases = append(st.Phases, a.Phase)
 

@@ -9,6 +9,8 @@ type Labelled struct {
 	Role  Role   `json:"role"`
 	Label Label  `json:"label"`
 	Phase Phase  `json:"phase"`
+	// Kind is the blaming kind the line was written for, when known.
+	Kind FindingKind `json:"kind,omitempty"`
 	// Line is where the example came from (1-based), for error reports.
 	Line int `json:"-"`
 }
@@ -55,7 +57,18 @@ type Report struct {
 	N       int            `json:"n"`
 	Blaming BlamingMetrics `json:"blaming"`
 	Phase   PhaseMetrics   `json:"phase"`
-	Errors  []EvalError    `json:"errors"`
+	// Kinds is the blaming recall per finding kind, over the lines that
+	// name the kind they were written for (empty when none do).
+	Kinds  map[FindingKind]KindRecall `json:"kinds,omitempty"`
+	Errors []EvalError                `json:"errors"`
+}
+
+// KindRecall counts the blaming lines written for one kind and how many
+// of them the scorer labelled blaming (under any kind).
+type KindRecall struct {
+	N      int     `json:"n"`
+	Caught int     `json:"caught"`
+	Recall float64 `json:"recall"`
 }
 
 // Evaluate scores every example with score (normally Score) and computes
@@ -72,6 +85,18 @@ func Evaluate(examples []Labelled, score func(Role, string) Assessment) Report {
 	for _, ex := range examples {
 		a := score(ex.Role, ex.Text)
 		want, got := ex.Label == Blaming, a.Label == Blaming
+		if want && ex.Kind != "" {
+			if r.Kinds == nil {
+				r.Kinds = map[FindingKind]KindRecall{}
+			}
+			k := r.Kinds[ex.Kind]
+			k.N++
+			if got {
+				k.Caught++
+			}
+			k.Recall = round4(float64(k.Caught) / float64(k.N))
+			r.Kinds[ex.Kind] = k
+		}
 		switch {
 		case want && got:
 			tp++

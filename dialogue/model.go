@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The learned layer: small linear models over the reply's stemmed words and
@@ -59,9 +60,13 @@ type Model struct {
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
-	neg, subj bool
-	table     featTable
+	neg, subj, names, chars bool
+	table                   featTable
 }
+
+// hostileThreshold is the booster's bar on a reply the rules marked
+// hostile (shaming is coached as its own line, not as blame).
+const hostileThreshold = 0.98
 
 // blamingKinds is the kind head's class order.
 var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
@@ -76,12 +81,19 @@ type ModelOptions struct {
 	EngageThreshold float64
 	PhaseMargin     int
 	Neg, Subj       bool
+	// Names replaces every person's name with one placeholder in the
+	// word features, so the model learns roles, not the names of the
+	// families it was trained on.
+	Names bool
+	// Chars adds each word's character trigrams ("c:"), so a misspelt
+	// word shares features with its spelling ("efect", "effect").
+	Chars bool
 }
 
 // DefaultModelOptions are the settings the shipped model is built with,
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Epochs: 300, L2: 1e-3, Rate: 2, Threshold: 0.65, CreditThreshold: 0.98, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true}
+	return ModelOptions{Epochs: 600, L2: 2e-4, Rate: 2, Threshold: 0.65, CreditThreshold: 0.9, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true, Names: true}
 }
 
 func (o ModelOptions) withDefaults() ModelOptions {
@@ -109,10 +121,13 @@ func (o ModelOptions) withDefaults() ModelOptions {
 // Options are the settings m was trained with.
 func (m *Model) Options() ModelOptions {
 	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
-		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj}
+		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars}
 }
 
-var booster = mustLoadModel(modelJSON)
+// booster is the embedded learned layer, parsed on first use: most
+// commands (scenarios, validate, the bot's start-up) never score a reply,
+// and parsing the weights is most of the scorer's start-up cost.
+var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelJSON) })
 
 func mustLoadModel(data []byte) *Model {
 	m, err := ParseModel(data)
@@ -145,6 +160,10 @@ func ParseModel(data []byte) (*Model, error) {
 			m.neg = true
 		case "subj":
 			m.subj = true
+		case "names":
+			m.names = true
+		case "chars":
+			m.chars = true
 		default:
 			return nil, fmt.Errorf("unknown feature family %q", f)
 		}
@@ -288,7 +307,7 @@ var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they":
 // a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
 // credit and hostile findings ("k:") and of blaming findings ("kb:", used
 // by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte, from, to int)) {
+func eachFeature(role Role, sc *scanState, neg, subj, names, chars bool, emit func(name []byte, from, to int)) {
 	var buf [96]byte
 	r := byte('s')
 	if role == Perpetrator {
@@ -309,11 +328,20 @@ func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte
 	negTo, negSent := -1, int32(-1)
 	for i, t := range toks {
 		st := t.Stem
+		if names && sc.toks[i].name {
+			st = "@name"
+		}
 		sent := sc.toks[i].sent
 		emit(put("u:", st), i, i+1)
 		emit(put(rs, "u:", st), i, i+1)
 		emit(put("b:", prev, "_", st), max(i-1, 0), i+1)
 		prev = st
+		if chars && !(names && sc.toks[i].name) && len(t.Norm) >= 4 {
+			w := "<" + t.Norm + ">"
+			for k := 0; k+3 <= len(w); k++ {
+				emit(put("c:", w[k:k+3]), i, i+1)
+			}
+		}
 		if neg {
 			if i <= negTo && sent == negSent {
 				emit(put("n:", st), i, i+1)
@@ -324,7 +352,11 @@ func eachFeature(role Role, sc *scanState, neg, subj bool, emit func(name []byte
 		}
 		if subj && featSubjects[t.Norm] {
 			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sent == sent; j++ {
-				emit(put("v:", t.Norm, "_", toks[j].Stem), i, j+1)
+				vs := toks[j].Stem
+				if names && sc.toks[j].name {
+					vs = "@name"
+				}
+				emit(put("v:", t.Norm, "_", vs), i, j+1)
 			}
 		}
 	}
@@ -370,7 +402,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	}
 	_, sc := scoreRulesState(role, clean)
 	z := 0.0
-	eachFeature(role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
+	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 		}
@@ -395,7 +427,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	// head and the words to quote are needed only when the booster fires.
 	var z float64
 	var pz [4]float64
-	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, _, _ int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 			if usePhase {
@@ -419,9 +451,13 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	}
 	th := m.Threshold
 	for _, f := range a.Findings {
-		if f.Kind.Positive() || f.Kind == Hostile {
+		switch {
+		case f.Kind == Hostile:
+			// a shaming line is coached as shaming; the booster would
+			// only read its harsh words as blame
+			th = max(th, hostileThreshold)
+		case f.Kind.Positive():
 			th = max(th, m.CreditThreshold)
-			break
 		}
 	}
 	if a.Phase == Engagement {
@@ -436,7 +472,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	best, bestW := [2]int{-1, -1}, 0.0
 	bestUni, bestUniW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, func(name []byte, from, to int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, from, to int) {
 		e := m.entry(name)
 		if e == nil {
 			return
@@ -557,7 +593,7 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 		}
 		_, sc := scoreRulesState(role, clean)
 		var xs []int32
-		eachFeature(role, sc, o.Neg, o.Subj, func(name []byte, _, _ int) {
+		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, func(name []byte, _, _ int) {
 			id, ok := index[string(name)]
 			if !ok {
 				id = int32(len(ts.names))
@@ -572,9 +608,15 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 			y = 1
 		}
 		ts.label = append(ts.label, y)
-		ts.phase = append(ts.phase, max(phaseIndex(e.Phase), 0))
+		// -1 (no phase labelled) leaves the line out of the phase head
+		ts.phase = append(ts.phase, phaseIndex(e.Phase))
 		kind := -1
-		if e.Label == Blaming {
+		for k, bk := range blamingKinds {
+			if e.Label == Blaming && e.Kind == bk {
+				kind = k
+			}
+		}
+		if e.Label == Blaming && kind < 0 {
 			for _, f := range sc.findings {
 				for k, bk := range blamingKinds {
 					if f.Kind == bk && kind < 0 {
@@ -683,6 +725,12 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 	if o.Subj {
 		m.Features = append(m.Features, "subj")
 	}
+	if o.Names {
+		m.Features = append(m.Features, "names")
+	}
+	if o.Chars {
+		m.Features = append(m.Features, "chars")
+	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	for id, name := range ts.names {
 		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
@@ -707,7 +755,7 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 			m.KindWeights[name] = q
 		}
 	}
-	m.neg, m.subj = o.Neg, o.Subj
+	m.neg, m.subj, m.names, m.chars = o.Neg, o.Subj, o.Names, o.Chars
 	m.buildIndex()
 	return m
 }
@@ -724,7 +772,11 @@ func mentionsSomeone(sc *scanState) bool {
 		switch t.norm {
 		case "you", "your", "yours", "yourself", "she", "her", "hers", "herself",
 			"he", "him", "his", "himself", "they", "them", "their", "both",
-			"couple", "parents", "partner", "husband", "wife", "boyfriend", "girlfriend", "ex", "relationship":
+			"couple", "parents", "partner", "husband", "wife", "boyfriend", "girlfriend", "ex", "relationship",
+			// people in general: excuses are often about "men", "dads",
+			// "someone" ("Grabbing someone's arm isn't really violence")
+			"u", "ur", "ya", "someone", "somebody", "anyone", "anybody", "everyone", "man", "men", "dad", "dads", "father", "fathers",
+			"husbands", "wives", "women", "woman", "mothers", "mom", "moms", "guys", "guy", "bloke", "blokes", "lads", "fella", "fellas", "people", "folks":
 			return true
 		}
 	}

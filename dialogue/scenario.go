@@ -8,15 +8,18 @@ const FormatVersion = 1
 // what that character knows and will disclose, and how they react.
 // Everything is referenced by name (ids), never by position.
 type Scenario struct {
-	Format     int      `yaml:"format"`
-	ID         string   `yaml:"id"`
-	Title      string   `yaml:"title"`
-	Character  string   `yaml:"character"`
-	Role       Role     `yaml:"role"`
-	Family     string   `yaml:"family,omitempty"`
-	Brief      string   `yaml:"brief"`
-	Objectives []string `yaml:"objectives"`
-	Opening    string   `yaml:"opening"`
+	Format    int    `yaml:"format"`
+	ID        string `yaml:"id"`
+	Title     string `yaml:"title"`
+	Character string `yaml:"character"`
+	Role      Role   `yaml:"role"`
+	Family    string `yaml:"family,omitempty"`
+	// Facts are the case facts rewrites speak to (optional; read from the
+	// family id and the brief when absent, see CaseFacts).
+	Facts      *CaseFacts `yaml:"facts,omitempty"`
+	Brief      string     `yaml:"brief"`
+	Objectives []string   `yaml:"objectives"`
+	Opening    string     `yaml:"opening"`
 
 	Trust TrustModel `yaml:"trust"`
 

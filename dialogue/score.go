@@ -19,8 +19,13 @@ import (
 // The learned layer (model.go) may then settle a weak or tied phase vote
 // and, when no rule finds anything blaming, add one blaming finding.
 func Score(role Role, text string) Assessment {
-	return scoreWith(booster, role, text)
+	return scoreWith(booster(), role, text)
 }
+
+// Score is dialogue.Score with m as the learned layer in place of the
+// embedded one (nil: rules only), so a freshly trained model can be
+// measured without a rebuild (pivot eval --model).
+func (m *Model) Score(role Role, text string) Assessment { return scoreWith(m, role, text) }
 
 // scoreWith is Score with a given learned model (nil: rules only).
 func scoreWith(m *Model, role Role, text string) Assessment {
@@ -44,7 +49,16 @@ func scoreRules(role Role, clean string) Assessment {
 
 func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
+	rules := embeddedRules()
 	sc := scan(rules, role, clean)
+	sc.findings = sc.dropSetAside(sc.findings)
+	if role == Perpetrator {
+		for i, f := range sc.findings {
+			if alt := rules.alt[f.Rewrite]; alt.perp != "" {
+				sc.findings[i].Rewrite = alt.perp
+			}
+		}
+	}
 	a.Findings = sc.findings
 	for _, f := range a.Findings {
 		if f.Kind.Blaming() {
@@ -612,3 +626,88 @@ func (s *scanState) between(i, j int) string { return s.text[s.toks[i].end:s.tok
 var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, "okay": true, "right": true, "well": true, "hi": true, "hey": true, "now": true, "then": true, "also": true, "just": true, "oh": true, "sorry": true, "look": true, "thanks": true, "honestly": true}
 
 var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}
+
+// reportVerbs open a reported-speech frame: "he says…", "you've said…",
+// "the report calls it…", "some workers would ask…".
+var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
+	"claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true, "ask": true, "asks": true,
+	"asked": true, "told": true, "tells": true}
+
+// contrastWords set a reported framing aside.
+var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "still": true, "rather": true, "actually": true, "choice": true}
+
+// dropSetAside removes blaming findings on words the trainee reports in
+// order to set them aside: the finding sits after a reporting verb in its
+// sentence ("He says you push his buttons", "The report calls it a
+// domestic", "Some workers would ask why you didn't leave") and the reply
+// then turns away from it, by a contrast ("…, but what he does is his
+// choice") or a question of its own in a later sentence ("You've said she
+// pushes your buttons. What did you choose to do next?"). The words are
+// not the trainee's framing. A later question counts only when it earns
+// credit itself (accountability, child impact…): "The police said it was a
+// domestic dispute. What was the row about?" adopts the frame.
+func (s *scanState) dropSetAside(fs []Finding) []Finding {
+	if len(fs) == 0 {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Kind.Blaming() && s.setAside(f) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (s *scanState) setAside(f Finding) bool {
+	first := -1
+	for i := range s.toks {
+		if s.toks[i].start >= f.Span[0] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return false
+	}
+	sn := s.sents[s.toks[first].sent]
+	framed := false
+	for j := sn.from; j < first; j++ {
+		if reportVerbs[s.toks[j].norm] {
+			framed = true
+			break
+		}
+	}
+	if !framed {
+		return false
+	}
+	for j := first; j < len(s.toks); j++ {
+		t := s.toks[j]
+		if t.start < f.Span[1] {
+			continue
+		}
+		if contrastWords[t.norm] {
+			return true
+		}
+		if t.sent != s.toks[first].sent && s.sents[t.sent].question && s.creditIn(t.sent) {
+			return true
+		}
+	}
+	return false
+}
+
+// creditIn reports whether a credit finding starts in sentence sn.
+func (s *scanState) creditIn(sn int32) bool {
+	for _, f := range s.findings {
+		if !f.Kind.Positive() {
+			continue
+		}
+		for i := s.sents[sn].from; i < s.sents[sn].to; i++ {
+			if s.toks[i].start == f.Span[0] {
+				return true
+			}
+		}
+	}
+	return false
+}

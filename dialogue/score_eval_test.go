@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,7 +48,9 @@ func readLabelledFile(path string) ([]Labelled, error) {
 		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
 		}
-		if !ex.Role.Valid() || !ex.Phase.Valid() || (ex.Label != Blaming && ex.Label != NonBlaming) || ex.Text == "" {
+		// negatives_*.jsonl lines carry no phase (training-only hard negatives)
+		noPhase := strings.HasPrefix(filepath.Base(path), "negatives_") && ex.Phase == ""
+		if !ex.Role.Valid() || (!ex.Phase.Valid() && !noPhase) || (ex.Label != Blaming && ex.Label != NonBlaming) || ex.Text == "" {
 			return nil, fmt.Errorf("%s:%d: bad example %+v", path, line, ex)
 		}
 		ex.Line = line

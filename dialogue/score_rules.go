@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -28,18 +29,23 @@ type ruleFile struct {
 }
 
 type ruleSpec struct {
-	ID       string         `yaml:"id"`
-	Kind     FindingKind    `yaml:"kind"`
-	Roles    []Role         `yaml:"roles"`
-	Patterns []string       `yaml:"patterns"`
-	Unless   []string       `yaml:"unless"`
-	NotAfter []string       `yaml:"not_after"`
-	Why      string         `yaml:"why"`
-	Rewrite  string         `yaml:"rewrite"`
-	Grave    bool           `yaml:"grave"`
-	Phase    map[Phase]int  `yaml:"phase"`
-	Examples []string       `yaml:"examples"`
-	Extra    map[string]any `yaml:",inline"`
+	ID       string      `yaml:"id"`
+	Kind     FindingKind `yaml:"kind"`
+	Roles    []Role      `yaml:"roles"`
+	Patterns []string    `yaml:"patterns"`
+	Unless   []string    `yaml:"unless"`
+	NotAfter []string    `yaml:"not_after"`
+	Why      string      `yaml:"why"`
+	Rewrite  string      `yaml:"rewrite"`
+	// RewritePerpetrator replaces Rewrite when the trainee is speaking to
+	// the perpetrator (a rule for both roles); RewriteSeparated replaces
+	// it for a survivor who has already separated from him.
+	RewritePerpetrator string         `yaml:"rewrite_perpetrator"`
+	RewriteSeparated   string         `yaml:"rewrite_separated"`
+	Grave              bool           `yaml:"grave"`
+	Phase              map[Phase]int  `yaml:"phase"`
+	Examples           []string       `yaml:"examples"`
+	Extra              map[string]any `yaml:",inline"`
 }
 
 type phaseSpec struct {
@@ -101,7 +107,12 @@ type ruleSet struct {
 	nVocab   int
 	nCuePats int
 	nPats    int
+	// alt maps a rule's rewrite to its variants for the perpetrator and
+	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
+	alt map[string]rewriteAlt
 }
+
+type rewriteAlt struct{ perp, separated string }
 
 // patRef points at one pattern of a rule (owner >= 0) or of a phase cue
 // (owner < 0 encodes cue -owner-1).
@@ -110,7 +121,10 @@ type patRef struct {
 	pat   *tpat
 }
 
-var rules = mustLoadRules()
+// embeddedRules are the compiled rules/*.yaml, compiled on first use so
+// that commands which never score a reply do not pay for it; a broken
+// rules file still panics on the first Score and fails every scoring test.
+var embeddedRules = sync.OnceValue(mustLoadRules)
 
 func mustLoadRules() *ruleSet {
 	rs, err := loadRules(rulesFS)
@@ -193,6 +207,22 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 				return nil, fmt.Errorf("%s: no patterns", at)
 			}
 			r := &rule{id: s.ID, kind: s.Kind, why: strings.TrimSpace(s.Why), rewrite: strings.TrimSpace(s.Rewrite), grave: s.Grave, order: len(c.rs.rules)}
+			if (s.RewritePerpetrator != "" || s.RewriteSeparated != "") && !s.Kind.Blaming() {
+				return nil, fmt.Errorf("%s: rewrite variants are for blaming rules", at)
+			}
+			if s.RewritePerpetrator != "" || s.RewriteSeparated != "" {
+				if c.rs.alt == nil {
+					c.rs.alt = map[string]rewriteAlt{}
+				}
+				alt := c.rs.alt[r.rewrite]
+				if v := strings.TrimSpace(s.RewritePerpetrator); v != "" {
+					alt.perp = v
+				}
+				if v := strings.TrimSpace(s.RewriteSeparated); v != "" {
+					alt.separated = v
+				}
+				c.rs.alt[r.rewrite] = alt
+			}
 			if len(s.Roles) == 0 {
 				return nil, fmt.Errorf("%s: roles is required (survivor, perpetrator or both)", at)
 			}

@@ -266,6 +266,7 @@ func TestScoreDeterministicAndConcurrent(t *testing.T) {
 }
 
 func TestEmbeddedRulesLoad(t *testing.T) {
+	rules := embeddedRules()
 	if rules == nil || len(rules.rules) < 20 || len(rules.cues) == 0 {
 		t.Fatalf("embedded rules look empty: %d rules", len(rules.rules))
 	}

@@ -38,6 +38,9 @@ func debriefEmbeds(d *dialogue.Debrief) [][]*discordgo.MessageEmbed {
 		return pack(title, desc.String(), nil)
 	}
 	fmt.Fprintf(&desc, "Non-blaming replies: **%d of %d** (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
+	if d.Shaming > 0 {
+		fmt.Fprintf(&desc, "Shaming language: **%d of %d** replies.\n", d.Shaming, d.Turns)
+	}
 	fmt.Fprintf(&desc, "Key disclosures reached: **%d of %d**.", d.KeyReached, d.KeyTotal)
 	if d.EndedEarly {
 		fmt.Fprintf(&desc, "\n%s ended the interview: trust fell too far.", d.Character)
@@ -48,6 +51,13 @@ func debriefEmbeds(d *dialogue.Debrief) [][]*discordgo.MessageEmbed {
 			v += fmt.Sprintf("\nTry: “%s”", f.Rewrite)
 		}
 		fields = append(fields, field{fmt.Sprintf("Blaming — turn %d, %s", f.Turn, dialogue.KindName(f.Kind)), v})
+	}
+	for _, f := range d.ShamingFindings {
+		v := fmt.Sprintf("“%s”: %s", escapeMarkdown(f.Words), f.Why)
+		if f.Rewrite != "" {
+			v += fmt.Sprintf("\nTry: “%s”", f.Rewrite)
+		}
+		fields = append(fields, field{fmt.Sprintf("Shaming language — turn %d", f.Turn), v})
 	}
 	var phases strings.Builder
 	phases.WriteString(bot.PhaseTimeline(d.Timeline))

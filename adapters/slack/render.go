@@ -247,6 +247,9 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		mrkdwn(fmt.Sprintf("*Key disclosures reached*\n%d of %d", d.KeyReached, d.KeyTotal)),
 		mrkdwn(truncate("*Trust over the session*\n"+strings.Join(trust, " → "), maxFieldText)),
 	}
+	if d.Shaming > 0 {
+		fields = append(fields, mrkdwn(fmt.Sprintf("*Shaming language*\n%d of %d replies", d.Shaming, d.Turns)))
+	}
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 	if d.EndedEarly {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(d.Character+" ended the interview: trust fell too far.")), nil, nil))
@@ -255,6 +258,18 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		lines := []string{"*Blaming replies and what to say instead:*"}
 		for _, f := range d.Blaming {
 			line := fmt.Sprintf("• Turn %d, %s — “%s”: %s", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why)
+			if f.Rewrite != "" {
+				line += "\n   Try: “" + f.Rewrite + "”"
+			}
+			lines = append(lines, Escape(line))
+		}
+		blocks = append(blocks, slack.NewDividerBlock())
+		blocks = append(blocks, sections(lines)...)
+	}
+	if len(d.ShamingFindings) > 0 {
+		lines := []string{"*Shaming language and what to say instead:*"}
+		for _, f := range d.ShamingFindings {
+			line := fmt.Sprintf("• Turn %d — “%s”: %s", f.Turn, f.Words, f.Why)
 			if f.Rewrite != "" {
 				line += "\n   Try: “" + f.Rewrite + "”"
 			}

@@ -26,6 +26,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	scripts := fs.Bool("dialogue", false, "FILEs are labelled interview scripts: play them through the characters and report how often each answered what was asked")
 	misses := fs.Bool("misses", false, "with --dialogue: list every line not answered appropriately")
 	dir := fs.String("scenarios", "", "with --dialogue: also load scenarios from this folder (default $PIVOT_SCENARIOS)")
+	modelFile := fs.String("model", "", "score with this learned-layer file (from pivot train -o) instead of the built-in one")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] FILE.jsonl")
 		fmt.Fprintln(env.stderr, "       pivot eval --dialogue [--misses] [--json] SCRIPT.jsonl...")
@@ -60,7 +61,19 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rep := dialogue.Evaluate(examples, dialogue.Score)
+	score := dialogue.Score
+	if *modelFile != "" {
+		data, err := os.ReadFile(*modelFile)
+		if err != nil {
+			return err
+		}
+		m, err := dialogue.ParseModel(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *modelFile, err)
+		}
+		score = m.Score
+	}
+	rep := dialogue.Evaluate(examples, score)
 	if *asJSON {
 		return writeReportJSON(env.stdout, rep)
 	}
@@ -72,6 +85,13 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 // object with a non-empty text and a valid role, label and phase, and no
 // other fields. The first bad line fails the whole file, by line number.
 func parseLabelled(data []byte) ([]dialogue.Labelled, error) {
+	return parseLabelledOpts(data, false)
+}
+
+// parseLabelledOpts is parseLabelled; with noPhase a line may leave
+// "phase" out (training-only hard negatives whose phase was never labelled:
+// the phase head skips them).
+func parseLabelledOpts(data []byte, noPhase bool) ([]dialogue.Labelled, error) {
 	var out []dialogue.Labelled
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
@@ -87,6 +107,10 @@ func parseLabelled(data []byte) ([]dialogue.Labelled, error) {
 			Role  string  `json:"role"`
 			Label string  `json:"label"`
 			Phase string  `json:"phase"`
+			// Kind is the blaming finding kind a blaming line was
+			// written for (optional; fresh sets carry it so that recall
+			// can be read per kind).
+			Kind string `json:"kind"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
@@ -103,10 +127,13 @@ func parseLabelled(data []byte) ([]dialogue.Labelled, error) {
 			return nil, fmt.Errorf("line %d: \"role\" must be survivor or perpetrator, not %q", line, ex.Role)
 		case dialogue.Label(ex.Label) != dialogue.Blaming && dialogue.Label(ex.Label) != dialogue.NonBlaming:
 			return nil, fmt.Errorf("line %d: \"label\" must be blaming or non_blaming, not %q", line, ex.Label)
-		case !dialogue.Phase(ex.Phase).Valid():
+		case !dialogue.Phase(ex.Phase).Valid() && !(noPhase && ex.Phase == ""):
 			return nil, fmt.Errorf("line %d: \"phase\" must be engagement, worries, working_well or next_steps, not %q", line, ex.Phase)
 		}
-		out = append(out, dialogue.Labelled{Text: *ex.Text, Role: dialogue.Role(ex.Role), Label: dialogue.Label(ex.Label), Phase: dialogue.Phase(ex.Phase), Line: line})
+		if ex.Kind != "" && (!dialogue.FindingKind(ex.Kind).Blaming() || dialogue.Label(ex.Label) != dialogue.Blaming) {
+			return nil, fmt.Errorf("line %d: \"kind\" %q: only a blaming line names a kind, and it must be a blaming kind", line, ex.Kind)
+		}
+		out = append(out, dialogue.Labelled{Text: *ex.Text, Role: dialogue.Role(ex.Role), Label: dialogue.Label(ex.Label), Phase: dialogue.Phase(ex.Phase), Kind: dialogue.FindingKind(ex.Kind), Line: line})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("line %d: %v", line+1, err)
@@ -139,7 +166,8 @@ type jsonReport struct {
 		MacroF1  float64                         `json:"macro_f1"`
 		PerPhase map[dialogue.Phase]dialogue.PRF `json:"per_phase"`
 	} `json:"phase"`
-	Errors []jsonEvalError `json:"errors"`
+	Kinds  map[dialogue.FindingKind]dialogue.KindRecall `json:"kinds,omitempty"`
+	Errors []jsonEvalError                              `json:"errors"`
 }
 
 func writeReportJSON(w io.Writer, rep dialogue.Report) error {
@@ -147,6 +175,7 @@ func writeReportJSON(w io.Writer, rep dialogue.Report) error {
 	j.N = rep.N
 	j.Blaming.Precision, j.Blaming.Recall, j.Blaming.F1, j.Blaming.Kappa = rep.Blaming.Precision, rep.Blaming.Recall, rep.Blaming.F1, rep.Blaming.Kappa
 	j.Phase.Accuracy, j.Phase.MacroF1, j.Phase.PerPhase = rep.Phase.Accuracy, rep.Phase.MacroF1, rep.Phase.PerPhase
+	j.Kinds = rep.Kinds
 	j.Errors = []jsonEvalError{}
 	for _, e := range rep.Errors {
 		fs := e.Findings
@@ -172,6 +201,14 @@ func writeReport(w io.Writer, name string, rep dialogue.Report) {
 	for _, p := range dialogue.Phases {
 		m := rep.Phase.PerPhase[p]
 		fmt.Fprintf(w, "  %-14s %9.3f %9.3f %9.3f\n", p, m.Precision, m.Recall, m.F1)
+	}
+	if len(rep.Kinds) > 0 {
+		fmt.Fprintln(w, "\nBlaming recall by kind")
+		for _, k := range []dialogue.FindingKind{dialogue.SurvivorBlame, dialogue.FailureToProtect, dialogue.Mutualizing, dialogue.Collusion, dialogue.AssumptionAsFact} {
+			if m, ok := rep.Kinds[k]; ok {
+				fmt.Fprintf(w, "  %-20s %3d/%-3d %6.3f\n", k, m.Caught, m.N, m.Recall)
+			}
+		}
 	}
 	fmt.Fprintf(w, "\nErrors (%d)\n", len(rep.Errors))
 	for _, e := range rep.Errors {

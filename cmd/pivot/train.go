@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue"
 )
@@ -20,13 +21,23 @@ func init() {
 // were measured, and the batch_* training batches. The shared dev set and
 // the fresh_* measurement sets are left out so they stay independent
 // checks.
-var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl", "dialogue/testdata/batch_*.jsonl"}
+var defaultTrainFiles = []string{"dialogue/testdata/labelled.jsonl", "dialogue/testdata/heldout_*.jsonl", "dialogue/testdata/batch_*.jsonl", "dialogue/testdata/negatives_*.jsonl"}
+
+// negativesFile names training-only hard negatives: skilled, non-blaming
+// lines from the tune_* interview scripts, whose phase was never labelled
+// (the phase head skips them).
+func negativesFile(name string) bool {
+	return strings.HasPrefix(filepath.Base(name), "negatives_")
+}
 
 func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	out := fs.String("o", "dialogue/rules/model.json", "where to write the model")
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
+	epochs := fs.Int("epochs", 0, "gradient-descent epochs (default: the tuned value)")
+	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
+	chars := fs.Bool("chars", dialogue.DefaultModelOptions().Chars, "add character-trigram features (for typos)")
 	matchers := fs.Bool("matchers", false, "instead, train each scenario's intent matcher from scenarios/*.yaml and write scenarios/matchers/ID.pvm")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot train [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
@@ -61,7 +72,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		if err != nil {
 			return err
 		}
-		ex, err := parseLabelled(data)
+		ex, err := parseLabelledOpts(data, negativesFile(f))
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -73,6 +84,13 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	o := dialogue.DefaultModelOptions()
 	if *threshold != 0 {
 		o.Threshold = *threshold
+	}
+	o.Chars = *chars
+	if *epochs > 0 {
+		o.Epochs = *epochs
+	}
+	if *l2 > 0 {
+		o.L2 = *l2
 	}
 	m := dialogue.TrainModel(examples, o)
 	data, err := m.Marshal()
