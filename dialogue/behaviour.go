@@ -72,23 +72,23 @@ func (sc *Scenario) effect(st State, k FindingKind) int {
 // endReason says why the interview must end now, or "" if it goes on:
 // a single grave line (a threat of removal put on her), or trust below the
 // scenario's floor after a sustained pattern of blame.
-func (sc *Scenario) endReason(st State, a Assessment) string {
+func (sc *Scenario) endReason(st State, a Assessment) (why string, grave bool) {
 	for _, f := range a.Findings {
 		if f.Grave && sc.Trust.EndBelow > 0 {
-			return fmt.Sprintf("a single grave line at turn %d (%q, %s)", st.Turn, f.Words, f.Kind)
+			return fmt.Sprintf("a single grave line at turn %d (%q, %s)", st.Turn, f.Words, f.Kind), true
 		}
 	}
 	if sc.Trust.EndBelow == 0 || st.Trust >= sc.Trust.EndBelow {
-		return ""
+		return "", false
 	}
 	if n := len(st.Blamed); n >= st.Difficulty.rules().sustained {
 		what := "blaming lines"
 		if sc.Role == Perpetrator {
 			what = "blaming or shaming lines"
 		}
-		return fmt.Sprintf("trust %d fell below %d after %d %s (turns %s)", st.Trust, sc.Trust.EndBelow, n, what, joinTurns(st.Blamed))
+		return fmt.Sprintf("trust %d fell below %d after %d %s (turns %s)", st.Trust, sc.Trust.EndBelow, n, what, joinTurns(st.Blamed)), false
 	}
-	return ""
+	return "", false
 }
 
 func joinTurns(ts []int) string {

@@ -46,8 +46,10 @@ type State struct {
 	Held int `json:"held,omitempty"`
 	// Blamed lists the turns with a blaming or shaming line.
 	Blamed []int `json:"blamed,omitempty"`
-	// EndReason says why the character ended the interview.
+	// EndReason says why the character ended the interview; EndGrave,
+	// that a single grave line ended it.
 	EndReason string `json:"end_reason,omitempty"`
+	EndGrave  bool   `json:"end_grave,omitempty"`
 	Ended     bool   `json:"ended"`
 }
 
@@ -162,7 +164,8 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 		st.Blamed = append(st.Blamed, st.Turn)
 	}
 
-	if why := sc.endReason(st, a); why != "" {
+	if why, grave := sc.endReason(st, a); why != "" {
+		st.EndGrave = grave
 		tracef("%s ends the interview: %s", sc.Character, why)
 		r, key, ok := sc.pick(st, "shutdown", sc.Shutdown, a.Phase)
 		if !ok {
@@ -370,6 +373,9 @@ func (sc *Scenario) Eligible(st State, r Reply, key string, phase Phase) bool {
 		}
 	}
 	if len(c.Stage) > 0 && !slices.Contains(c.Stage, sc.Stage(st)) {
+		return false
+	}
+	if c.Grave != nil && *c.Grave != st.EndGrave {
 		return false
 	}
 	// Commitments come one at a time, earned: never one already made,

@@ -197,6 +197,10 @@ type Condition struct {
 	NotCommitted []string `yaml:"not_committed"`
 	// Stage: the perpetrator is at one of these accountability stages.
 	Stage []Stage `yaml:"stage"`
+	// Grave, on a shutdown line: true says it only when a single grave
+	// line (a threat of removal) ends the interview, false only when a
+	// sustained pattern does.
+	Grave *bool `yaml:"grave"`
 }
 
 // Specificity counts the stated parts of a condition: a reply that says
@@ -206,6 +210,9 @@ type Condition struct {
 func (c Condition) Specificity() int {
 	n := len(c.Disclosed) + len(c.NotDisclosed) + len(c.Visited) + len(c.Phases) + len(c.Committed) + len(c.NotCommitted)
 	if len(c.Stage) > 0 {
+		n++
+	}
+	if c.Grave != nil {
 		n++
 	}
 	if len(c.Bands) > 0 {
