@@ -1,6 +1,7 @@
 package dialogue
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -33,10 +34,11 @@ import (
 // Rebuild the weights with `pivot train` after changing the labelled files
 // (see docs/scoring.md).
 
-//go:embed rules/model.json
-var modelJSON []byte
+//go:embed rules/model.bin
+var modelBin []byte
 
-// Model is a trained learned layer as stored in rules/model.json.
+// Model is a trained learned layer, stored compactly in rules/model.bin
+// (model_codec.go) or, for reading, as JSON (pivot train -o FILE.json).
 type Model struct {
 	Version int `json:"version"`
 	// Features lists the optional feature families the model was built
@@ -61,7 +63,10 @@ type Model struct {
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
 	neg, subj, names, chars bool
-	table                   featTable
+	// hasPhase and hasKind say whether the phase and kind heads have
+	// weights (the maps above are empty in a model read from model.bin).
+	hasPhase, hasKind bool
+	table             featTable
 }
 
 // hostileThreshold is the booster's bar on a reply the rules marked
@@ -127,18 +132,21 @@ func (m *Model) Options() ModelOptions {
 // booster is the embedded learned layer, parsed on first use: most
 // commands (scenarios, validate, the bot's start-up) never score a reply,
 // and parsing the weights is most of the scorer's start-up cost.
-var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelJSON) })
+var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelBin) })
 
 func mustLoadModel(data []byte) *Model {
 	m, err := ParseModel(data)
 	if err != nil {
-		panic("dialogue: rules/model.json: " + err.Error())
+		panic("dialogue: rules/model.bin: " + err.Error())
 	}
 	return m
 }
 
-// ParseModel reads a model file.
+// ParseModel reads a model file, compact (model.bin) or JSON.
 func ParseModel(data []byte) (*Model, error) {
+	if bytes.HasPrefix(data, modelMagic) {
+		return parseModelBinary(data)
+	}
 	var m Model
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
@@ -146,13 +154,8 @@ func ParseModel(data []byte) (*Model, error) {
 	if m.Version != 2 {
 		return nil, fmt.Errorf("model version %d, want 2", m.Version)
 	}
-	if m.Threshold <= 0.5 || m.Threshold >= 1 {
-		return nil, fmt.Errorf("model threshold %v outside (0.5, 1)", m.Threshold)
-	}
-	for _, t := range []float64{m.CreditThreshold, m.EngageThreshold} {
-		if t <= 0.5 || t > 1 {
-			return nil, fmt.Errorf("model threshold %v outside (0.5, 1]", t)
-		}
+	if err := m.checkThresholds(); err != nil {
+		return nil, err
 	}
 	for _, f := range m.Features {
 		switch f {
@@ -172,7 +175,20 @@ func ParseModel(data []byte) (*Model, error) {
 	return &m, nil
 }
 
+func (m *Model) checkThresholds() error {
+	if m.Threshold <= 0.5 || m.Threshold >= 1 {
+		return fmt.Errorf("model threshold %v outside (0.5, 1)", m.Threshold)
+	}
+	for _, t := range []float64{m.CreditThreshold, m.EngageThreshold} {
+		if t <= 0.5 || t > 1 {
+			return fmt.Errorf("model threshold %v outside (0.5, 1]", t)
+		}
+	}
+	return nil
+}
+
 func (m *Model) buildIndex() {
+	m.hasPhase, m.hasKind = len(m.PhaseWeights) > 0, len(m.KindWeights) > 0
 	n := len(m.Weights) + len(m.PhaseWeights) + len(m.KindWeights)
 	size := 1
 	for size < n+n/2+2 {
@@ -418,7 +434,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 		return
 	}
 	_, margin := sc.voteMargin()
-	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && len(m.PhaseWeights) > 0
+	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && m.hasPhase
 	mayBoost := a.Label != Blaming && (m.Threshold < 1 || m.CreditThreshold < 1 || m.EngageThreshold < 1)
 	if !usePhase && !mayBoost {
 		return
@@ -499,7 +515,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	}
 	from, to := toks[best[0]].Start, toks[best[1]-1].End
 	kind := boostKind(a.Role, toks)
-	if len(m.KindWeights) > 0 {
+	if m.hasKind {
 		k := 0
 		for j := range kz {
 			if kz[j] > kz[k] {
