@@ -62,7 +62,7 @@ type Model struct {
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
-	neg, subj, names, chars bool
+	neg, subj, names, chars, svo bool
 	// hasPhase and hasKind say whether the phase and kind heads have
 	// weights (the maps above are empty in a model read from model.bin).
 	hasPhase, hasKind bool
@@ -93,6 +93,11 @@ type ModelOptions struct {
 	// Chars adds each word's character trigrams ("c:"), so a misspelt
 	// word shares features with its spelling ("efect", "effect").
 	Chars bool
+	// SVO adds who-does-what-to-whom features: the subject, its first
+	// main verb past auxiliaries, adverbs and negation ("you might not
+	// have told" → "w:you_told"), and the verb's object when it is a
+	// person or the children ("o:you_let_him").
+	SVO bool
 }
 
 // DefaultModelOptions are the settings the shipped model is built with,
@@ -126,7 +131,7 @@ func (o ModelOptions) withDefaults() ModelOptions {
 // Options are the settings m was trained with.
 func (m *Model) Options() ModelOptions {
 	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
-		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars}
+		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars, SVO: m.svo}
 }
 
 // booster is the embedded learned layer, parsed on first use: most
@@ -167,6 +172,8 @@ func ParseModel(data []byte) (*Model, error) {
 			m.names = true
 		case "chars":
 			m.chars = true
+		case "svo":
+			m.svo = true
 		default:
 			return nil, fmt.Errorf("unknown feature family %q", f)
 		}
@@ -313,6 +320,19 @@ func (m *Model) Marshal() ([]byte, error) {
 // featNegators open a negation scope over the next three words.
 var featNegators = map[string]bool{"not": true, "never": true, "no": true, "nothing": true, "nobody": true, "without": true, "nor": true}
 
+// svoSubjects, svoSkip and svoObjects drive the who-does-what-to-whom
+// features (ModelOptions.SVO).
+var svoSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true, "i": true}
+
+var svoSkip = map[string]bool{"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
+	"been": true, "being": true, "am": true, "have": true, "has": true, "had": true, "will": true, "would": true, "could": true,
+	"should": true, "can": true, "might": true, "may": true, "must": true, "shall": true, "not": true, "never": true, "just": true,
+	"really": true, "always": true, "ever": true, "even": true, "still": true, "also": true, "only": true, "kinda": true,
+	"sort": true, "of": true, "kind": true, "probably": true, "clearly": true, "obviously": true, "honestly": true, "actually": true}
+
+var svoObjects = map[string]bool{"him": true, "her": true, "them": true, "me": true, "you": true, "yourself": true, "himself": true,
+	"herself": true, "kids": true, "children": true, "boys": true, "girls": true, "baby": true, "it": true}
+
 // featSubjects open a subject-verb pair over the next two words.
 var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
 
@@ -323,7 +343,7 @@ var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they":
 // a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
 // credit and hostile findings ("k:") and of blaming findings ("kb:", used
 // by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, neg, subj, names, chars bool, emit func(name []byte, from, to int)) {
+func eachFeature(role Role, sc *scanState, neg, subj, names, chars, svo bool, emit func(name []byte, from, to int)) {
 	var buf [96]byte
 	r := byte('s')
 	if role == Perpetrator {
@@ -375,6 +395,28 @@ func eachFeature(role Role, sc *scanState, neg, subj, names, chars bool, emit fu
 				emit(put("v:", t.Norm, "_", vs), i, j+1)
 			}
 		}
+		if svo && svoSubjects[t.Norm] {
+			for j := i + 1; j < len(toks) && j <= i+5 && sc.toks[j].sent == sent; j++ {
+				if svoSkip[toks[j].Norm] {
+					continue
+				}
+				emit(put("w:", t.Norm, "_", toks[j].Stem), i, j+1)
+				for k := j + 1; k < len(toks) && k <= j+2 && sc.toks[k].sent == sent; k++ {
+					ob := ""
+					switch {
+					case sc.toks[k].name:
+						ob = "@name"
+					case svoObjects[toks[k].Norm]:
+						ob = toks[k].Norm
+					}
+					if ob != "" {
+						emit(put("o:", t.Norm, "_", toks[j].Stem, "_", ob), i, k+1)
+						break
+					}
+				}
+				break
+			}
+		}
 	}
 	emit(put("b:", prev, "_</s>"), max(len(toks)-1, 0), len(toks))
 	for _, f := range sc.findings {
@@ -418,7 +460,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	}
 	_, sc := scoreRulesState(role, clean)
 	z := 0.0
-	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
+	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 		}
@@ -443,7 +485,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	// head and the words to quote are needed only when the booster fires.
 	var z float64
 	var pz [4]float64
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 			if usePhase {
@@ -488,7 +530,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	best, bestW := [2]int{-1, -1}, 0.0
 	bestUni, bestUniW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, from, to int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, from, to int) {
 		e := m.entry(name)
 		if e == nil {
 			return
@@ -609,7 +651,7 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 		}
 		_, sc := scoreRulesState(role, clean)
 		var xs []int32
-		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, func(name []byte, _, _ int) {
+		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, o.SVO, func(name []byte, _, _ int) {
 			id, ok := index[string(name)]
 			if !ok {
 				id = int32(len(ts.names))
@@ -747,6 +789,9 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 	if o.Chars {
 		m.Features = append(m.Features, "chars")
 	}
+	if o.SVO {
+		m.Features = append(m.Features, "svo")
+	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	for id, name := range ts.names {
 		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
@@ -771,7 +816,7 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 			m.KindWeights[name] = q
 		}
 	}
-	m.neg, m.subj, m.names, m.chars = o.Neg, o.Subj, o.Names, o.Chars
+	m.neg, m.subj, m.names, m.chars, m.svo = o.Neg, o.Subj, o.Names, o.Chars, o.SVO
 	m.buildIndex()
 	return m
 }

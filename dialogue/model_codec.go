@@ -17,7 +17,7 @@ import (
 //	"PVSM" uint32(version 1)
 //	float64 threshold, credit threshold, engagement threshold, L2, rate
 //	int32 phase margin, epochs, examples
-//	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars)
+//	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo)
 //	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
 //	uint32 k; k × 5×float32 kind weights
 //
@@ -38,7 +38,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	w([5]float64{m.Threshold, m.CreditThreshold, m.EngageThreshold, m.L2, m.Rate})
 	w([3]int32{int32(m.PhaseMargin), int32(m.Epochs), int32(m.Examples)})
 	var flags uint32
-	for i, on := range []bool{m.neg, m.subj, m.names, m.chars} {
+	for i, on := range []bool{m.neg, m.subj, m.names, m.chars, m.svo} {
 		if on {
 			flags |= 1 << i
 		}
@@ -91,8 +91,8 @@ func parseModelBinary(data []byte) (*Model, error) {
 	}
 	m := &Model{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4],
 		PhaseMargin: int(ints[0]), Epochs: int(ints[1]), Examples: int(ints[2]),
-		neg: flags&1 != 0, subj: flags&2 != 0, names: flags&4 != 0, chars: flags&8 != 0}
-	for i, name := range []string{"neg", "subj", "names", "chars"} {
+		neg: flags&1 != 0, subj: flags&2 != 0, names: flags&4 != 0, chars: flags&8 != 0, svo: flags&16 != 0}
+	for i, name := range []string{"neg", "subj", "names", "chars", "svo"} {
 		if flags&(1<<i) != 0 {
 			m.Features = append(m.Features, name)
 		}

@@ -37,6 +37,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
 	epochs := fs.Int("epochs", 0, "gradient-descent epochs (default: the tuned value)")
 	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
+	svo := fs.Bool("svo", dialogue.DefaultModelOptions().SVO, "add who-does-what-to-whom features")
 	chars := fs.Bool("chars", dialogue.DefaultModelOptions().Chars, "add character-trigram features (for typos)")
 	matchers := fs.Bool("matchers", false, "instead, train each scenario's intent matcher from scenarios/*.yaml and write scenarios/matchers/ID.pvm")
 	fs.Usage = func() {
@@ -86,6 +87,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		o.Threshold = *threshold
 	}
 	o.Chars = *chars
+	o.SVO = *svo
 	if *epochs > 0 {
 		o.Epochs = *epochs
 	}
