@@ -1,6 +1,7 @@
 package dialogue
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -33,10 +34,11 @@ import (
 // Rebuild the weights with `pivot train` after changing the labelled files
 // (see docs/scoring.md).
 
-//go:embed rules/model.json
-var modelJSON []byte
+//go:embed rules/model.bin
+var modelBin []byte
 
-// Model is a trained learned layer as stored in rules/model.json.
+// Model is a trained learned layer, stored compactly in rules/model.bin
+// (model_codec.go) or, for reading, as JSON (pivot train -o FILE.json).
 type Model struct {
 	Version int `json:"version"`
 	// Features lists the optional feature families the model was built
@@ -60,8 +62,11 @@ type Model struct {
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
 
-	neg, subj, names, chars bool
-	table                   featTable
+	neg, subj, names, chars, svo bool
+	// hasPhase and hasKind say whether the phase and kind heads have
+	// weights (the maps above are empty in a model read from model.bin).
+	hasPhase, hasKind bool
+	table             featTable
 }
 
 // hostileThreshold is the booster's bar on a reply the rules marked
@@ -88,6 +93,11 @@ type ModelOptions struct {
 	// Chars adds each word's character trigrams ("c:"), so a misspelt
 	// word shares features with its spelling ("efect", "effect").
 	Chars bool
+	// SVO adds who-does-what-to-whom features: the subject, its first
+	// main verb past auxiliaries, adverbs and negation ("you might not
+	// have told" → "w:you_told"), and the verb's object when it is a
+	// person or the children ("o:you_let_him").
+	SVO bool
 }
 
 // DefaultModelOptions are the settings the shipped model is built with,
@@ -121,24 +131,27 @@ func (o ModelOptions) withDefaults() ModelOptions {
 // Options are the settings m was trained with.
 func (m *Model) Options() ModelOptions {
 	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
-		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars}
+		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars, SVO: m.svo}
 }
 
 // booster is the embedded learned layer, parsed on first use: most
 // commands (scenarios, validate, the bot's start-up) never score a reply,
 // and parsing the weights is most of the scorer's start-up cost.
-var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelJSON) })
+var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelBin) })
 
 func mustLoadModel(data []byte) *Model {
 	m, err := ParseModel(data)
 	if err != nil {
-		panic("dialogue: rules/model.json: " + err.Error())
+		panic("dialogue: rules/model.bin: " + err.Error())
 	}
 	return m
 }
 
-// ParseModel reads a model file.
+// ParseModel reads a model file, compact (model.bin) or JSON.
 func ParseModel(data []byte) (*Model, error) {
+	if bytes.HasPrefix(data, modelMagic) {
+		return parseModelBinary(data)
+	}
 	var m Model
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err
@@ -146,13 +159,8 @@ func ParseModel(data []byte) (*Model, error) {
 	if m.Version != 2 {
 		return nil, fmt.Errorf("model version %d, want 2", m.Version)
 	}
-	if m.Threshold <= 0.5 || m.Threshold >= 1 {
-		return nil, fmt.Errorf("model threshold %v outside (0.5, 1)", m.Threshold)
-	}
-	for _, t := range []float64{m.CreditThreshold, m.EngageThreshold} {
-		if t <= 0.5 || t > 1 {
-			return nil, fmt.Errorf("model threshold %v outside (0.5, 1]", t)
-		}
+	if err := m.checkThresholds(); err != nil {
+		return nil, err
 	}
 	for _, f := range m.Features {
 		switch f {
@@ -164,6 +172,8 @@ func ParseModel(data []byte) (*Model, error) {
 			m.names = true
 		case "chars":
 			m.chars = true
+		case "svo":
+			m.svo = true
 		default:
 			return nil, fmt.Errorf("unknown feature family %q", f)
 		}
@@ -172,7 +182,20 @@ func ParseModel(data []byte) (*Model, error) {
 	return &m, nil
 }
 
+func (m *Model) checkThresholds() error {
+	if m.Threshold <= 0.5 || m.Threshold >= 1 {
+		return fmt.Errorf("model threshold %v outside (0.5, 1)", m.Threshold)
+	}
+	for _, t := range []float64{m.CreditThreshold, m.EngageThreshold} {
+		if t <= 0.5 || t > 1 {
+			return fmt.Errorf("model threshold %v outside (0.5, 1]", t)
+		}
+	}
+	return nil
+}
+
 func (m *Model) buildIndex() {
+	m.hasPhase, m.hasKind = len(m.PhaseWeights) > 0, len(m.KindWeights) > 0
 	n := len(m.Weights) + len(m.PhaseWeights) + len(m.KindWeights)
 	size := 1
 	for size < n+n/2+2 {
@@ -297,6 +320,19 @@ func (m *Model) Marshal() ([]byte, error) {
 // featNegators open a negation scope over the next three words.
 var featNegators = map[string]bool{"not": true, "never": true, "no": true, "nothing": true, "nobody": true, "without": true, "nor": true}
 
+// svoSubjects, svoSkip and svoObjects drive the who-does-what-to-whom
+// features (ModelOptions.SVO).
+var svoSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true, "i": true}
+
+var svoSkip = map[string]bool{"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
+	"been": true, "being": true, "am": true, "have": true, "has": true, "had": true, "will": true, "would": true, "could": true,
+	"should": true, "can": true, "might": true, "may": true, "must": true, "shall": true, "not": true, "never": true, "just": true,
+	"really": true, "always": true, "ever": true, "even": true, "still": true, "also": true, "only": true, "kinda": true,
+	"sort": true, "of": true, "kind": true, "probably": true, "clearly": true, "obviously": true, "honestly": true, "actually": true}
+
+var svoObjects = map[string]bool{"him": true, "her": true, "them": true, "me": true, "you": true, "yourself": true, "himself": true,
+	"herself": true, "kids": true, "children": true, "boys": true, "girls": true, "baby": true, "it": true}
+
 // featSubjects open a subject-verb pair over the next two words.
 var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
 
@@ -307,7 +343,7 @@ var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they":
 // a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
 // credit and hostile findings ("k:") and of blaming findings ("kb:", used
 // by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, neg, subj, names, chars bool, emit func(name []byte, from, to int)) {
+func eachFeature(role Role, sc *scanState, neg, subj, names, chars, svo bool, emit func(name []byte, from, to int)) {
 	var buf [96]byte
 	r := byte('s')
 	if role == Perpetrator {
@@ -359,6 +395,28 @@ func eachFeature(role Role, sc *scanState, neg, subj, names, chars bool, emit fu
 				emit(put("v:", t.Norm, "_", vs), i, j+1)
 			}
 		}
+		if svo && svoSubjects[t.Norm] {
+			for j := i + 1; j < len(toks) && j <= i+5 && sc.toks[j].sent == sent; j++ {
+				if svoSkip[toks[j].Norm] {
+					continue
+				}
+				emit(put("w:", t.Norm, "_", toks[j].Stem), i, j+1)
+				for k := j + 1; k < len(toks) && k <= j+2 && sc.toks[k].sent == sent; k++ {
+					ob := ""
+					switch {
+					case sc.toks[k].name:
+						ob = "@name"
+					case svoObjects[toks[k].Norm]:
+						ob = toks[k].Norm
+					}
+					if ob != "" {
+						emit(put("o:", t.Norm, "_", toks[j].Stem, "_", ob), i, k+1)
+						break
+					}
+				}
+				break
+			}
+		}
 	}
 	emit(put("b:", prev, "_</s>"), max(len(toks)-1, 0), len(toks))
 	for _, f := range sc.findings {
@@ -402,7 +460,7 @@ func (m *Model) Prob(role Role, text string) float64 {
 	}
 	_, sc := scoreRulesState(role, clean)
 	z := 0.0
-	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
+	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 		}
@@ -418,7 +476,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 		return
 	}
 	_, margin := sc.voteMargin()
-	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && len(m.PhaseWeights) > 0
+	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && m.hasPhase
 	mayBoost := a.Label != Blaming && (m.Threshold < 1 || m.CreditThreshold < 1 || m.EngageThreshold < 1)
 	if !usePhase && !mayBoost {
 		return
@@ -427,7 +485,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	// head and the words to quote are needed only when the booster fires.
 	var z float64
 	var pz [4]float64
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
 		if e := m.entry(name); e != nil {
 			z += float64(e.w)
 			if usePhase {
@@ -472,7 +530,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	best, bestW := [2]int{-1, -1}, 0.0
 	bestUni, bestUniW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, from, to int) {
+	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, from, to int) {
 		e := m.entry(name)
 		if e == nil {
 			return
@@ -499,7 +557,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	}
 	from, to := toks[best[0]].Start, toks[best[1]-1].End
 	kind := boostKind(a.Role, toks)
-	if len(m.KindWeights) > 0 {
+	if m.hasKind {
 		k := 0
 		for j := range kz {
 			if kz[j] > kz[k] {
@@ -593,7 +651,7 @@ func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
 		}
 		_, sc := scoreRulesState(role, clean)
 		var xs []int32
-		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, func(name []byte, _, _ int) {
+		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, o.SVO, func(name []byte, _, _ int) {
 			id, ok := index[string(name)]
 			if !ok {
 				id = int32(len(ts.names))
@@ -731,6 +789,9 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 	if o.Chars {
 		m.Features = append(m.Features, "chars")
 	}
+	if o.SVO {
+		m.Features = append(m.Features, "svo")
+	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	for id, name := range ts.names {
 		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
@@ -755,7 +816,7 @@ func (ts *trainSet) fit(o ModelOptions, n int) *Model {
 			m.KindWeights[name] = q
 		}
 	}
-	m.neg, m.subj, m.names, m.chars = o.Neg, o.Subj, o.Names, o.Chars
+	m.neg, m.subj, m.names, m.chars, m.svo = o.Neg, o.Subj, o.Names, o.Chars, o.SVO
 	m.buildIndex()
 	return m
 }

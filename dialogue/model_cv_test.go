@@ -103,7 +103,7 @@ func cvRecords(m *Model, ex []Labelled) []cvRec {
 		z := 0.0
 		var pz [4]float64
 		var kz [5]float64
-		eachFeature(e.Role, sc, m.neg, m.subj, m.names, m.chars, func(name []byte, _, _ int) {
+		eachFeature(e.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
 			if en := m.entry(name); en != nil {
 				z += float64(en.w)
 				for k := range pz {

@@ -25,7 +25,7 @@ func (sc *Scenario) ScoreReply(text string) Assessment {
 	a := Score(sc.Role, text)
 	f := sc.CaseFacts()
 	for i := range a.Findings {
-		if a.Findings[i].Rewrite != "" && a.Findings[i].Kind.Blaming() {
+		if k := a.Findings[i].Kind; a.Findings[i].Rewrite != "" && (k.Blaming() || k == Hostile) {
 			a.Findings[i].Rewrite = f.personalise(sc.Role, a.Findings[i].Rewrite)
 		}
 	}

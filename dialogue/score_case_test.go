@@ -42,13 +42,14 @@ func TestRewritesFitTheCase(t *testing.T) {
 		{tomasz, "You two need to stop fighting.", []string{"threw the plate", "on Friday", "When he", "what he did"}, []string{"you"}},
 		{tomasz, "The domestic between you and Magda worries me.", []string{"on Friday", "he did to you"}, nil},
 		{jennifer, "You two need to stop fighting.", []string{"threw the plate", "on Friday"}, []string{"Brian"}},
+		{tomasz, "Are you an abuser, Tomasz?", nil, []string{"Zosia and Kuba"}},
 	} {
 		a := c.sc.ScoreReply(c.text)
-		if !a.Blaming() {
-			t.Errorf("%s: %q not blaming", c.sc.ID, c.text)
+		if !a.Coached() {
+			t.Errorf("%s: %q not coached", c.sc.ID, c.text)
 			continue
 		}
-		for _, fd := range a.BlamingFindings() {
+		for _, fd := range a.CoachedFindings() {
 			for _, b := range c.bad {
 				if strings.Contains(fd.Rewrite, b) {
 					t.Errorf("%s: %q: rewrite %q has %q", c.sc.ID, c.text, fd.Rewrite, b)

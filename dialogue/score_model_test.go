@@ -1,6 +1,7 @@
 package dialogue
 
 import (
+	"bytes"
 	"math"
 	"path/filepath"
 	"sort"
@@ -9,8 +10,11 @@ import (
 )
 
 // TestModelUpToDate retrains the booster from the labelled files and checks
-// the embedded rules/model.json matches: run `pivot train` from the repo
-// root after changing testdata/labelled.jsonl or testdata/heldout_*.jsonl.
+// the embedded rules/model.bin matches: run `pivot train` from the repo
+// root after changing any labelled file or rule. The embedded model holds
+// hashed names only, so the comparison goes through its table: every
+// weight the fresh model keeps must be there, and the table must hold no
+// more entries than the fresh model names.
 func TestModelUpToDate(t *testing.T) {
 	files := []string{ownPath}
 	for _, g := range []string{"testdata/heldout_*.jsonl", "testdata/batch_*.jsonl", "testdata/negatives_*.jsonl"} {
@@ -22,41 +26,87 @@ func TestModelUpToDate(t *testing.T) {
 	for _, f := range files {
 		ex = append(ex, readLabelled(t, f)...)
 	}
-	m := TrainModel(ex, booster().Options())
-	if m.Examples != booster().Examples {
-		t.Fatalf("model.json was trained on %d lines, the labelled files have %d: run `go run ./cmd/pivot train`", booster().Examples, m.Examples)
+	shipped := booster()
+	m := TrainModel(ex, shipped.Options())
+	if m.Examples != shipped.Examples {
+		t.Fatalf("model.bin was trained on %d lines, the labelled files have %d: run `go run ./cmd/pivot train`", shipped.Examples, m.Examples)
 	}
 	worst, at := 0.0, ""
-	for _, w := range []map[string]float64{m.Weights, booster().Weights} {
-		for k := range w {
-			if d := math.Abs(m.Weights[k] - booster().Weights[k]); d > worst {
-				worst, at = d, k
-			}
+	diff := func(a float64, b float32, name string) {
+		if d := math.Abs(a - float64(b)); d > worst {
+			worst, at = d, name
 		}
 	}
-	for _, w := range []map[string][4]float64{m.PhaseWeights, booster().PhaseWeights} {
-		for k := range w {
-			for j := range 4 {
-				if d := math.Abs(m.PhaseWeights[k][j] - booster().PhaseWeights[k][j]); d > worst {
-					worst, at = d, "phase "+k
-				}
-			}
+	names := map[string]bool{}
+	for k, v := range m.Weights {
+		names[k] = true
+		diff(v, shipped.weightOf(k), k)
+	}
+	for k, v := range m.PhaseWeights {
+		names[k] = true
+		p := shipped.phaseOf(k)
+		for j := range 4 {
+			diff(v[j], p[j], "phase "+k)
 		}
 	}
-	for _, w := range []map[string][5]float64{m.KindWeights, booster().KindWeights} {
-		for k := range w {
-			for j := range 5 {
-				if d := math.Abs(m.KindWeights[k][j] - booster().KindWeights[k][j]); d > worst {
-					worst, at = d, "kind "+k
-				}
-			}
+	for k, v := range m.KindWeights {
+		names[k] = true
+		q := shipped.kindOf(k)
+		for j := range 5 {
+			diff(v[j], q[j], "kind "+k)
 		}
 	}
-	if m.Options() != booster().Options() {
-		t.Errorf("options differ after a round trip: %+v vs %+v", m.Options(), booster().Options())
+	n := 0
+	for _, sl := range shipped.table.slots {
+		if sl.key != 0 {
+			n++
+		}
+	}
+	if n != len(names) {
+		t.Errorf("model.bin holds %d features, a fresh training %d: run `go run ./cmd/pivot train`", n, len(names))
+	}
+	if m.Options() != shipped.Options() {
+		t.Errorf("options differ after a round trip: %+v vs %+v", m.Options(), shipped.Options())
 	}
 	if worst > 5e-3 {
-		t.Errorf("model.json is stale (weight %q differs by %.4f): run `go run ./cmd/pivot train`", at, worst)
+		t.Errorf("model.bin is stale (weight %q differs by %.4f): run `go run ./cmd/pivot train`", at, worst)
+	}
+}
+
+// The compact form scores exactly as the JSON form of the same model.
+func TestModelBinaryRoundTrip(t *testing.T) {
+	m := TrainModel(readLabelled(t, "testdata/heldout_a.jsonl"), DefaultModelOptions())
+	js, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := ParseModel(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseModel(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Options() != b.Options() {
+		t.Errorf("options %+v vs %+v", a.Options(), b.Options())
+	}
+	bin2, _ := b.MarshalBinary()
+	if !bytes.Equal(bin, bin2) {
+		t.Error("re-encoding a loaded model.bin changed it")
+	}
+	for _, ex := range readLabelled(t, "testdata/heldout_b.jsonl") {
+		x, y := a.Score(ex.Role, ex.Text), b.Score(ex.Role, ex.Text)
+		if x.Label != y.Label || x.Phase != y.Phase || len(x.Findings) != len(y.Findings) {
+			t.Errorf("%q: json %s/%s %v, binary %s/%s %v", ex.Text, x.Label, x.Phase, x.Findings, y.Label, y.Phase, y.Findings)
+		}
+	}
+	if _, err := ParseModel(bin[:len(bin)-3]); err == nil {
+		t.Error("a truncated model.bin loaded")
 	}
 }
 

@@ -106,8 +106,12 @@ func writeAssessmentJSON(w io.Writer, a dialogue.Assessment) error {
 
 func writeAssessment(w io.Writer, a dialogue.Assessment) {
 	label := "non-blaming"
-	if a.Blaming() {
+	switch {
+	case a.Blaming():
 		label = "BLAMING"
+	case a.Has(dialogue.Hostile):
+		// shaming is coached on its own line, never counted as blaming
+		label = "non-blaming, but SHAMING language (coached)"
 	}
 	fmt.Fprintf(w, "%q\n", a.Text)
 	fmt.Fprintf(w, "  label:    %s\n", label)

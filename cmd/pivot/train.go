@@ -33,10 +33,11 @@ func negativesFile(name string) bool {
 func runTrain(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	out := fs.String("o", "dialogue/rules/model.json", "where to write the model")
+	out := fs.String("o", "dialogue/rules/model.bin", "where to write the model (compact; a name ending in .json writes readable JSON)")
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
 	epochs := fs.Int("epochs", 0, "gradient-descent epochs (default: the tuned value)")
 	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
+	svo := fs.Bool("svo", dialogue.DefaultModelOptions().SVO, "add who-does-what-to-whom features")
 	chars := fs.Bool("chars", dialogue.DefaultModelOptions().Chars, "add character-trigram features (for typos)")
 	matchers := fs.Bool("matchers", false, "instead, train each scenario's intent matcher from scenarios/*.yaml and write scenarios/matchers/ID.pvm")
 	fs.Usage = func() {
@@ -86,6 +87,7 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		o.Threshold = *threshold
 	}
 	o.Chars = *chars
+	o.SVO = *svo
 	if *epochs > 0 {
 		o.Epochs = *epochs
 	}
@@ -93,7 +95,13 @@ func runTrain(ctx context.Context, env *environment, args []string) error {
 		o.L2 = *l2
 	}
 	m := dialogue.TrainModel(examples, o)
-	data, err := m.Marshal()
+	var data []byte
+	var err error
+	if strings.HasSuffix(*out, ".json") {
+		data, err = m.Marshal()
+	} else {
+		data, err = m.MarshalBinary()
+	}
 	if err != nil {
 		return err
 	}

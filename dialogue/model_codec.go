@@ -1,0 +1,173 @@
+package dialogue
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// The compact model format (rules/model.bin): the learned layer as the
+// scorer uses it, feature names already hashed, weights as float32, so that
+// loading is a copy into the hash table and not a parse of ~20,000 named
+// JSON weights (about 200 ms). Layout, little-endian:
+//
+//	"PVSM" uint32(version 1)
+//	float64 threshold, credit threshold, engagement threshold, L2, rate
+//	int32 phase margin, epochs, examples
+//	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo)
+//	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
+//	uint32 k; k × 5×float32 kind weights
+//
+// The JSON form (pivot train -o FILE.json) stays readable for a person;
+// ParseModel reads either.
+
+var modelMagic = []byte("PVSM")
+
+const modelBinVersion = 1
+
+// MarshalBinary writes the compact form. It is deterministic: entries are
+// written in hash order.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	b.Write(modelMagic)
+	w := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
+	w(uint32(modelBinVersion))
+	w([5]float64{m.Threshold, m.CreditThreshold, m.EngageThreshold, m.L2, m.Rate})
+	w([3]int32{int32(m.PhaseMargin), int32(m.Epochs), int32(m.Examples)})
+	var flags uint32
+	for i, on := range []bool{m.neg, m.subj, m.names, m.chars, m.svo} {
+		if on {
+			flags |= 1 << i
+		}
+	}
+	w(flags)
+	var slots []featSlot
+	for _, s := range m.table.slots {
+		if s.key != 0 {
+			slots = append(slots, s)
+		}
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i].key < slots[j].key })
+	// kinds are renumbered in slot order so the file is the same however
+	// the table was built
+	w(uint32(len(slots)))
+	var kinds [][5]float32
+	for _, s := range slots {
+		k := int32(-1)
+		if s.kind >= 0 {
+			k = int32(len(kinds))
+			kinds = append(kinds, m.table.kinds[s.kind])
+		}
+		w(s.key)
+		w(s.w)
+		w(s.p)
+		w(k)
+	}
+	w(uint32(len(kinds)))
+	for _, q := range kinds {
+		w(q)
+	}
+	return b.Bytes(), nil
+}
+
+func parseModelBinary(data []byte) (*Model, error) {
+	r := bytes.NewReader(data[len(modelMagic):])
+	rd := func(v any) error { return binary.Read(r, binary.LittleEndian, v) }
+	var version, flags, n uint32
+	var f [5]float64
+	var ints [3]int32
+	if err := errors.Join(rd(&version), rd(&f), rd(&ints), rd(&flags), rd(&n)); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	if version != modelBinVersion {
+		return nil, fmt.Errorf("model file version %d, want %d", version, modelBinVersion)
+	}
+	const slotBytes = 8 + 4 + 16 + 4
+	if uint64(n)*slotBytes > uint64(r.Len()) {
+		return nil, errors.New("model file: truncated")
+	}
+	m := &Model{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4],
+		PhaseMargin: int(ints[0]), Epochs: int(ints[1]), Examples: int(ints[2]),
+		neg: flags&1 != 0, subj: flags&2 != 0, names: flags&4 != 0, chars: flags&8 != 0, svo: flags&16 != 0}
+	for i, name := range []string{"neg", "subj", "names", "chars", "svo"} {
+		if flags&(1<<i) != 0 {
+			m.Features = append(m.Features, name)
+		}
+	}
+	size := 1
+	for size < int(n)+int(n)/2+2 {
+		size <<= 1
+	}
+	t := &m.table
+	t.mask = uint64(size - 1)
+	t.slots = make([]featSlot, size)
+	buf := make([]byte, slotBytes)
+	le := binary.LittleEndian
+	for range n {
+		if _, err := r.Read(buf); err != nil {
+			return nil, fmt.Errorf("model file: %w", err)
+		}
+		key := le.Uint64(buf)
+		if key == 0 {
+			return nil, errors.New("model file: zero key")
+		}
+		i := key & t.mask
+		for t.slots[i].key != 0 {
+			i = (i + 1) & t.mask
+		}
+		s := &t.slots[i]
+		s.key = key
+		s.w = math.Float32frombits(le.Uint32(buf[8:]))
+		for k := range s.p {
+			s.p[k] = math.Float32frombits(le.Uint32(buf[12+4*k:]))
+		}
+		s.kind = int32(le.Uint32(buf[28:]))
+	}
+	var k uint32
+	if err := rd(&k); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	if uint64(k)*20 != uint64(r.Len()) {
+		return nil, errors.New("model file: bad kind table")
+	}
+	t.kinds = make([][5]float32, k)
+	if err := rd(t.kinds); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	for _, s := range t.slots {
+		if s.key != 0 && s.kind >= int32(k) {
+			return nil, errors.New("model file: kind index out of range")
+		}
+	}
+	m.hasPhase, m.hasKind = true, k > 0
+	return m, m.checkThresholds()
+}
+
+// weightOf is the booster weight the model holds for a feature name (0 if
+// none), whichever form it was loaded from.
+func (m *Model) weightOf(name string) float32 {
+	if e := m.entry([]byte(name)); e != nil {
+		return e.w
+	}
+	return 0
+}
+
+// phaseOf and kindOf are the phase and kind head weights of a feature.
+func (m *Model) phaseOf(name string) [4]float32 {
+	if e := m.entry([]byte(name)); e != nil {
+		return e.p
+	}
+	return [4]float32{}
+}
+
+func (m *Model) kindOf(name string) [5]float32 {
+	if e := m.entry([]byte(name)); e != nil {
+		if q := m.kindWeights(e); q != nil {
+			return *q
+		}
+	}
+	return [5]float32{}
+}
