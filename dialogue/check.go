@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"unicode"
 )
 
 // compiledIdx is what loading precomputes so a turn costs no parsing.
@@ -114,7 +115,19 @@ func check(sc *Scenario) []Problem {
 		}
 		commitments[c.ID] = true
 	}
+	// Everything a trainee reads is printed to terminals and chats: escape
+	// sequences, C0/C1 controls and bidi overrides could clear a screen or
+	// disguise text, so they are refused at load.
+	checkText := func(path, what, text string) {
+		if r, ok := controlRune(text); ok {
+			add(path, CodeControlChar, "%s holds the control character U+%04X; remove it (only ordinary text, new lines and tabs may be used)", what, r)
+		}
+	}
+	checkText("opening", "opening", sc.Opening)
+	checkText("brief", "brief", sc.Brief)
+	checkText("title", "title", sc.Title)
 	checkReply := func(path string, r Reply) {
+		checkText(path, "a reply's text", r.Text)
 		for _, id := range append(append(append([]string(nil), r.Commits...), r.When.Committed...), r.When.NotCommitted...) {
 			if !commitments[id] {
 				add(path, CodeUnknownRef, "refers to commitment %q, which is not declared under commitments:", id)
@@ -247,4 +260,19 @@ func check(sc *Scenario) []Problem {
 	}
 	sc.index = idx
 	return probs
+}
+
+// controlRune finds a character that has no place in text shown to a
+// trainee: C0 and C1 controls other than new line and tab, and the
+// invisible formatting characters (bidi overrides, zero-width joiners).
+func controlRune(s string) (rune, bool) {
+	for _, r := range s {
+		if r == '\n' || r == '\t' {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return r, true
+		}
+	}
+	return 0, false
 }

@@ -145,7 +145,7 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 
 	a := sc.ScoreReply(clean) // Score, with rewrites fitted to the case (score_case.go)
 	t.Assessment = a
-	st.Phases = append(st.Phases, a.Phase)
+	st.Phases = compactPhases(append(st.Phases, a.Phase))
 
 	// Tone: every finding moves trust once per kind.
 	seen := map[FindingKind]bool{}
@@ -491,4 +491,25 @@ func Hint(sc *Scenario, st State) (Phase, string, State) {
 	h := hints[st.Hints%len(hints)]
 	st.Hints++
 	return phase, h, st
+}
+
+// maxPhaseHistory bounds the phase timeline kept in the state, so a session
+// of thousands of turns does not grow the stored state without limit. The
+// debrief's timeline comes from the stored turns, not from here; the state
+// needs only which phases were visited and the recent ones.
+const maxPhaseHistory = 256
+
+// compactPhases keeps the first turn of each phase (so Visited still holds)
+// and the most recent turns, once the timeline passes maxPhaseHistory.
+func compactPhases(ps []Phase) []Phase {
+	if len(ps) <= maxPhaseHistory {
+		return ps
+	}
+	out := make([]Phase, 0, maxPhaseHistory)
+	for _, p := range Phases {
+		if slices.Contains(ps, p) {
+			out = append(out, p)
+		}
+	}
+	return append(out, ps[len(ps)-(maxPhaseHistory-len(out)):]...)
 }

@@ -52,6 +52,8 @@ const (
 	CodeUnknownRef   = "PV202" // a reference to something not declared
 	CodeBadPattern   = "PV301" // a pattern that does not parse
 	CodeBandsInvalid = "PV107" // trust bands leave gaps or overlap
+	CodeTooLarge     = "PV108" // the file is larger than MaxScenarioBytes
+	CodeControlChar  = "PV109" // text a trainee will read holds control or bidi characters
 )
 
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
@@ -69,6 +71,10 @@ func LoadScenario(data []byte, source string, opts ...LoadOption) (*Scenario, er
 	var probs []Problem
 	add := func(pos Position, code, format string, a ...any) {
 		probs = append(probs, Problem{Source: source, Pos: pos, Code: code, Msg: fmt.Sprintf(format, a...)})
+	}
+	if len(data) > MaxScenarioBytes {
+		add(Position{1, 1}, CodeTooLarge, "the file is %d KB; a scenario may be at most %d KB (split a very long one, or move bulk example wordings to training/ID.jsonl)", len(data)>>10, MaxScenarioBytes>>10)
+		return nil, &ScenarioError{probs}
 	}
 
 	var root yaml.Node
@@ -107,6 +113,10 @@ func LoadScenario(data []byte, source string, opts ...LoadOption) (*Scenario, er
 	}
 	return &sc, nil
 }
+
+// MaxScenarioBytes bounds a scenario file: the largest built-in one is a
+// few hundred KB, and loading is kept proportionate to what a trainer writes.
+const MaxScenarioBytes = 2 << 20
 
 func sortProblems(p []Problem) {
 	sort.SliceStable(p, func(i, j int) bool {

@@ -2,6 +2,7 @@ package dialogue
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -132,5 +133,42 @@ func TestStemJoinsWordForms(t *testing.T) {
 		if Stem(pair[0]) == Stem(pair[1]) {
 			t.Errorf("%q and %q share the stem %q", pair[0], pair[1], Stem(pair[0]))
 		}
+	}
+}
+
+// A very long session keeps a bounded state: the phase timeline is cut to
+// the phases visited plus the recent turns, and Visited still holds.
+func TestLongSessionStateStaysBounded(t *testing.T) {
+	sc := loadDana(t)
+	st := NewState(sc, 1)
+	_, st = Step(sc, st, "Hello, how are you doing today?")
+	for range 600 {
+		_, st = Step(sc, st, "Who pays the bills?")
+	}
+	if len(st.Phases) > maxPhaseHistory {
+		t.Fatalf("the state kept %d phases, want at most %d", len(st.Phases), maxPhaseHistory)
+	}
+	if !st.Visited(Engagement) || !st.Visited(Worries) {
+		t.Errorf("compacting lost a visited phase: %v", st.Phases[:4])
+	}
+}
+
+// Text a trainee will read may not hold control or bidi characters, and a
+// scenario file has a size limit with a clear message.
+func TestScenarioTextAndSizeAreChecked(t *testing.T) {
+	data, err := os.ReadFile("testdata/scenarios/clean.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"Tired.\\u001b[2J But fine.", "Tired.\\u202e But fine.", "Tired.\\u0085 But fine."} {
+		src := strings.Replace(string(data), "text: Tired. But fine.", "text: \""+bad+"\"", 1)
+		_, err := LoadScenario([]byte(src), "clean.yaml", WithMoves(libraryMoves(t)))
+		if err == nil || !strings.Contains(err.Error(), "PV109") {
+			t.Errorf("%q: want PV109, got %v", bad, err)
+		}
+	}
+	big := append([]byte("# "+strings.Repeat("x", MaxScenarioBytes)+"\n"), data...)
+	if _, err := LoadScenario(big, "big.yaml"); err == nil || !strings.Contains(err.Error(), "PV108") || !strings.Contains(err.Error(), "at most 2048 KB") {
+		t.Errorf("an oversized file: want PV108 naming the limit, got %v", err)
 	}
 }
