@@ -19,7 +19,7 @@ const (
 	// makes the character ask about it ("The money, you mean?"). Below
 	// it she says she did not follow: a clarifying question is better
 	// than a wrong answer, a fallback better than a confident wrong one.
-	ConfirmAbove = 0.2
+	ConfirmAbove = 0.27
 	// PatternBonus is what a matching author pattern adds to an intent the
 	// matcher has learned: enough to settle a close call. An intent with
 	// no example wordings at all (a patterns-only scenario) has nothing
