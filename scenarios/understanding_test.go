@@ -54,9 +54,11 @@ func understand(t *testing.T, pattern string) dialogue.UnderstandingReport {
 }
 
 // Regression floors for understanding, a little under what the engine
-// reaches (docs/understanding.md has the figures). The tuning scripts were used
-// to improve the engine and scenarios; the fresh scripts, in voices
-// written and labelled apart, were never used for any change.
+// reaches (docs/understanding.md has the figures). The tuning scripts were
+// used to improve the engine and scenarios; the first held-apart set was
+// never used for a change until its misses were read once (the last round
+// of training lines was aimed at their shapes); the second held-apart set,
+// written and labelled after that, was never used for any change.
 func TestSkilledInterviewsAreUnderstood(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
@@ -65,7 +67,8 @@ func TestSkilledInterviewsAreUnderstood(t *testing.T) {
 		maxWrong, maxRepeats float64
 	}{
 		{"tuning voices", "tune_*.jsonl", understandFloorTune, 0.02, 0},
-		{"held-apart voices", "fresh_*.jsonl", understandFloorFresh, 0.03, 0},
+		{"first held-apart voices", "fresh_*.jsonl", understandFloorFresh, 0.03, 0},
+		{"second held-apart voices", "fresh2_*.jsonl", understandFloorFresh, 0.03, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := understand(t, tc.pattern)
