@@ -64,26 +64,13 @@ func (sc *Scenario) answer(t Turn, st State, rd reading, phase Phase) (Turn, Sta
 	return t, st, true
 }
 
-// pickUnsaid is pick restricted to replies not yet said this session.
+// pickUnsaid is pick restricted to replies not yet said this session,
+// "like I said" lines excluded: a follow-up asks for something new.
 func (sc *Scenario) pickUnsaid(st State, prefix string, rs []Reply, phase Phase) (Reply, string, bool) {
-	var fresh []Reply
-	var keys []int
-	for i, r := range rs {
-		if _, said := st.LastUsed[replyKey(prefix, i, r)]; !said && !r.Again {
-			fresh = append(fresh, r)
-			keys = append(keys, i)
-		}
-	}
-	if len(fresh) == 0 {
-		return Reply{}, "", false
-	}
-	// Keep the original keys: give unnamed replies their own index.
-	for n, i := range keys {
-		if fresh[n].ID == "" {
-			fresh[n].ID = fmt.Sprint(i)
-		}
-	}
-	return sc.pick(st, prefix, fresh, phase)
+	return sc.pickWhere(st, prefix, rs, phase, func(key string, r Reply) bool {
+		_, said := st.LastUsed[key]
+		return !said && !r.Again
+	})
 }
 
 // askAbout has the character check her best guess instead of answering

@@ -394,6 +394,11 @@ func (sc *Scenario) Eligible(st State, r Reply, key string, phase Phase) bool {
 // recently used; any remaining tie is decided by the session seed, so runs
 // replay exactly.
 func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Reply, string, bool) {
+	return sc.pickWhere(st, prefix, rs, phase, nil)
+}
+
+// pickWhere is pick among the replies keep accepts (all, if keep is nil).
+func (sc *Scenario) pickWhere(st State, prefix string, rs []Reply, phase Phase, keep func(key string, r Reply) bool) (Reply, string, bool) {
 	best, bestKey := -1, ""
 	var bestRank [6]int
 	answeredBefore := false
@@ -404,7 +409,7 @@ func (sc *Scenario) pick(st State, prefix string, rs []Reply, phase Phase) (Repl
 	}
 	for i, r := range rs {
 		key := replyKey(prefix, i, r)
-		if !sc.Eligible(st, r, key, phase) || (r.Again && !answeredBefore) {
+		if !sc.Eligible(st, r, key, phase) || (r.Again && !answeredBefore) || (keep != nil && !keep(key, r)) {
 			continue
 		}
 		// A line not yet said comes first, then a "like I said" line,
