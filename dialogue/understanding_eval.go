@@ -1,8 +1,13 @@
 package dialogue
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // ScriptLine is one trainee line of a labelled interview script: what the
@@ -189,4 +194,58 @@ func (sc *Scenario) KnownLabels() map[string]bool {
 		}
 	}
 	return out
+}
+
+// ParseScripts reads labelled interview lines strictly: each names a known
+// scenario, says something, and expects an intent or shared move that
+// scenario has (or nothing, to play the line unscored). The first bad line
+// fails the file, by line number.
+func ParseScripts(data []byte, labels func(id string) (map[string]bool, bool)) ([]ScriptLine, error) {
+	var out []ScriptLine
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		var l struct {
+			Script   string `json:"script"`
+			Scenario string `json:"scenario"`
+			Voice    string `json:"voice"`
+			Turn     int    `json:"turn"`
+			Say      string `json:"say"`
+			Expect   string `json:"expect"`
+			Also     string `json:"also"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			return nil, fmt.Errorf("line %d: %v", n, err)
+		}
+		known, ok := labels(l.Scenario)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("line %d: no scenario %q", n, l.Scenario)
+		case strings.TrimSpace(l.Say) == "":
+			return nil, fmt.Errorf("line %d: missing or empty \"say\"", n)
+		case l.Expect != "" && !known[l.Expect]:
+			return nil, fmt.Errorf("line %d: %q expects %q, which is neither an intent of %s nor a shared move it answers", n, l.Say, l.Expect, l.Scenario)
+		case l.Also != "" && !known[l.Also]:
+			return nil, fmt.Errorf("line %d: \"also\" is %q, which is neither an intent of %s nor a shared move it answers", n, l.Also, l.Scenario)
+		}
+		if l.Script == "" {
+			l.Script = l.Scenario
+		}
+		out = append(out, ScriptLine{Script: l.Script, Scenario: l.Scenario, Voice: l.Voice, Say: l.Say, Expect: l.Expect, Also: l.Also, Line: n})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %v", n+1, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no script lines")
+	}
+	return out, nil
 }

@@ -1,8 +1,6 @@
 package scenarios
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,32 +9,32 @@ import (
 	"github.com/pivotcoach/pivot/dialogue"
 )
 
-// readScripts loads labelled interview scripts (see pivot eval --dialogue).
-func readScripts(t *testing.T, pattern string) []dialogue.ScriptLine {
+// readScripts loads labelled interview scripts with the parser pivot eval
+// --dialogue uses, so a label no scenario knows fails the test.
+func readScripts(t *testing.T, lib *Library, pattern string) []dialogue.ScriptLine {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "interviews", pattern))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scripts match %s", pattern)
 	}
+	labels := func(id string) (map[string]bool, bool) {
+		sc, err := lib.Get(id)
+		if err != nil {
+			return nil, false
+		}
+		return sc.KnownLabels(), true
+	}
 	var out []dialogue.ScriptLine
 	for _, f := range files {
-		fh, err := os.Open(f)
+		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(fh)
-		n := 0
-		for sc.Scan() {
-			n++
-			var l struct {
-				Script, Scenario, Voice, Say, Expect, Also string
-			}
-			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-				t.Fatalf("%s:%d: %v", f, n, err)
-			}
-			out = append(out, dialogue.ScriptLine{Script: l.Script, Scenario: l.Scenario, Voice: l.Voice, Say: l.Say, Expect: l.Expect, Also: l.Also, Line: n})
+		lines, err := dialogue.ParseScripts(data, labels)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
 		}
-		fh.Close()
+		out = append(out, lines...)
 	}
 	return out
 }
@@ -47,7 +45,7 @@ func understand(t *testing.T, pattern string) dialogue.UnderstandingReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dialogue.EvaluateUnderstanding(readScripts(t, pattern), func(id string) (*dialogue.Scenario, bool) {
+	return dialogue.EvaluateUnderstanding(readScripts(t, lib, pattern), func(id string) (*dialogue.Scenario, bool) {
 		sc, err := lib.Get(id)
 		return sc, err == nil
 	})

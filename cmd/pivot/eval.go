@@ -44,13 +44,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		return usagef("want exactly one FILE.jsonl, got %d arguments", fs.NArg())
 	}
 	name := fs.Arg(0)
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(env.stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
+	data, err := readInput(env, name)
 	if err != nil {
 		return err
 	}
@@ -79,6 +73,14 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	}
 	writeReport(env.stdout, name, rep)
 	return nil
+}
+
+// readInput reads a named file, or standard input for "-".
+func readInput(env *environment, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(env.stdin)
+	}
+	return os.ReadFile(name)
 }
 
 // parseLabelled reads JSON Lines strictly: every non-blank line must be an
