@@ -106,29 +106,23 @@ func inspect(ctx context.Context, path, dsn string) (int, error) {
 	return max(version, len(applied)), nil
 }
 
-func tableNames(ctx context.Context, q interface {
+// querier is what tableNames and appliedMigrations need: a *sql.DB, a
+// *sql.Conn or a *sql.Tx.
+type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
-func appliedMigrations(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM migrations ORDER BY name`)
+func tableNames(ctx context.Context, q querier) ([]string, error) {
+	return queryNames(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+}
+
+func appliedMigrations(ctx context.Context, q querier) ([]string, error) {
+	return queryNames(ctx, q, `SELECT name FROM migrations ORDER BY name`)
+}
+
+// queryNames runs a query of one text column and returns its values.
+func queryNames(ctx context.Context, q querier, query string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
