@@ -113,6 +113,20 @@ type Result struct {
 	// run - BaseLive)/Trainees: an upper bound while every trainee is
 	// busy (it includes garbage not yet collected).
 	PerSession, PerSessionPeak float64
+	// CPUUser and CPUSystem are the CPU time the whole process used while
+	// the trainees spoke (not while their sessions were opened): every
+	// goroutine's, the store's and the garbage collector's. Divided by
+	// Turns it is what a turn costs, whatever else the machine is doing
+	// (zero where it cannot be measured).
+	CPUUser, CPUSystem time.Duration
+}
+
+// CPUPerTurn is the process's CPU time per answered turn.
+func (r Result) CPUPerTurn() time.Duration {
+	if r.Turns == 0 {
+		return 0
+	}
+	return (r.CPUUser + r.CPUSystem) / time.Duration(r.Turns)
 }
 
 // timing collects the store time of one turn; the timed store finds it
@@ -336,6 +350,7 @@ func Run(ctx context.Context, store bot.Store, lib *scenarios.Library, cfg Confi
 	}
 	all := make([]stats, len(trs))
 	var wg sync.WaitGroup
+	user0, system0 := processCPU()
 	start := time.Now()
 	// With a rate, each trainee speaks every interval, offset so the
 	// trainees are spread evenly over it.
@@ -405,6 +420,8 @@ func Run(ctx context.Context, store bot.Store, lib *scenarios.Library, cfg Confi
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	user1, system1 := processCPU()
+	res.CPUUser, res.CPUSystem = user1-user0, system1-system0
 	close(stopSample)
 	sampleWG.Wait()
 

@@ -12,7 +12,7 @@ import (
 	"github.com/pivotcoach/pivot/scenarios"
 )
 
-func setup(t *testing.T) (*sqlite.DB, *scenarios.Library) {
+func setup(t testing.TB) (*sqlite.DB, *scenarios.Library) {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bench.db"))
 	if err != nil {
@@ -70,4 +70,32 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			t.Errorf("%+v: no error", c)
 		}
 	}
+}
+
+// BenchmarkTurn measures what a turn costs in CPU: 100 trainees in a
+// closed loop through the real bot and a SQLite file, b.N turns in all
+// (sessions opened before the clock starts; interviews that end are
+// started again, as in pivot bench). cpu-µs/turn is the whole process's
+// CPU time per turn (engine, scoring, bot, store, committer, checkpointer,
+// GC), which a busy machine inflates far less than the wall time:
+//
+//	go test -run '^$' -bench BenchmarkTurn -count 6 ./bot/loadtest | tee /tmp/new.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest /tmp/old.txt /tmp/new.txt
+func BenchmarkTurn(b *testing.B) {
+	db, lib := setup(b)
+	const trainees = 100
+	ctx := context.Background()
+	if _, err := loadtest.Run(ctx, db, lib, loadtest.Config{Trainees: trainees, Turns: 1, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	res, err := loadtest.Run(ctx, db, lib, loadtest.Config{Trainees: trainees, Turns: (b.N + trainees - 1) / trainees, Seed: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Errors > 0 || res.Duplicates > 0 {
+		b.Fatalf("%d errors, %d duplicate replies", res.Errors, res.Duplicates)
+	}
+	b.ReportMetric(float64(res.CPUPerTurn())/1e3, "cpu-µs/turn")
+	b.ReportMetric(float64(res.CPUSystem)/1e3/float64(res.Turns), "sys-µs/turn")
 }

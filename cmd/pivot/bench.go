@@ -158,6 +158,10 @@ func printBench(w io.Writer, r loadtest.Result) {
 	row("  commit", r.Write)
 	row("  read", r.Read)
 	row("  engine+bot", r.Rest)
+	if r.Turns > 0 && r.CPUUser+r.CPUSystem > 0 {
+		fmt.Fprintf(w, "  cpu           %.1f µs per turn (user %.1f, system %.1f; the whole process: engine, store, GC): at most %.0f turns/s per core\n",
+			us(r.CPUPerTurn()), us(r.CPUUser)/float64(r.Turns), us(r.CPUSystem)/float64(r.Turns), float64(time.Second)/float64(r.CPUPerTurn()))
+	}
 	fmt.Fprintf(w, "  memory        peak heap %.1f MB, stacks %.1f MB, from OS %.1f MB\n", mb(r.PeakHeapInuse), mb(r.PeakStackInuse), mb(r.PeakSys))
 	fmt.Fprintf(w, "  per session   %.1f KB open and idle, %.1f KB at peak (heap+stacks over baseline / trainees)\n", r.PerSession/1024, r.PerSessionPeak/1024)
 }

@@ -16,7 +16,7 @@ func TestBenchReportsFigures(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
 	s := out.String()
-	for _, want := range []string{"turns/s", "32 in", "0 errors, 0 duplicate replies", "commit", "engine+bot", "scoring", "peak heap", "per session", "database"} {
+	for _, want := range []string{"turns/s", "32 in", "0 errors, 0 duplicate replies", "commit", "engine+bot", "µs per turn", "scoring", "peak heap", "per session", "database"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, s)
 		}
