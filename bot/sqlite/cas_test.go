@@ -245,3 +245,73 @@ func TestForgetUserDropsLeftoverClaims(t *testing.T) {
 		t.Errorf("%d claims left after forgetting (%v)", n, err)
 	}
 }
+
+// A turn refused inside a group changes nothing, not even the session's
+// state: here the session's state is behind a turn already stored (as if
+// written by hand), so the compare-and-set passes and the turn's row is
+// the duplicate. The state stays as it was, the stored turn keeps its
+// words, and the turns committed with it in the same group are kept.
+func TestRefusedTurnLeavesTheSessionAsItWas(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, "", newClock())
+	s := newSession(t, db, conv("U1", ""), "jennifer")
+	t1, st1 := turn(s.State, 1, dialogue.NonBlaming, dialogue.Engagement, dialogue.OpenQuestion)
+	if err := db.SaveTurn(ctx, s.ID, t1, st1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, `UPDATE sessions SET turn = 0 WHERE id = ?`, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	var version int64
+	if err := db.r.QueryRowContext(ctx, `SELECT version FROM sessions WHERE id = ?`, s.ID).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	others := make([]*bot.Session, 8)
+	for i := range others {
+		others[i] = newSession(t, db, conv(fmt.Sprint("O", i), ""), "jennifer")
+	}
+	again := t1
+	again.Text = "a different line"
+	var wg sync.WaitGroup
+	errs := make([]error, len(others))
+	for i, o := range others {
+		wg.Go(func() {
+			tn, next := turn(o.State, 1, dialogue.NonBlaming, dialogue.Worries, dialogue.OpenQuestion)
+			errs[i] = db.SaveTurn(ctx, o.ID, tn, next)
+		})
+	}
+	err := db.SaveTurn(ctx, s.ID, again, st1)
+	wg.Wait()
+	if !errors.Is(err, ErrDuplicateTurn) || !errors.Is(err, bot.ErrStale) {
+		t.Errorf("turn 1 over a stored turn 1: err = %v, want ErrDuplicateTurn and ErrStale", err)
+	}
+	var turnNow int
+	var versionNow int64
+	if err := db.r.QueryRowContext(ctx, `SELECT turn, version FROM sessions WHERE id = ?`, s.ID).Scan(&turnNow, &versionNow); err != nil {
+		t.Fatal(err)
+	}
+	if turnNow != 0 || versionNow != version {
+		t.Errorf("after the refused turn the session is at turn %d, version %d; want 0, %d (unchanged)", turnNow, versionNow, version)
+	}
+	if recs, _ := db.Turns(ctx, s.ID); len(recs) != 1 || recs[0].Turn.Text != t1.Text {
+		t.Errorf("stored turns %+v, want turn 1 with its first words", recs)
+	}
+	for i, o := range others {
+		if errs[i] != nil {
+			t.Errorf("session %d's turn, committed alongside: %v", o.ID, errs[i])
+		}
+		if recs, _ := db.Turns(ctx, o.ID); len(recs) != 1 {
+			t.Errorf("session %d: %d turns stored, want 1", o.ID, len(recs))
+		}
+	}
+}
+
+// An unknown session is ErrNotFound, not a foreign key failure.
+func TestSaveTurnOfAnUnknownSession(t *testing.T) {
+	db := open(t, "", newClock())
+	s := newSession(t, db, conv("U1", ""), "jennifer")
+	t1, st1 := turn(s.State, 1, dialogue.NonBlaming, dialogue.Engagement, dialogue.OpenQuestion)
+	if err := db.SaveTurn(context.Background(), s.ID+100, t1, st1); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("err = %v, want ErrNotFound", err)
+	}
+}

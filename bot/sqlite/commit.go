@@ -146,16 +146,25 @@ func (c *committer) group(first *turnReq) {
 		c.fail(first, err)
 		return
 	}
+	// Prepared before taking the connection: preparing on the pool
+	// needs its one connection.
+	insertStmt, updateStmt, err := c.prepared(first.ctx)
+	if err != nil {
+		c.fail(first, err)
+		return
+	}
 	conn, err := c.db.w.Conn(first.ctx)
 	if err != nil {
 		c.fail(first, err)
 		return
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(first.ctx, `BEGIN IMMEDIATE`); err != nil {
+	tx, release, err := c.begin(first.ctx, conn)
+	if err != nil {
 		c.fail(first, err)
 		return
 	}
+	defer release()
 	var batch []*turnReq
 	if first.claim.CompareAndSwap(reqPending, reqTaken) {
 		batch = append(batch, first)
@@ -176,45 +185,55 @@ gather:
 		}
 	}
 	if len(batch) == 0 {
-		_, _ = conn.ExecContext(context.Background(), `ROLLBACK`)
+		_ = tx.Rollback()
 		return
 	}
 	c.groups.Add(1)
 	c.turns.Add(int64(len(batch)))
 	ctx := context.Background()
-	update, err := conn.PrepareContext(ctx, `UPDATE sessions SET state = ?, turn = ?, updated_at = ?, version = version + 1
-		WHERE id = ? AND turn = ? AND status = 'open'`)
-	if err != nil {
-		c.abort(conn, batch, err)
-		return
-	}
-	defer update.Close()
-	insert, err := conn.PrepareContext(ctx, `INSERT INTO turns
-		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		c.abort(conn, batch, err)
-		return
-	}
-	defer insert.Close()
+	insert, update := tx.StmtContext(ctx, insertStmt), tx.StmtContext(ctx, updateStmt)
 	results := make([]error, len(batch))
 	for i, r := range batch {
-		refused, err := c.one(ctx, conn, update, insert, r)
+		refused, err := c.one(ctx, tx, insert, update, r)
 		if err != nil {
-			c.abort(conn, batch, err)
+			c.abort(tx, batch, err)
 			return
 		}
 		results[i] = refused
 	}
-	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
-		c.abort(conn, batch, err)
+	if err := tx.Commit(); err != nil {
+		// A failed COMMIT can leave SQLite's transaction open: end it
+		// before the connection is used again.
+		_, _ = conn.ExecContext(ctx, `ROLLBACK`)
+		c.abort(tx, batch, err)
 		return
 	}
 	for i, r := range batch {
 		r.done <- results[i]
 	}
 	c.catchUp(conn)
+}
+
+// begin begins the group's transaction (IMMEDIATE: the writer's
+// connection says _txlock=immediate) under ctx, the first turn's context:
+// its deadline bounds the wait for a write lock held by another process.
+// Once begun, ctx no longer matters: database/sql would roll back a
+// transaction whose context ends, and the group's other turns must not
+// depend on the first's caller.
+func (c *committer) begin(ctx context.Context, conn *sql.Conn) (tx *sql.Tx, release func(), err error) {
+	txCtx, cancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(ctx, cancel)
+	if tx, err = conn.BeginTx(txCtx, nil); err != nil {
+		stop()
+		cancel()
+		return nil, nil, err
+	}
+	if !stop() {
+		// ctx ended as the transaction began: it is being rolled back.
+		_ = tx.Rollback()
+		return nil, nil, ctx.Err()
+	}
+	return tx, cancel, nil
 }
 
 // writerCheckpointAt is the log length past which the committer itself
@@ -241,57 +260,77 @@ func (c *committer) catchUp(conn *sql.Conn) {
 	}
 }
 
-// one stores turn r inside a savepoint. refused is r's own refusal
-// (stale, duplicate, unknown session: nothing of r stored, the group goes
-// on); err is a failure of the whole group.
-func (c *committer) one(ctx context.Context, conn *sql.Conn, update, insert *sql.Stmt, r *turnReq) (refused, err error) {
-	if _, err := conn.ExecContext(ctx, `SAVEPOINT turn`); err != nil {
-		return nil, err
+// A turn is two statements, prepared once on the writer (prepared.go):
+// the turn's row, inserted only if the session is open and stored at the
+// turn before (the compare-and-set), then the session's state. The insert
+// goes first so that a refused turn, whether the compare-and-set fails
+// (no row inserted) or the turn is already stored (the primary key; SQLite
+// undoes the failed statement alone), has changed nothing, and the turns
+// of a group need no savepoint each.
+const (
+	insertTurnQuery = `INSERT INTO turns
+		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
+		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
+		WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?1 AND turn = ?21 AND status = 'open')`
+	updateStateQuery = `UPDATE sessions SET state = ?, turn = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND turn = ? AND status = 'open'`
+)
+
+// prepared returns the turn's two statements, prepared on the writer.
+func (c *committer) prepared(ctx context.Context) (insert, update *sql.Stmt, err error) {
+	if insert, err = c.db.writes.get(ctx, insertTurnQuery); err != nil {
+		return nil, nil, err
 	}
-	// The session first, compare-and-set on the turn number: a session
-	// that moved on (another process saved this turn, or ended it) is
-	// ErrStale, an unknown one ErrNotFound rather than a foreign key
-	// failure.
-	res, err := update.ExecContext(ctx, r.state, r.t.Number, r.now, r.session, r.t.Number-1)
-	if err != nil {
-		return nil, err
+	if update, err = c.db.writes.get(ctx, updateStateQuery); err != nil {
+		return nil, nil, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 {
-		refused, err = c.why(ctx, conn, r)
-		if err != nil {
-			return nil, err
-		}
-		_, err = conn.ExecContext(ctx, `RELEASE turn`)
-		return refused, err
-	}
+	return insert, update, nil
+}
+
+// one stores turn r. refused is r's own refusal (stale, duplicate,
+// unknown session: nothing of r stored, the group goes on); err is a
+// failure of the whole group.
+func (c *committer) one(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, r *turnReq) (refused, err error) {
 	t, a := r.t, r.t.Assessment
-	_, err = insert.ExecContext(ctx,
+	res, err := insert.ExecContext(ctx,
 		r.session, t.Number, t.Text, t.Cut, r.assessment, string(a.Label), string(a.Phase), string(a.Question),
 		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
-		r.disclosed, t.Ended, r.trace, r.now)
+		r.disclosed, t.Ended, r.trace, r.now, t.Number-1)
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
-		if _, err := conn.ExecContext(ctx, `ROLLBACK TO turn`); err != nil {
-			return nil, err
-		}
-		_, err = conn.ExecContext(ctx, `RELEASE turn`)
-		return fmt.Errorf("%w (%w)", ErrDuplicateTurn, bot.ErrStale), err
+		return fmt.Errorf("%w (%w)", ErrDuplicateTurn, bot.ErrStale), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	_, err = conn.ExecContext(ctx, `RELEASE turn`)
-	return nil, err
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, err
+	} else if n == 0 {
+		// The session moved on (another process saved this turn, or
+		// ended it): ErrStale; an unknown one is ErrNotFound rather
+		// than a foreign key failure.
+		return c.why(ctx, tx, r)
+	}
+	res, err = update.ExecContext(ctx, r.state, t.Number, r.now, r.session, t.Number-1)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, err
+	} else if n != 1 {
+		// Cannot happen: the insert saw the session at the turn before,
+		// in this transaction. Fail the group rather than keep a turn
+		// without its state.
+		return nil, fmt.Errorf("session %d changed within its own transaction", r.session)
+	}
+	return nil, nil
 }
 
 // why says why the compare-and-set of r matched no row.
-func (c *committer) why(ctx context.Context, conn *sql.Conn, r *turnReq) (error, error) {
+func (c *committer) why(ctx context.Context, tx *sql.Tx, r *turnReq) (error, error) {
 	var status string
 	var at int
-	err := conn.QueryRowContext(ctx, `SELECT status, turn FROM sessions WHERE id = ?`, r.session).Scan(&status, &at)
+	err := tx.QueryRowContext(ctx, `SELECT status, turn FROM sessions WHERE id = ?`, r.session).Scan(&status, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return bot.ErrNotFound, nil
@@ -307,8 +346,8 @@ func (c *committer) why(ctx context.Context, conn *sql.Conn, r *turnReq) (error,
 }
 
 // abort rolls the group back and gives every turn in it the error.
-func (c *committer) abort(conn *sql.Conn, batch []*turnReq, err error) {
-	_, _ = conn.ExecContext(context.Background(), `ROLLBACK`)
+func (c *committer) abort(tx *sql.Tx, batch []*turnReq, err error) {
+	_ = tx.Rollback()
 	for _, r := range batch {
 		r.done <- err
 	}

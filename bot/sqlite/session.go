@@ -95,12 +95,17 @@ func (db *DB) CreateSession(ctx context.Context, s *bot.Session) error {
 	return nil
 }
 
+const openSessionQuery = `SELECT ` + sessionCols + ` FROM sessions WHERE conv_key = ? AND status = 'open'`
+
 // OpenSession returns the open session in conversation c, or an error
 // wrapping bot.ErrNotFound.
 func (db *DB) OpenSession(ctx context.Context, c bot.Conversation) (*bot.Session, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions
-		WHERE conv_key = ? AND status = 'open'`, c.Key())
-	s, err := scanSession(row)
+	// Every turn reads its session: prepared once (prepared.go).
+	q, err := db.reads.get(ctx, openSessionQuery)
+	if err != nil {
+		return nil, fmt.Errorf("open session in %s: %w", c.Key(), err)
+	}
+	s, err := scanSession(q.QueryRowContext(ctx, c.Key()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("open session in %s: %w", c.Key(), bot.ErrNotFound)
 	}

@@ -78,6 +78,9 @@ type DB struct {
 	ckpt *checkpointer
 	// commits groups the turns' commits (commit.go).
 	commits *committer
+	// reads and writes are the statements prepared on r and on w
+	// (prepared.go).
+	reads, writes *statements
 	// readOnly: opened by OpenReadOnly; w is the read pool.
 	readOnly bool
 	// closed: Close has been called (background work stops).
@@ -258,8 +261,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, openFailed(path, "opening", err)
 	}
 
+	db.writes = newStatements(w)
 	if memory {
-		db.r = w
+		db.r, db.reads = w, db.writes
 		db.commits = startCommitter(db)
 		return db, nil
 	}
@@ -275,7 +279,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, &OpenError{Path: path, Err: err}
 	}
-	db.r = r
+	db.r, db.reads = r, newStatements(r)
 	if db.ckpt, err = startCheckpointer(name, common, walPath); err != nil {
 		r.Close()
 		w.Close()
@@ -330,7 +334,8 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, openFailed(path, "opening", err)
 	}
-	return &DB{Now: time.Now, path: path, w: r, r: r, readOnly: true}, nil
+	reads := newStatements(r)
+	return &DB{Now: time.Now, path: path, w: r, r: r, reads: reads, writes: reads, readOnly: true}, nil
 }
 
 func busyPragma() string { return fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout) }
@@ -384,14 +389,19 @@ func (db *DB) Close() error {
 	if db.commits != nil {
 		db.commits.close()
 	}
+	for _, st := range []*statements{db.reads, db.writes} {
+		if st != nil {
+			err = errors.Join(err, st.close())
+		}
+	}
 	if db.ckpt != nil {
-		err = db.ckpt.close()
+		err = errors.Join(err, db.ckpt.close())
 	}
 	if db.r != nil && db.r != db.w {
-		err = db.r.Close()
+		err = errors.Join(err, db.r.Close())
 	}
 	if db.readOnly {
-		return db.r.Close()
+		return errors.Join(err, db.r.Close()) // w is r
 	}
 	if db.w != nil {
 		err = errors.Join(err, db.w.Close())
