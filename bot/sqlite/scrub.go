@@ -49,6 +49,9 @@ const scrubTries = 20
 // committed; if readers keep the log busy, the checkpointer keeps trying
 // to empty it in the background (truncateWanted).
 func (db *DB) scrub(ctx context.Context) error {
+	if db.states != nil {
+		db.states.clear() // nothing of a deleted session stays in memory either
+	}
 	if _, err := db.w.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
 		return fmt.Errorf("freeing deleted pages: %w", err)
 	}

@@ -24,6 +24,13 @@ type scanner interface{ Scan(dest ...any) error }
 
 // scanSession reads one row of sessionCols, plus any extra destinations.
 func scanSession(row scanner, extra ...any) (*bot.Session, error) {
+	return scanSessionWith(row, func(_ int64, text string, st *dialogue.State) error {
+		return json.Unmarshal([]byte(text), st)
+	}, extra...)
+}
+
+// scanSessionWith is scanSession with the state decoded by decode.
+func scanSessionWith(row scanner, decode func(id int64, text string, st *dialogue.State) error, extra ...any) (*bot.Session, error) {
 	var (
 		s       bot.Session
 		state   string
@@ -37,7 +44,7 @@ func scanSession(row scanner, extra ...any) (*bot.Session, error) {
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(state), &s.State); err != nil {
+	if err := decode(s.ID, state, &s.State); err != nil {
 		return nil, fmt.Errorf("session %d: decoding state: %w", s.ID, err)
 	}
 	s.Status = bot.SessionStatus(status)
@@ -105,7 +112,7 @@ func (db *DB) OpenSession(ctx context.Context, c bot.Conversation) (*bot.Session
 	if err != nil {
 		return nil, fmt.Errorf("open session in %s: %w", c.Key(), err)
 	}
-	s, err := scanSession(q.QueryRowContext(ctx, c.Key()))
+	s, err := scanSessionWith(q.QueryRowContext(ctx, c.Key()), db.states.decode)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("open session in %s: %w", c.Key(), bot.ErrNotFound)
 	}
@@ -231,6 +238,7 @@ func (db *DB) EndSession(ctx context.Context, sessionID int64, st dialogue.State
 	} else if n == 0 {
 		return fmt.Errorf("ending session %d: %w", sessionID, db.whyNotWritten(ctx, sessionID))
 	}
+	db.states.drop(sessionID)
 	return nil
 }
 

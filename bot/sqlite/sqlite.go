@@ -81,6 +81,8 @@ type DB struct {
 	// reads and writes are the statements prepared on r and on w
 	// (prepared.go).
 	reads, writes *statements
+	// states skips decoding a state read back unchanged (statecache.go).
+	states *stateCache
 	// readOnly: opened by OpenReadOnly; w is the read pool.
 	readOnly bool
 	// closed: Close has been called (background work stops).
@@ -208,7 +210,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, &OpenError{Path: path, Err: errors.New("no database path given")}
 	}
-	db := &DB{Now: time.Now, path: path}
+	db := &DB{Now: time.Now, path: path, states: newStateCache()}
 	memory := path == Memory
 	name, walPath := "file::memory:", ""
 	if !memory {
@@ -335,7 +337,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, openFailed(path, "opening", err)
 	}
 	reads := newStatements(r)
-	return &DB{Now: time.Now, path: path, w: r, r: r, reads: reads, writes: reads, readOnly: true}, nil
+	return &DB{Now: time.Now, path: path, w: r, r: r, reads: reads, writes: reads, states: newStateCache(), readOnly: true}, nil
 }
 
 func busyPragma() string { return fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout) }

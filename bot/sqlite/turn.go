@@ -48,6 +48,8 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 	if err := db.commits.submit(r); err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
+	// The next turn reads this state back: it need not decode it.
+	db.states.put(sessionID, r.state, st)
 	return nil
 }
 
