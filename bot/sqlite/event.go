@@ -13,8 +13,12 @@ func (db *DB) FirstDelivery(ctx context.Context, eventID string) (bool, error) {
 	if eventID == "" {
 		return false, errors.New("recording event: empty event id")
 	}
-	res, err := db.w.ExecContext(ctx, `INSERT OR IGNORE INTO events (id, seen_at) VALUES (?, ?)`,
-		eventID, ms(db.now()))
+	// Every message from Slack or Discord is recorded: prepared once.
+	q, err := db.writes.get(ctx, `INSERT OR IGNORE INTO events (id, seen_at) VALUES (?, ?)`)
+	if err != nil {
+		return false, fmt.Errorf("recording event %s: %w", eventID, err)
+	}
+	res, err := q.ExecContext(ctx, eventID, ms(db.now()))
 	if err != nil {
 		return false, fmt.Errorf("recording event %s: %w", eventID, err)
 	}
