@@ -143,6 +143,13 @@ func (s TimedStore) OpenSession(ctx context.Context, c bot.Conversation) (*bot.S
 	return sess, err
 }
 
+// timedLockingStore is a TimedStore over a store that locks
+// conversations (the lock's time counts as the rest of the turn).
+type timedLockingStore struct {
+	TimedStore
+	bot.ConversationLocker
+}
+
 // trainee is one simulated trainee and what the adapter saw for it.
 // Only its own goroutine touches it (the bot answers synchronously).
 type trainee struct {
@@ -267,7 +274,12 @@ func Run(ctx context.Context, store bot.Store, lib *scenarios.Library, cfg Confi
 		scs = append(scs, sc)
 		pools = append(pools, newPool(sc))
 	}
-	ts := TimedStore{store}
+	var ts bot.Store = TimedStore{store}
+	if l, ok := store.(bot.ConversationLocker); ok {
+		// PostgreSQL: the bot takes its per-conversation lock in the
+		// database, as it would serving several instances.
+		ts = timedLockingStore{TimedStore{store}, l}
+	}
 	b := bot.New(ts, lib, bot.WithSeed(func(c bot.Conversation, id string) int64 {
 		return cfg.Seed + int64(len(c.Key())) // repeatable per run
 	}))

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/pivotcoach/pivot/bot"
-	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
 // chatFlags are the options every chat bot command takes.
@@ -19,7 +18,7 @@ type chatFlags struct {
 
 func addChatFlags(fs *flag.FlagSet) chatFlags {
 	return chatFlags{
-		db:    fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)"),
+		db:    fs.String("db", "", "database: a SQLite file, or a postgres:// URL (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)"),
 		dir:   fs.String("scenarios", "", "a folder of your own scenarios, served beside the built-in ones (default $PIVOT_SCENARIOS)"),
 		debug: fs.Bool("debug", false, "debug logging (includes what trainees write; never tokens)"),
 	}
@@ -29,7 +28,7 @@ func addChatFlags(fs *flag.FlagSet) chatFlags {
 // retention from the environment), its store and its logger.
 type chatBot struct {
 	bot   *bot.Bot
-	store *sqlite.DB
+	store store
 	log   *slog.Logger
 	// scenarios counts the scenarios served, for the start-up line.
 	scenarios int
