@@ -23,13 +23,13 @@ import (
 // harness is one running `pivot slack`: a bot over a SQLite file, the
 // adapter, and the real slack-go client connected to the fake.
 type harness struct {
-	t      *testing.T
-	fake   *slackfake.Server
-	db     bot.Store
-	ad     *slack.Adapter
+	t    *testing.T
+	fake *slackfake.Server
+	db   bot.Store
+	ad   *slack.Adapter
 	// conn is the fake's connection this instance holds, when several
 	// run at once (-1: one instance, the newest connection).
-	conn int
+	conn   int
 	cancel context.CancelFunc
 	done   chan error
 	logs   *syncBuffer
