@@ -50,6 +50,7 @@ var (
 	_ bot.ForgetStore        = (*DB)(nil)
 	_ bot.RetentionStore     = (*DB)(nil)
 	_ bot.ConversationLocker = (*DB)(nil)
+	_ bot.ForgetRequestStore = (*DB)(nil)
 )
 
 // IsURL reports whether s names a PostgreSQL database (postgres:// or
@@ -289,9 +290,9 @@ func migrations() []string {
 // instances starting together apply each migration once.
 const migrationLock = 0x50495654 // "PIVT"
 
-// ourTables are the tables migration 0001 makes: one of them in a
+// ourTables are the tables the migrations make: one of them in a
 // database without pivot_migrations is another program's.
-var ourTables = []string{"sessions", "turns", "events", "group_exercises", "trainers", "aggregates"}
+var ourTables = []string{"sessions", "turns", "events", "group_exercises", "trainers", "aggregates", "forget_requests"}
 
 // migrate applies the embedded migrations not yet recorded in
 // pivot_migrations, in one transaction, under an advisory lock. A
