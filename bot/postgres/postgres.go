@@ -63,6 +63,10 @@ func IsURL(s string) bool {
 // (connect_timeout=…): an unreachable server fails the start quickly.
 const connectTimeout = 5 * time.Second
 
+// workConns is the size of the pool that does the work, unless the URL
+// sets pool_max_conns.
+const workConns = 16
+
 // lockConns is the size of the pool that holds conversation locks: one
 // connection per conversation being played at the moment, apart from the
 // pool that does the work, so holding locks can never starve the work.
@@ -131,6 +135,11 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(withConnectTimeout(rawURL))
 	if err != nil {
 		return nil, &OpenError{Where: where, Reason: "the URL is not a valid PostgreSQL URL (" + hidePassword(err.Error(), rawURL) + ")", Err: err}
+	}
+	if !strings.Contains(rawURL, "pool_max_conns=") {
+		// pgxpool's default (4, or the CPUs) queues turns behind each
+		// other on a small machine; the server's default allows 100.
+		cfg.MaxConns = workConns
 	}
 	cc := cfg.ConnConfig
 	where = fmt.Sprintf("%s/%s", hostPort(cc.Host, cc.Port), cc.Database)
