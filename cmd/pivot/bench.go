@@ -40,7 +40,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real SQLite store at once,\nand print turns per second, latency per turn and memory.\n\n")
+		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real store at once (a SQLite\nfile, or PostgreSQL with --db postgres://…), and print turns per second, latency per turn and memory.\n\n")
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
