@@ -33,17 +33,20 @@ const (
 
 // Group is a group exercise.
 type Group struct {
-	ID         int64       `json:"id"`
-	Platform   string      `json:"platform"`
-	Workspace  string      `json:"workspace,omitempty"`
-	Channel    string      `json:"channel"`
-	Trainer    string      `json:"trainer"`
-	ScenarioID string      `json:"scenario"`
-	Seed       int64       `json:"seed"`
-	Coach      CoachMode   `json:"coach,omitempty"` // "" or auto: fading decides
-	Status     GroupStatus `json:"status"`
-	StartedAt  time.Time   `json:"started_at"`
-	EndedAt    time.Time   `json:"ended_at,omitzero"`
+	ID         int64     `json:"id"`
+	Platform   string    `json:"platform"`
+	Workspace  string    `json:"workspace,omitempty"`
+	Channel    string    `json:"channel"`
+	Trainer    string    `json:"trainer"`
+	ScenarioID string    `json:"scenario"`
+	Seed       int64     `json:"seed"`
+	Coach      CoachMode `json:"coach,omitempty"` // "" or auto: fading decides
+	// NoUndo switches undo off for an assessed exercise: every turn a
+	// member says counts as said.
+	NoUndo    bool        `json:"no_undo,omitempty"`
+	Status    GroupStatus `json:"status"`
+	StartedAt time.Time   `json:"started_at"`
+	EndedAt   time.Time   `json:"ended_at,omitzero"`
 }
 
 // JoinableFrom reports whether a user in c may join g by its number (or

@@ -48,6 +48,10 @@ type Debrief struct {
 	// Components scores the session against the Safe & Together
 	// critical components (components.go); nil if the scenario maps none.
 	Components []ComponentScore `json:"components,omitempty"`
+	// Undos counts the turns taken back; Redone shows, for each turn
+	// taken back, the versions tried and the one kept (debrief_undo.go).
+	Undos  int    `json:"undos,omitempty"`
+	Redone []Redo `json:"redone,omitempty"`
 }
 
 // CostlyTurn is a trainee line that lowered trust, and by how much.
