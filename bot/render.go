@@ -95,6 +95,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 		}
 	}
 	renderStrengths(&b, d)
+	renderRedos(&b, d)
 	if len(d.Blaming) > 0 {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")
 		for _, f := range d.Blaming {

@@ -74,3 +74,24 @@ func renderComponents(b *strings.Builder, d dialogue.Debrief) {
 		}
 	}
 }
+
+// renderRedos writes the turns taken back (undo): how many, and for each
+// turn redone the wording tried and the one kept.
+func renderRedos(b *strings.Builder, d dialogue.Debrief) {
+	if d.Undos == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n*Tried again:* you took back %s.\n", Plural(d.Undos, "turn"))
+	for _, r := range d.Redone {
+		for i, v := range r.Tried {
+			first := "first"
+			if i > 0 {
+				first = "then"
+			}
+			fmt.Fprintf(b, "• Turn %d, %s: “%s” (%s)\n", r.Turn, first, Sanitize(v.Text, 200), versionNote(v))
+		}
+		if r.Kept != nil {
+			fmt.Fprintf(b, "  Kept: “%s” (%s)\n", Sanitize(r.Kept.Text, 200), versionNote(*r.Kept))
+		}
+	}
+}
