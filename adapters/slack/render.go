@@ -185,6 +185,19 @@ func render(m bot.Message) (text string, blocks []slack.Block) {
 	case len(m.Buttons) > 0:
 		blocks = append(sections(textLines(body)), actions(m.Buttons)...)
 	}
+	if m.Meter != nil && (m.Kind == bot.KindCharacter || m.Kind == bot.KindCoaching) {
+		// The trust meter as a context line under the reply or the
+		// coaching, above any buttons.
+		if blocks == nil {
+			blocks = sections(textLines(body))
+		}
+		meter := slack.NewContextBlock("pivot_trust", mrkdwn(Escape(truncate(m.Meter.Text(), maxSectionText))))
+		n := len(blocks)
+		if len(m.Buttons) > 0 {
+			n--
+		}
+		blocks = append(blocks[:n], append([]slack.Block{meter}, blocks[n:]...)...)
+	}
 	if blocks != nil {
 		return truncate(text, maxFallbackText), limit(blocks)
 	}

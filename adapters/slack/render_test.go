@@ -187,3 +187,25 @@ func TestSplitText(t *testing.T) {
 		t.Errorf("short text split: %q", got)
 	}
 }
+
+// The trust meter shows under the character's reply and the coaching,
+// above the coaching's Undo button, each move with its cause, escaped.
+func TestTrustMeterUnderReplyAndCoaching(t *testing.T) {
+	meter := &bot.Meter{Trust: 27, Min: 0, Max: 100, Changes: []dialogue.TrustChange{{Delta: -15, Cause: "blamed her: “<!here> why”"}}}
+	for _, m := range []bot.Message{
+		{Kind: bot.KindCharacter, Speaker: "Jennifer", Text: "You sound just like him.", Meter: meter},
+		{Kind: bot.KindCoaching, Text: "Coaching: that reply was *blaming*.", Meter: meter, Buttons: []bot.Button{{Label: "Undo", Action: "undo"}}},
+	} {
+		_, blocks := render(m)
+		raw, _ := json.Marshal(blocks)
+		got := string(raw)
+		if !strings.Contains(got, "trust ▮▮▮▯▯▯▯▯▯▯ 27 (-15: blamed her: “\\u0026lt;!here\\u0026gt; why”)") {
+			t.Errorf("%s: no escaped trust meter in %s", m.Kind, got)
+		}
+		if len(m.Buttons) > 0 {
+			if _, ok := blocks[len(blocks)-1].(*slack.ActionBlock); !ok || !strings.Contains(got, `"value":"undo"`) && !strings.Contains(got, "undo") {
+				t.Errorf("coaching blocks end with %T, want the Undo button: %s", blocks[len(blocks)-1], got)
+			}
+		}
+	}
+}
