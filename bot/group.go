@@ -189,7 +189,7 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 	b.log.Info("group started", "group", g.ID, "scenario", sc.ID, "channel", c.Channel)
 	card := Message{Kind: KindGroup, Text: fmt.Sprintf(
 		"*Group exercise %d: %s*\nEveryone interviews %s (%s). Press *Join* (or say *join %s*, also in a direct message with me) and your own interview opens, just for you; everyone gets the same character and the same replies to the same words. Your trainer ends the exercise and we debrief together.",
-		g.ID, sc.Title, sc.Character, sc.Role, g.JoinCode())+g.undoNote(),
+		g.ID, sc.Title, sc.Character, sc.Role, g.JoinCode()) + g.undoNote(),
 		Buttons: []Button{{Label: "Join", Action: fmt.Sprintf("group join %d", g.ID)}}}
 	channel := c
 	channel.Thread = ""
