@@ -61,7 +61,7 @@ func RenderCoaching(t dialogue.Turn) string {
 	for _, f := range t.Assessment.CoachedFindings() {
 		fmt.Fprintf(&b, "\n• %s — “%s”: %s", dialogue.KindName(f.Kind), f.Words, f.Why)
 		if f.Rewrite != "" {
-			fmt.Fprintf(&b, "\n  Try: “%s”", f.Rewrite)
+			fmt.Fprintf(&b, "\n  %s", dialogue.TryText(f.Rewrite))
 		}
 	}
 	if t.TrustAfter < t.TrustBefore {
@@ -99,13 +99,13 @@ func RenderDebrief(d dialogue.Debrief) string {
 	if len(d.Blaming) > 0 {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")
 		for _, f := range d.Blaming {
-			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  Try: “%s”\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, f.Rewrite)
+			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  %s\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, dialogue.TryText(f.Rewrite))
 		}
 	}
 	if len(d.ShamingFindings) > 0 {
 		b.WriteString("\n*Shaming language and what to say instead:*\n")
 		for _, f := range d.ShamingFindings {
-			fmt.Fprintf(&b, "• Turn %d, shaming language — “%s”: %s\n  Try: “%s”\n", f.Turn, f.Words, f.Why, f.Rewrite)
+			fmt.Fprintf(&b, "• Turn %d, shaming language — “%s”: %s\n  %s\n", f.Turn, f.Words, f.Why, dialogue.TryText(f.Rewrite))
 		}
 	}
 	fmt.Fprintf(&b, "\n*Phases:* %s\n", PhaseTimeline(d.Timeline))

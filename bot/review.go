@@ -225,7 +225,7 @@ func (r *Review) Text() string {
 		for _, f := range t.Findings {
 			fmt.Fprintf(&b, "  %s — “%s”: %s\n", dialogue.KindName(f.Kind), f.Words, f.Why)
 			if f.Rewrite != "" {
-				fmt.Fprintf(&b, "    Try: “%s”\n", f.Rewrite)
+				fmt.Fprintf(&b, "    %s\n", dialogue.TryText(f.Rewrite))
 			}
 		}
 		for _, u := range t.Unlocked {
@@ -256,7 +256,7 @@ func (r *Review) Markdown() string {
 		for _, f := range t.Findings {
 			fmt.Fprintf(&b, "- **%s** — “%s”: %s", dialogue.KindName(f.Kind), mdCell(f.Words), f.Why)
 			if f.Rewrite != "" {
-				fmt.Fprintf(&b, " Try: “%s”", mdCell(f.Rewrite))
+				fmt.Fprintf(&b, " %s", mdCell(dialogue.TryText(f.Rewrite)))
 			}
 			b.WriteString("\n")
 		}

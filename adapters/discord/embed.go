@@ -48,14 +48,14 @@ func debriefEmbeds(d *dialogue.Debrief) [][]*discordgo.MessageEmbed {
 	for _, f := range d.Blaming {
 		v := fmt.Sprintf("“%s”: %s", escapeMarkdown(f.Words), f.Why)
 		if f.Rewrite != "" {
-			v += fmt.Sprintf("\nTry: “%s”", f.Rewrite)
+			v += "\n" + dialogue.TryText(f.Rewrite)
 		}
 		fields = append(fields, field{fmt.Sprintf("Blaming — turn %d, %s", f.Turn, dialogue.KindName(f.Kind)), v})
 	}
 	for _, f := range d.ShamingFindings {
 		v := fmt.Sprintf("“%s”: %s", escapeMarkdown(f.Words), f.Why)
 		if f.Rewrite != "" {
-			v += fmt.Sprintf("\nTry: “%s”", f.Rewrite)
+			v += "\n" + dialogue.TryText(f.Rewrite)
 		}
 		fields = append(fields, field{fmt.Sprintf("Shaming language — turn %d", f.Turn), v})
 	}

@@ -272,7 +272,7 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		for _, f := range d.Blaming {
 			line := fmt.Sprintf("• Turn %d, %s — “%s”: %s", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why)
 			if f.Rewrite != "" {
-				line += "\n   Try: “" + f.Rewrite + "”"
+				line += "\n   " + dialogue.TryText(f.Rewrite)
 			}
 			lines = append(lines, Escape(line))
 		}
@@ -284,7 +284,7 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		for _, f := range d.ShamingFindings {
 			line := fmt.Sprintf("• Turn %d — “%s”: %s", f.Turn, f.Words, f.Why)
 			if f.Rewrite != "" {
-				line += "\n   Try: “" + f.Rewrite + "”"
+				line += "\n   " + dialogue.TryText(f.Rewrite)
 			}
 			lines = append(lines, Escape(line))
 		}
