@@ -28,9 +28,9 @@ func TestOneSentenceTwoMutualizingWordsCountsOnce(t *testing.T) {
 func TestInstructionsAreNotQuotedAsThingsToSay(t *testing.T) {
 	for in, want := range map[string]string{
 		"Ask about her acts of protection: 'What have you done to keep the boys safe when Brian drinks?'": "Ask about her acts of protection. Try: “What have you done to keep the boys safe when Brian drinks?”",
-		"Say what Brian did: 'when he shouted at you' rather than 'your argument'.":                        "Say what Brian did: 'when he shouted at you' rather than 'your argument'.",
-		"What has Brian done when you have tried to leave or get help? What gets in the way?":              "Try: “What has Brian done when you have tried to leave or get help? What gets in the way?”",
-		"Tell me about the support you get from DASAT.":                                                     "Try: “Tell me about the support you get from DASAT.”",
+		"Say what Brian did: 'when he shouted at you' rather than 'your argument'.":                       "Say what Brian did: 'when he shouted at you' rather than 'your argument'.",
+		"What has Brian done when you have tried to leave or get help? What gets in the way?":             "Try: “What has Brian done when you have tried to leave or get help? What gets in the way?”",
+		"Tell me about the support you get from DASAT.":                                                   "Try: “Tell me about the support you get from DASAT.”",
 	} {
 		if got := dialogue.TryText(in); got != want {
 			t.Errorf("TryText(%q)\n = %q\nwant %q", in, got, want)
