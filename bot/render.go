@@ -84,16 +84,7 @@ func RenderDebrief(d dialogue.Debrief) string {
 	}
 	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
 	renderComponents(&b, d)
-	if d.EndedEarly {
-		why := "trust fell too far"
-		if d.EndReason != "" {
-			why = d.EndReason
-		}
-		fmt.Fprintf(&b, "%s ended the interview: %s.\n", d.Character, why)
-		for _, c := range d.CostlyTurns {
-			fmt.Fprintf(&b, "• Turn %d cost %d trust: “%s”\n", c.Turn, -c.Delta, Sanitize(c.Text, 200))
-		}
-	}
+	renderEnded(&b, d)
 	renderStrengths(&b, d)
 	renderRedos(&b, d)
 	if len(d.Blaming) > 0 {

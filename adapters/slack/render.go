@@ -264,8 +264,13 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		fields = append(fields, mrkdwn(fmt.Sprintf("*Shaming language*\n%d of %d replies", d.Shaming, d.Turns)))
 	}
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
-	if d.EndedEarly {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(d.Character+" ended the interview: trust fell too far.")), nil, nil))
+	// The parts that teach: the components table first, why it ended,
+	// what worked, what was tried again, what is still unknown.
+	for _, part := range bot.DebriefParts(d) {
+		lines := []string{Escape("*" + part.Title + ":*")}
+		lines = append(lines, textLines(part.Body)...)
+		blocks = append(blocks, slack.NewDividerBlock())
+		blocks = append(blocks, sections(lines)...)
 	}
 	if len(d.Blaming) > 0 {
 		lines := []string{"*Blaming replies and what to say instead:*"}
