@@ -64,9 +64,8 @@ func RenderCoaching(t dialogue.Turn) string {
 			fmt.Fprintf(&b, "\n  %s", dialogue.TryText(f.Rewrite))
 		}
 	}
-	if t.TrustAfter < t.TrustBefore {
-		fmt.Fprintf(&b, "\nTrust %d → %d.", t.TrustBefore, t.TrustAfter)
-	}
+	// Trust is not repeated here: the trust meter, with each move's
+	// cause, goes with the reply and with this message (Message.Meter).
 	return b.String()
 }
 
