@@ -75,7 +75,8 @@ func RenderDebrief(d dialogue.Debrief) string {
 	fmt.Fprintf(&b, "*Debrief: your interview with %s*\n", d.Character)
 	if d.Turns == 0 {
 		b.WriteString("No replies were scored in this session.\n")
-		return b.String()
+		renderRedos(&b, d) // every turn taken back: still worth seeing
+		return strings.TrimRight(b.String(), "\n")
 	}
 	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
 	if d.Shaming > 0 {
