@@ -44,6 +44,8 @@ func (db *DB) UndoTurn(ctx context.Context, s *bot.Session, before dialogue.Stat
 		WHERE id = ? AND version = ? AND turn = ? AND status = 'open'
 		RETURNING version`, string(state), n-1, now, s.ID, s.Version, n).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
+		// The writer has one connection: give it back before asking why.
+		_ = tx.Rollback()
 		return fmt.Errorf("undoing turn %d of session %d: %w", n, s.ID, db.whyNotWritten(ctx, s.ID))
 	}
 	if err != nil {
