@@ -163,7 +163,7 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 // bareCommands are the commands recognised without a slash inside a
 // session, when they are the whole message.
 var bareCommands = map[string]bool{
-	"end": true, "hint": true, "help": true, "restart": true, "undo": true,
+	"end": true, "hint": true, "help": true, "restart": true, "undo": true, "review": true,
 	"coach on": true, "coach off": true, "history": true,
 	"forget me": true, "forget me confirm": true,
 }

@@ -169,6 +169,15 @@ func TestReviewAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := fmt.Sprint(s.ID)
+	// "review" alone in the interview's thread is for the bot, not Jennifer.
+	h.chat.Reset()
+	h.say(th, "review")
+	if got := lastText(h.privateTo(bot.KindReport, "U2")); !strings.Contains(got, "You: "+blameMutual) {
+		t.Errorf("review said in the thread: %q", got)
+	}
+	if after, _ := h.store.OpenSession(ctx, th); after.State.Turn != 2 {
+		t.Errorf("review was said to the character: turn %d", after.State.Turn)
+	}
 	for _, c := range []struct{ who, cmd string }{{"T1", "review " + id}, {"T1", "review <@U2>"}, {"U2", "review"}, {"U2", "review #" + id}} {
 		h.chat.Reset()
 		h.cmd(chanConv(c.who), c.cmd)
