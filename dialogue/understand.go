@@ -196,7 +196,7 @@ func clauses(toks []Token) [][]Token {
 	}
 	start := 0
 	for i := 1; i < len(toks); i++ {
-		if toks[i].Norm == "and" || toks[i].Norm == "or" || toks[i].Norm == "also" || toks[i].Norm == "but" || toks[i-1].sentenceEnd {
+		if toks[i].Norm == "and" || toks[i].Norm == "or" || toks[i].Norm == "also" || toks[i].Norm == "but" || toks[i-1].SentenceEnd {
 			if i-start >= 3 && len(toks)-i >= 3 {
 				out = append(out, toks[start:i])
 				start = i

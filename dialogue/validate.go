@@ -663,7 +663,7 @@ func (sc *Scenario) ReadLine(text string) LineReading {
 		return LineReading{}
 	}
 	clean, _ := Clean(text)
-	rd := sc.read(Tokenize(clean), Score(sc.Role, clean).Phase)
+	rd := sc.read(Tokenize(clean), sc.Scorer().Score(sc.Role, clean).Phase)
 	out := LineReading{Confidence: rd.confidence, How: rd.how, Pattern: rd.pattern, Confirm: rd.confirm}
 	if rd.intent >= 0 {
 		out.Intent = sc.Intents[rd.intent].ID

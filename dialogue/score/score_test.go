@@ -1,4 +1,4 @@
-package dialogue
+package score
 
 import (
 	"strings"
@@ -78,7 +78,7 @@ var kindCases = map[string][]kindCase{
 func TestKinds(t *testing.T) {
 	for name, cases := range kindCases {
 		for _, c := range cases {
-			a := Score(c.role, c.text)
+			a := Default().Score(c.role, c.text)
 			if c.want == "" {
 				if a.Blaming() {
 					t.Errorf("%s negative (%s) %q: got blaming %+v", name, c.role, c.text, a.BlamingFindings())
@@ -108,7 +108,7 @@ func TestCreditKinds(t *testing.T) {
 		{Perpetrator, "Why did you hit her?", Accountability},
 	}
 	for _, c := range cases {
-		a := Score(c.role, c.text)
+		a := Default().Score(c.role, c.text)
 		if a.Blaming() || !a.Has(c.want) {
 			t.Errorf("(%s) %q: want non_blaming with %s, got %s %+v", c.role, c.text, c.want, a.Label, a.Findings)
 		}
@@ -117,33 +117,33 @@ func TestCreditKinds(t *testing.T) {
 
 func TestHostileIsNotBlaming(t *testing.T) {
 	for _, s := range []string{"You're a monster.", "Abusers like you never change.", "Scum like you shouldn't see their kids."} {
-		a := Score(Perpetrator, s)
+		a := Default().Score(Perpetrator, s)
 		if !a.Has(Hostile) || a.Blaming() {
 			t.Errorf("%q: want hostile, non_blaming; got %s %+v", s, a.Label, a.Findings)
 		}
 	}
 	// the same word to the survivor is not scored as hostility to him
-	if a := Score(Survivor, "He sounds like a monster when he drinks."); a.Has(Hostile) {
+	if a := Default().Score(Survivor, "He sounds like a monster when he drinks."); a.Has(Hostile) {
 		t.Errorf("hostile scored in a survivor interview: %+v", a.Findings)
 	}
 }
 
 func TestRoleAware(t *testing.T) {
 	// accountability to him, not survivor blame
-	if a := Score(Perpetrator, "Why did you hit her?"); a.Blaming() {
+	if a := Default().Score(Perpetrator, "Why did you hit her?"); a.Blaming() {
 		t.Errorf("perpetrator: 'why did you hit her' scored blaming: %+v", a.Findings)
 	}
 	// mutualizing applies to both
 	for _, r := range []Role{Survivor, Perpetrator} {
-		if a := Score(r, "What were your fights with Anya about?"); !a.Has(Mutualizing) {
+		if a := Default().Score(r, "What were your fights with Anya about?"); !a.Has(Mutualizing) {
 			t.Errorf("%s: want mutualizing, got %+v", r, a.Findings)
 		}
 	}
 	// "why didn't you leave" blames her, but to him it is about his leaving
-	if a := Score(Survivor, "Why didn't you leave?"); !a.Has(SurvivorBlame) {
+	if a := Default().Score(Survivor, "Why didn't you leave?"); !a.Has(SurvivorBlame) {
 		t.Errorf("survivor: want survivor_blame, got %+v", a.Findings)
 	}
-	if a := Score(Perpetrator, "Why didn't you leave the room when you felt angry?"); a.Has(SurvivorBlame) {
+	if a := Default().Score(Perpetrator, "Why didn't you leave the room when you felt angry?"); a.Has(SurvivorBlame) {
 		t.Errorf("perpetrator: survivor_blame applied to him: %+v", a.Findings)
 	}
 }
@@ -156,7 +156,7 @@ func TestFindingsExplainThemselves(t *testing.T) {
 	}
 	for _, s := range texts {
 		for _, role := range []Role{Survivor, Perpetrator} {
-			a := Score(role, s)
+			a := Default().Score(role, s)
 			for _, f := range a.Findings {
 				if f.Span[0] < 0 || f.Span[1] > len(a.Text) || f.Span[0] >= f.Span[1] {
 					t.Fatalf("%q: bad span %v", s, f.Span)
@@ -194,7 +194,7 @@ func TestPhase(t *testing.T) {
 		{Perpetrator, "What are you going to do this week so Keira isn't scared?", NextSteps},
 	}
 	for _, c := range cases {
-		if a := Score(c.role, c.text); a.Phase != c.want {
+		if a := Default().Score(c.role, c.text); a.Phase != c.want {
 			t.Errorf("(%s) %q: phase %s, want %s", c.role, c.text, a.Phase, c.want)
 		}
 	}
@@ -222,7 +222,7 @@ func TestQuestionType(t *testing.T) {
 		{"I'm worried about Keira.", NoQuestion},
 	}
 	for _, c := range cases {
-		if a := Score(Survivor, c.text); a.Question != c.want {
+		if a := Default().Score(Survivor, c.text); a.Question != c.want {
 			t.Errorf("%q: question %s, want %s", c.text, a.Question, c.want)
 		}
 	}
@@ -230,12 +230,12 @@ func TestQuestionType(t *testing.T) {
 
 func TestScoreEdgeCases(t *testing.T) {
 	for _, s := range []string{"", "   ", "?", "!!!", "\x00\xff", strings.Repeat("why ", 2000), "é ü ñ 漢字 🙂"} {
-		a := Score(Survivor, s)
+		a := Default().Score(Survivor, s)
 		if a.Findings == nil || !a.Phase.Valid() || (a.Label != Blaming && a.Label != NonBlaming) {
 			t.Errorf("%q: bad assessment %+v", s, a)
 		}
 	}
-	if a := Score(Role("nobody"), "Why didn't you leave?"); a.Role != Survivor {
+	if a := Default().Score(Role("nobody"), "Why didn't you leave?"); a.Role != Survivor {
 		t.Errorf("invalid role not defaulted to survivor: %s", a.Role)
 	}
 }
@@ -244,7 +244,7 @@ func TestScoreDeterministicAndConcurrent(t *testing.T) {
 	texts := []string{"Why didn't you leave?", "What did the boys see when you hit her?", "You two need to stop fighting.", "Hi, is now a good time?"}
 	want := make([]Assessment, len(texts))
 	for i, s := range texts {
-		want[i] = Score(Survivor, s)
+		want[i] = Default().Score(Survivor, s)
 	}
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -253,7 +253,7 @@ func TestScoreDeterministicAndConcurrent(t *testing.T) {
 			defer wg.Done()
 			for n := 0; n < 50; n++ {
 				for i, s := range texts {
-					a := Score(Survivor, s)
+					a := Default().Score(Survivor, s)
 					if a.Label != want[i].Label || a.Phase != want[i].Phase || len(a.Findings) != len(want[i].Findings) {
 						t.Errorf("%q: not deterministic", s)
 						return
@@ -266,7 +266,7 @@ func TestScoreDeterministicAndConcurrent(t *testing.T) {
 }
 
 func TestEmbeddedRulesLoad(t *testing.T) {
-	rules := embeddedRules()
+	rules, _ := Default().ready()
 	if rules == nil || len(rules.rules) < 20 || len(rules.cues) == 0 {
 		t.Fatalf("embedded rules look empty: %d rules", len(rules.rules))
 	}
@@ -332,6 +332,6 @@ func BenchmarkScore(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ex := texts[i%len(texts)]
-		Score(ex.Role, ex.Text)
+		Default().Score(ex.Role, ex.Text)
 	}
 }

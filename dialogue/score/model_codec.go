@@ -1,4 +1,4 @@
-package dialogue
+package score
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 //	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
 //	uint32 k; k × 5×float32 kind weights
 //
-// The JSON form (pivot train -o FILE.json) stays readable for a person;
+// The JSON form (the generator's -o FILE.json) stays readable for a person;
 // ParseModel reads either.
 
 var modelMagic = []byte("PVSM")
@@ -38,7 +38,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	w([5]float64{m.Threshold, m.CreditThreshold, m.EngageThreshold, m.L2, m.Rate})
 	w([3]int32{int32(m.PhaseMargin), int32(m.Epochs), int32(m.Examples)})
 	var flags uint32
-	for i, on := range []bool{m.neg, m.subj, m.names, m.chars, m.svo} {
+	for i, on := range m.features.flags() {
 		if on {
 			flags |= 1 << i
 		}
@@ -89,14 +89,13 @@ func parseModelBinary(data []byte) (*Model, error) {
 	if uint64(n)*slotBytes > uint64(r.Len()) {
 		return nil, errors.New("model file: truncated")
 	}
-	m := &Model{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4],
-		PhaseMargin: int(ints[0]), Epochs: int(ints[1]), Examples: int(ints[2]),
-		neg: flags&1 != 0, subj: flags&2 != 0, names: flags&4 != 0, chars: flags&8 != 0, svo: flags&16 != 0}
-	for i, name := range []string{"neg", "subj", "names", "chars", "svo"} {
-		if flags&(1<<i) != 0 {
-			m.Features = append(m.Features, name)
-		}
+	var on [5]bool
+	for i := range on {
+		on[i] = flags&(1<<i) != 0
 	}
+	m := &Model{ModelSpec: ModelSpec{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4],
+		PhaseMargin: int(ints[0]), Epochs: int(ints[1]), Examples: int(ints[2])}, features: featureSetOf(on)}
+	m.Features = m.features.List()
 	size := 1
 	for size < int(n)+int(n)/2+2 {
 		size <<= 1
@@ -146,28 +145,35 @@ func parseModelBinary(data []byte) (*Model, error) {
 	return m, m.checkThresholds()
 }
 
-// weightOf is the booster weight the model holds for a feature name (0 if
-// none), whichever form it was loaded from.
-func (m *Model) weightOf(name string) float32 {
-	if e := m.entry([]byte(name)); e != nil {
-		return e.w
-	}
-	return 0
+// Weights are the three heads' weights of one named feature.
+type Weights struct {
+	Blame float32
+	Phase [4]float32 // by Phases
+	Kind  [5]float32 // by KindClasses
 }
 
-// phaseOf and kindOf are the phase and kind head weights of a feature.
-func (m *Model) phaseOf(name string) [4]float32 {
-	if e := m.entry([]byte(name)); e != nil {
-		return e.p
+// Lookup is the weights m holds for a feature name (ok false if none),
+// whichever form the model was loaded from: the generator's freshness
+// test compares a fresh training with the shipped model through it.
+func (m *Model) Lookup(name string) (w Weights, ok bool) {
+	e := m.entry([]byte(name))
+	if e == nil {
+		return w, false
 	}
-	return [4]float32{}
+	w.Blame, w.Phase = e.w, e.p
+	if q := m.kindWeights(e); q != nil {
+		w.Kind = *q
+	}
+	return w, true
 }
 
-func (m *Model) kindOf(name string) [5]float32 {
-	if e := m.entry([]byte(name)); e != nil {
-		if q := m.kindWeights(e); q != nil {
-			return *q
+// Len is the number of named features m holds weights for.
+func (m *Model) Len() int {
+	n := 0
+	for _, s := range m.table.slots {
+		if s.key != 0 {
+			n++
 		}
 	}
-	return [5]float32{}
+	return n
 }

@@ -1,4 +1,4 @@
-package dialogue
+package train
 
 import (
 	"fmt"
@@ -8,13 +8,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 // TestModelCV is the leave-one-batch-out cross-validation the shipped
 // model's settings were picked by (docs/scoring.md). It is slow, so it runs
 // only with PIVOT_CV=1:
 //
-//	PIVOT_CV=1 go test -run TestModelCV -v ./dialogue
+//	PIVOT_CV=1 go test -run TestModelCV -v ./dialogue/score/internal/train
 //
 // Folds: batch_*.jsonl and heldout_*.jsonl, each scored by the rules plus a
 // model trained on labelled.jsonl and the other folds. The fresh_*.jsonl
@@ -24,13 +26,14 @@ func TestModelCV(t *testing.T) {
 		t.Skip("set PIVOT_CV=1 to run the cross-validation")
 	}
 	own := readLabelled(t, ownPath)
+	rulesOnly := score.New(score.WithoutModel())
 	var folds []string
-	for _, g := range []string{"testdata/batch_*.jsonl", "testdata/heldout_*.jsonl"} {
+	for _, g := range []string{testdata + "batch_*.jsonl", testdata + "heldout_*.jsonl"} {
 		m, _ := filepath.Glob(g)
 		sort.Strings(m)
 		folds = append(folds, m...)
 	}
-	data := make([][]Labelled, len(folds))
+	data := make([][]score.Labelled, len(folds))
 	for i, f := range folds {
 		data[i] = readLabelled(t, f)
 	}
@@ -44,26 +47,30 @@ func TestModelCV(t *testing.T) {
 			cfgs = append(cfgs, cfg{ns[0], ns[1], l2})
 		}
 	}
-	def := DefaultModelOptions()
+	def := DefaultOptions()
 	if s := os.Getenv("PIVOT_CV_QUICK"); s != "" {
-		cfgs = []cfg{{def.Neg, def.Subj, def.L2}}
+		cfgs = []cfg{{def.Features.Neg, def.Features.Subj, def.L2}}
 	}
 	for _, c := range cfgs {
-		o := DefaultModelOptions()
-		o.Neg, o.Subj, o.L2 = c.neg, c.subj, c.l2
+		o := DefaultOptions()
+		o.Features.Neg, o.Features.Subj, o.L2 = c.neg, c.subj, c.l2
 		recs := make([][]cvRec, len(folds))
 		var wg sync.WaitGroup
 		for i := range folds {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				train := append([]Labelled(nil), own...)
+				train := append([]score.Labelled(nil), own...)
 				for j := range folds {
 					if j != i {
 						train = append(train, data[j]...)
 					}
 				}
-				m := TrainModel(train, o)
+				m, err := Model(rulesOnly, train, o)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				recs[i] = cvRecords(m, data[i])
 			}(i)
 		}
@@ -81,56 +88,24 @@ func TestModelCV(t *testing.T) {
 }
 
 type cvRec struct {
-	ex        Labelled
-	rule      Assessment
+	ex        score.Labelled
+	rule      score.Assessment
 	credited  bool
 	margin    int
 	prob      float64
-	headPhase Phase
-	kind      FindingKind
+	headPhase score.Phase
+	kind      score.FindingKind
 }
 
-func cvRecords(m *Model, ex []Labelled) []cvRec {
+func cvRecords(m *score.Model, ex []score.Labelled) []cvRec {
+	s := score.New(score.WithModel(m))
 	out := make([]cvRec, len(ex))
 	for i, e := range ex {
-		clean, _ := Clean(e.Text)
-		a, sc := scoreRulesState(e.Role, clean)
-		r := cvRec{ex: e, rule: a}
-		for _, f := range a.Findings {
-			r.credited = r.credited || f.Kind.Positive() || f.Kind == Hostile
+		in := s.Inspect(e.Role, e.Text)
+		r := cvRec{ex: e, rule: in.Rules, margin: in.Margin, prob: in.Prob, headPhase: in.Phase, kind: in.Kind}
+		for _, f := range in.Rules.Findings {
+			r.credited = r.credited || f.Kind.Positive() || f.Kind == score.Hostile
 		}
-		_, r.margin = sc.voteMargin()
-		z := 0.0
-		var pz [4]float64
-		var kz [5]float64
-		eachFeature(e.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
-			if en := m.entry(name); en != nil {
-				z += float64(en.w)
-				for k := range pz {
-					pz[k] += float64(en.p[k])
-				}
-				if q := m.kindWeights(en); q != nil {
-					for k := range kz {
-						kz[k] += float64(q[k])
-					}
-				}
-			}
-		})
-		r.prob = sigmoid(z)
-		k := 0
-		for j := range pz {
-			if pz[j] > pz[k] {
-				k = j
-			}
-		}
-		r.headPhase = Phases[k]
-		k = 0
-		for j := range kz {
-			if kz[j] > kz[k] {
-				k = j
-			}
-		}
-		r.kind = blamingKinds[k]
 		out[i] = r
 	}
 	return out
@@ -142,43 +117,43 @@ type cvGate struct {
 }
 
 // decide applies gate g to a record as Model.apply would.
-func (g cvGate) decide(r cvRec) (bool, Phase) {
+func (g cvGate) decide(r cvRec) (bool, score.Phase) {
 	ph := r.rule.Phase
 	if g.margin >= 0 && r.margin <= g.margin {
 		ph = r.headPhase
 	}
-	if r.rule.Label == Blaming {
+	if r.rule.Label == score.Blaming {
 		return true, ph
 	}
 	th := g.th
 	if r.credited {
 		th = max(th, g.credit)
 	}
-	if ph == Engagement {
+	if ph == score.Engagement {
 		th = max(th, g.engage)
 	}
 	return th < 1 && r.prob >= th, ph
 }
 
-func cvScore(recs []cvRec, g cvGate) Report {
+func cvScore(recs []cvRec, g cvGate) score.Report {
 	i := 0
-	ex := make([]Labelled, len(recs))
+	ex := make([]score.Labelled, len(recs))
 	for j, r := range recs {
 		ex[j] = r.ex
 	}
-	return Evaluate(ex, func(Role, string) Assessment {
+	return score.Evaluate(ex, func(score.Role, string) score.Assessment {
 		r := recs[i]
 		i++
 		b, ph := g.decide(r)
-		a := Assessment{Label: NonBlaming, Phase: ph}
+		a := score.Assessment{Label: score.NonBlaming, Phase: ph}
 		if b {
-			a.Label = Blaming
+			a.Label = score.Blaming
 		}
 		return a
 	})
 }
 
-func cvLine(name string, r Report) string {
+func cvLine(name string, r score.Report) string {
 	b := r.Blaming
 	return fmt.Sprintf("%s P=%.3f R=%.3f F1=%.3f k=%.3f ph=%.3f", name, b.Precision, b.Recall, b.F1, b.Kappa, r.Phase.MacroF1)
 }
@@ -203,7 +178,7 @@ func cvShow(t *testing.T, name string, folds []string, recs [][]cvRec, g cvGate)
 	for i, f := range folds {
 		for _, r := range recs[i] {
 			b, ph := g.decide(r)
-			if b != (r.ex.Label == Blaming) || ph != r.ex.Phase {
+			if b != (r.ex.Label == score.Blaming) || ph != r.ex.Phase {
 				t.Logf("MISS %s want=%s got=%v p=%.2f cred=%v phase %s/%s (rules %s m=%d) kind=%s %q", filepath.Base(f), r.ex.Label, b, r.prob, r.credited, ph, r.ex.Phase, r.rule.Phase, r.margin, r.kind, r.ex.Text)
 			}
 		}
@@ -218,14 +193,14 @@ func cvSweep(t *testing.T, folds []string, recs [][]cvRec) {
 			batch = append(batch, recs[i]...)
 		}
 	}
-	line := func(name string, r Report) string {
+	line := func(name string, r score.Report) string {
 		b := r.Blaming
 		return fmt.Sprintf("%s P=%.3f R=%.3f F1=%.3f k=%.3f ph=%.3f", name, b.Precision, b.Recall, b.F1, b.Kappa, r.Phase.MacroF1)
 	}
 	t.Logf("%s | %s", line("rules-only all", cvScore(all, cvGate{1, 1, 1, -1})), line("batch", cvScore(batch, cvGate{1, 1, 1, -1})))
 	type res struct {
 		g     cvGate
-		r, rb Report
+		r, rb score.Report
 	}
 	var best []res
 	for _, th := range cvThresholds {

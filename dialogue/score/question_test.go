@@ -1,4 +1,4 @@
-package dialogue
+package score
 
 import "testing"
 
@@ -15,7 +15,7 @@ func TestQuestionTypeAfterALeadingClause(t *testing.T) {
 		"Thanks for seeing me today.":   NoQuestion,
 	}
 	for line, want := range cases {
-		if got := Score(Survivor, line).Question; got != want {
+		if got := Default().Score(Survivor, line).Question; got != want {
 			t.Errorf("%q: question %s, want %s", line, got, want)
 		}
 	}

@@ -1,14 +1,15 @@
-package dialogue
+package score
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/pivotcoach/pivot/dialogue/text"
 )
 
 // The learned layer: small linear models over the reply's stemmed words and
@@ -31,23 +32,32 @@ import (
 //
 // Rules stay the explanation of first resort; the booster's finding quotes
 // the words that weighed most and says that it is a learned judgement.
-// Rebuild the weights with `pivot train` after changing the labelled files
-// (see docs/scoring.md).
-
-//go:embed rules/model.bin
-var modelBin []byte
+// Rebuild the weights with `go generate ./dialogue/score` after changing
+// the labelled files or a rule (see docs/scoring.md).
 
 // Model is a trained learned layer, stored compactly in rules/model.bin
-// (model_codec.go) or, for reading, as JSON (pivot train -o FILE.json).
+// (model_codec.go) or, for reading, as JSON (the generator's -o FILE.json).
+// The generator (internal/train) builds one with NewModel.
 type Model struct {
+	ModelSpec
+	features FeatureSet
+	// hasPhase and hasKind say whether the phase and kind heads have
+	// weights (the maps in ModelSpec are empty in a model read from
+	// model.bin).
+	hasPhase, hasKind bool
+	table             featTable
+}
+
+// ModelSpec is a model's settings and named weights: its JSON form.
+type ModelSpec struct {
 	Version int `json:"version"`
 	// Features lists the optional feature families the model was built
-	// with ("neg", "subj").
+	// with ("neg", "subj", "names", "chars", "svo").
 	Features []string `json:"features"`
 	// Threshold is the booster's probability threshold on a reply the
 	// rules neither blamed nor credited; CreditThreshold applies when the
-	// rules credited it (or marked it hostile) and EngageThreshold when the move is engagement
-	// (1 means never).
+	// rules credited it (or marked it hostile) and EngageThreshold when
+	// the move is engagement (1 means never).
 	Threshold       float64 `json:"threshold"`
 	CreditThreshold float64 `json:"credit_threshold"`
 	EngageThreshold float64 `json:"engagement_threshold"`
@@ -61,31 +71,14 @@ type Model struct {
 	Weights      map[string]float64    `json:"weights"`
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
-
-	neg, subj, names, chars, svo bool
-	// hasPhase and hasKind say whether the phase and kind heads have
-	// weights (the maps above are empty in a model read from model.bin).
-	hasPhase, hasKind bool
-	table             featTable
 }
 
-// hostileThreshold is the booster's bar on a reply the rules marked
-// hostile (shaming is coached as its own line, not as blame).
-const hostileThreshold = 0.98
-
-// blamingKinds is the kind head's class order.
-var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
-
-// ModelOptions are the training settings.
-type ModelOptions struct {
-	Epochs          int
-	L2              float64
-	Rate            float64
-	Threshold       float64
-	CreditThreshold float64
-	EngageThreshold float64
-	PhaseMargin     int
-	Neg, Subj       bool
+// FeatureSet names the optional feature families of the learned layer.
+type FeatureSet struct {
+	// Neg adds each stem in a negation scope ("n:").
+	Neg bool
+	// Subj adds subject-verb pairs ("v:").
+	Subj bool
 	// Names replaces every person's name with one placeholder in the
 	// word features, so the model learns roles, not the names of the
 	// families it was trained on.
@@ -100,51 +93,60 @@ type ModelOptions struct {
 	SVO bool
 }
 
-// DefaultModelOptions are the settings the shipped model is built with,
-// picked by leave-one-batch-out cross-validation (docs/scoring.md).
-func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Epochs: 600, L2: 2e-4, Rate: 2, Threshold: 0.65, CreditThreshold: 0.9, EngageThreshold: 0.95, PhaseMargin: 2, Subj: true, Names: true}
+// featureNames are the families' names in ModelSpec.Features, in flag
+// order (model.bin stores them as bits 0..4).
+var featureNames = [5]string{"neg", "subj", "names", "chars", "svo"}
+
+func (f FeatureSet) flags() [5]bool { return [5]bool{f.Neg, f.Subj, f.Names, f.Chars, f.SVO} }
+
+func featureSetOf(on [5]bool) FeatureSet {
+	return FeatureSet{Neg: on[0], Subj: on[1], Names: on[2], Chars: on[3], SVO: on[4]}
 }
 
-func (o ModelOptions) withDefaults() ModelOptions {
-	if o.Epochs == 0 {
-		o.Epochs = 300
+// List is the families' names, as ModelSpec.Features lists them.
+func (f FeatureSet) List() []string {
+	out := []string{}
+	for i, on := range f.flags() {
+		if on {
+			out = append(out, featureNames[i])
+		}
 	}
-	if o.L2 == 0 {
-		o.L2 = 3e-3
-	}
-	if o.Rate == 0 {
-		o.Rate = 2
-	}
-	if o.Threshold == 0 {
-		o.Threshold = 0.9
-	}
-	if o.CreditThreshold == 0 {
-		o.CreditThreshold = 1
-	}
-	if o.EngageThreshold == 0 {
-		o.EngageThreshold = 1
-	}
-	return o
+	return out
 }
 
-// Options are the settings m was trained with.
-func (m *Model) Options() ModelOptions {
-	return ModelOptions{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold,
-		CreditThreshold: m.CreditThreshold, EngageThreshold: m.EngageThreshold, PhaseMargin: m.PhaseMargin, Neg: m.neg, Subj: m.subj, Names: m.names, Chars: m.chars, SVO: m.svo}
-}
+// FeatureSet is the feature families m was built with.
+func (m *Model) FeatureSet() FeatureSet { return m.features }
 
-// booster is the embedded learned layer, parsed on first use: most
-// commands (scenarios, validate, the bot's start-up) never score a reply,
-// and parsing the weights is most of the scorer's start-up cost.
-var booster = sync.OnceValue(func() *Model { return mustLoadModel(modelBin) })
+// hostileThreshold is the booster's bar on a reply the rules marked
+// hostile (shaming is coached as its own line, not as blame).
+const hostileThreshold = 0.98
 
-func mustLoadModel(data []byte) *Model {
-	m, err := ParseModel(data)
-	if err != nil {
-		panic("dialogue: rules/model.bin: " + err.Error())
+// blamingKinds is the kind head's class order.
+var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
+
+// KindClasses is the kind head's class order, for the generator.
+func KindClasses() [5]FindingKind { return blamingKinds }
+
+// NewModel checks a model's settings and builds its lookup table.
+func NewModel(spec ModelSpec) (*Model, error) {
+	m := &Model{ModelSpec: spec}
+	if m.Version != 2 {
+		return nil, fmt.Errorf("model version %d, want 2", m.Version)
 	}
-	return m
+	if err := m.checkThresholds(); err != nil {
+		return nil, err
+	}
+	var on [5]bool
+	for _, f := range m.Features {
+		i := slices.Index(featureNames[:], f)
+		if i < 0 {
+			return nil, fmt.Errorf("unknown feature family %q", f)
+		}
+		on[i] = true
+	}
+	m.features = featureSetOf(on)
+	m.buildIndex()
+	return m, nil
 }
 
 // ParseModel reads a model file, compact (model.bin) or JSON.
@@ -152,34 +154,11 @@ func ParseModel(data []byte) (*Model, error) {
 	if bytes.HasPrefix(data, modelMagic) {
 		return parseModelBinary(data)
 	}
-	var m Model
-	if err := json.Unmarshal(data, &m); err != nil {
+	var spec ModelSpec
+	if err := json.Unmarshal(data, &spec); err != nil {
 		return nil, err
 	}
-	if m.Version != 2 {
-		return nil, fmt.Errorf("model version %d, want 2", m.Version)
-	}
-	if err := m.checkThresholds(); err != nil {
-		return nil, err
-	}
-	for _, f := range m.Features {
-		switch f {
-		case "neg":
-			m.neg = true
-		case "subj":
-			m.subj = true
-		case "names":
-			m.names = true
-		case "chars":
-			m.chars = true
-		case "svo":
-			m.svo = true
-		default:
-			return nil, fmt.Errorf("unknown feature family %q", f)
-		}
-	}
-	m.buildIndex()
-	return &m, nil
+	return NewModel(spec)
 }
 
 func (m *Model) checkThresholds() error {
@@ -321,7 +300,7 @@ func (m *Model) Marshal() ([]byte, error) {
 var featNegators = map[string]bool{"not": true, "never": true, "no": true, "nothing": true, "nobody": true, "without": true, "nor": true}
 
 // svoSubjects, svoSkip and svoObjects drive the who-does-what-to-whom
-// features (ModelOptions.SVO).
+// features (FeatureSet.SVO).
 var svoSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true, "i": true}
 
 var svoSkip = map[string]bool{"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
@@ -336,105 +315,132 @@ var svoObjects = map[string]bool{"him": true, "her": true, "them": true, "me": t
 // featSubjects open a subject-verb pair over the next two words.
 var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
 
-// eachFeature calls emit with the name of every feature of a reply (the
-// bytes are only valid during the call) and the tokens it covers (-1 for
-// reply-level features). Features: a bias, the role, each stem alone and
-// with the role, each pair of neighbouring stems, optionally each stem in
-// a negation scope ("n:") and each subject-verb pair ("v:"), the kinds of
-// credit and hostile findings ("k:") and of blaming findings ("kb:", used
-// by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, neg, subj, names, chars, svo bool, emit func(name []byte, from, to int)) {
-	var buf [96]byte
-	r := byte('s')
+// featureEmitter builds feature names in a fixed buffer and hands them to
+// emit with the tokens they cover (-1 for reply-level features); the name
+// bytes are only valid during the call.
+type featureEmitter struct {
+	buf  [96]byte
+	emit func(name []byte, from, to int)
+}
+
+func (fe *featureEmitter) put(from, to int, parts ...string) {
+	b := fe.buf[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	fe.emit(b, from, to)
+}
+
+// eachFeature calls emit with the name of every feature of a reply and
+// the tokens it covers (-1 for reply-level features). Features: a bias,
+// the role, each stem alone and with the role, each pair of neighbouring
+// stems, optionally each stem in a negation scope ("n:"), each
+// subject-verb pair ("v:"), character trigrams ("c:") and
+// who-does-what-to-whom ("w:", "o:"), the kinds of credit and hostile
+// findings ("k:") and of blaming findings ("kb:", used by the phase head
+// only), and the rules' phase votes ("pv:", "pr:").
+func eachFeature(role Role, sc *scanState, set FeatureSet, emit func(name []byte, from, to int)) {
+	fe := &featureEmitter{emit: emit}
+	rs := "s"
 	if role == Perpetrator {
-		r = 'p'
+		rs = "p"
 	}
-	put := func(parts ...string) []byte {
-		b := buf[:0]
-		for _, p := range parts {
-			b = append(b, p...)
-		}
-		return b
-	}
-	emit(put("bias"), -1, -1)
-	emit(put("role:", string(r)), -1, -1)
-	rs := string(r)
+	fe.put(-1, -1, "bias")
+	fe.put(-1, -1, "role:", rs)
 	toks := sc.raw
 	prev := "<s>"
 	negTo, negSent := -1, int32(-1)
 	for i, t := range toks {
-		st := t.Stem
-		if names && sc.toks[i].name {
-			st = "@name"
-		}
-		sent := sc.toks[i].sent
-		emit(put("u:", st), i, i+1)
-		emit(put(rs, "u:", st), i, i+1)
-		emit(put("b:", prev, "_", st), max(i-1, 0), i+1)
-		prev = st
-		if chars && !(names && sc.toks[i].name) && len(t.Norm) >= 4 {
+		stem := sc.stemOrName(i, set.Names)
+		sent := sc.toks[i].sentence
+		fe.put(i, i+1, "u:", stem)
+		fe.put(i, i+1, rs, "u:", stem)
+		fe.put(max(i-1, 0), i+1, "b:", prev, "_", stem)
+		prev = stem
+		if set.Chars && !(set.Names && sc.toks[i].name) && len(t.Norm) >= 4 {
 			w := "<" + t.Norm + ">"
 			for k := 0; k+3 <= len(w); k++ {
-				emit(put("c:", w[k:k+3]), i, i+1)
+				fe.put(i, i+1, "c:", w[k:k+3])
 			}
 		}
-		if neg {
+		if set.Neg {
 			if i <= negTo && sent == negSent {
-				emit(put("n:", st), i, i+1)
+				fe.put(i, i+1, "n:", stem)
 			}
 			if featNegators[t.Norm] {
 				negTo, negSent = i+3, sent
 			}
 		}
-		if subj && featSubjects[t.Norm] {
-			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sent == sent; j++ {
-				vs := toks[j].Stem
-				if names && sc.toks[j].name {
-					vs = "@name"
-				}
-				emit(put("v:", t.Norm, "_", vs), i, j+1)
+		if set.Subj && featSubjects[t.Norm] {
+			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sentence == sent; j++ {
+				fe.put(i, j+1, "v:", t.Norm, "_", sc.stemOrName(j, set.Names))
 			}
 		}
-		if svo && svoSubjects[t.Norm] {
-			for j := i + 1; j < len(toks) && j <= i+5 && sc.toks[j].sent == sent; j++ {
-				if svoSkip[toks[j].Norm] {
-					continue
-				}
-				emit(put("w:", t.Norm, "_", toks[j].Stem), i, j+1)
-				for k := j + 1; k < len(toks) && k <= j+2 && sc.toks[k].sent == sent; k++ {
-					ob := ""
-					switch {
-					case sc.toks[k].name:
-						ob = "@name"
-					case svoObjects[toks[k].Norm]:
-						ob = toks[k].Norm
-					}
-					if ob != "" {
-						emit(put("o:", t.Norm, "_", toks[j].Stem, "_", ob), i, k+1)
-						break
-					}
-				}
+		if set.SVO && svoSubjects[t.Norm] {
+			sc.svoFeatures(fe, i)
+		}
+	}
+	fe.put(max(len(toks)-1, 0), len(toks), "b:", prev, "_</s>")
+	sc.ruleFeatures(fe)
+}
+
+// stemOrName is token i's stem, or "@name" for a name when names are
+// replaced by the placeholder.
+func (sc *scanState) stemOrName(i int, names bool) string {
+	if names && sc.toks[i].name {
+		return "@name"
+	}
+	return sc.raw[i].Stem
+}
+
+// svoFeatures emits who-does-what-to-whom for the subject at token i: the
+// subject and its first main verb within five words ("w:you_told"), and
+// that verb's object when one of the next two words is a person or the
+// children ("o:you_let_him").
+func (sc *scanState) svoFeatures(fe *featureEmitter, i int) {
+	toks, sent := sc.raw, sc.toks[i].sentence
+	subject := toks[i].Norm
+	for j := i + 1; j < len(toks) && j <= i+5 && sc.toks[j].sentence == sent; j++ {
+		if svoSkip[toks[j].Norm] {
+			continue
+		}
+		fe.put(i, j+1, "w:", subject, "_", toks[j].Stem)
+		for k := j + 1; k < len(toks) && k <= j+2 && sc.toks[k].sentence == sent; k++ {
+			object := ""
+			switch {
+			case sc.toks[k].name:
+				object = "@name"
+			case svoObjects[toks[k].Norm]:
+				object = toks[k].Norm
+			}
+			if object != "" {
+				fe.put(i, k+1, "o:", subject, "_", toks[j].Stem, "_", object)
 				break
 			}
 		}
+		return
 	}
-	emit(put("b:", prev, "_</s>"), max(len(toks)-1, 0), len(toks))
+}
+
+// ruleFeatures emits what the rules found: the kinds of their findings
+// and their phase votes.
+func (sc *scanState) ruleFeatures(fe *featureEmitter) {
 	for _, f := range sc.findings {
 		switch {
 		case f.Kind.Positive() || f.Kind == Hostile:
-			emit(put("k:", string(f.Kind)), -1, -1)
+			fe.put(-1, -1, "k:", string(f.Kind))
 		case f.Kind.Blaming():
-			emit(put("kb:", string(f.Kind)), -1, -1)
+			fe.put(-1, -1, "kb:", string(f.Kind))
 		}
 	}
-	digits := "0123456789"
+	const digits = "0123456789"
 	for k, v := range sc.votes {
 		if v > 0 {
-			emit(put("pv:", string(Phases[k]), ":", digits[min(v, 6):min(v, 6)+1]), -1, -1)
+			fe.put(-1, -1, "pv:", string(Phases[k]), ":", digits[min(v, 6):min(v, 6)+1])
 		}
 	}
 	best, margin := sc.voteMargin()
-	emit(put("pr:", string(Phases[best]), ":", digits[min(margin, 4):min(margin, 4)+1]), -1, -1)
+	fe.put(-1, -1, "pr:", string(Phases[best]), ":", digits[min(margin, 4):min(margin, 4)+1])
 }
 
 // voteMargin is the rules' phase (as phase() picks it) and its lead over
@@ -452,20 +458,45 @@ func (s *scanState) voteMargin() (int, int) {
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
-// Prob is the booster's probability that the reply is blaming.
-func (m *Model) Prob(role Role, text string) float64 {
-	clean, _ := Clean(text)
-	if !role.Valid() {
-		role = Survivor
-	}
-	_, sc := scoreRulesState(role, clean)
-	z := 0.0
-	eachFeature(role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
-		if e := m.entry(name); e != nil {
-			z += float64(e.w)
+// headSums are the learned heads' raw scores on one reply.
+type headSums struct {
+	blame float64    // the booster's logit
+	phase [4]float64 // the phase head's, by Phases
+	kind  [5]float64 // the kind head's, by blamingKinds
+}
+
+// sums adds up the heads' weights over the reply's features; the kind
+// head only when withKind (it is needed only when the booster fires).
+func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
+	var h headSums
+	eachFeature(role, sc, m.features, func(name []byte, _, _ int) {
+		e := m.entry(name)
+		if e == nil {
+			return
+		}
+		h.blame += float64(e.w)
+		if withPhase {
+			for k := range h.phase {
+				h.phase[k] += float64(e.p[k])
+			}
+		}
+		if q := m.kindWeights(e); withKind && q != nil {
+			for k := range h.kind {
+				h.kind[k] += float64(q[k])
+			}
 		}
 	})
-	return sigmoid(z)
+	return h
+}
+
+func argmax(xs []float64) int {
+	k := 0
+	for j := range xs {
+		if xs[j] > xs[k] {
+			k = j
+		}
+	}
+	return k
 }
 
 // apply runs the learned heads on a rules assessment: the phase head when
@@ -481,32 +512,19 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	if !usePhase && !mayBoost {
 		return
 	}
-	// first pass: the booster's and the phase head's sums only; the kind
-	// head and the words to quote are needed only when the booster fires.
-	var z float64
-	var pz [4]float64
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, _, _ int) {
-		if e := m.entry(name); e != nil {
-			z += float64(e.w)
-			if usePhase {
-				for k := range pz {
-					pz[k] += float64(e.p[k])
-				}
-			}
-		}
-	})
+	h := m.sums(a.Role, sc, usePhase, false)
 	if usePhase {
-		k := 0
-		for j := range pz {
-			if pz[j] > pz[k] {
-				k = j
-			}
-		}
-		a.Phase = Phases[k]
+		a.Phase = Phases[argmax(h.phase[:])]
 	}
-	if !mayBoost {
+	if !mayBoost || sigmoid(h.blame) < m.threshold(a) || !mentionsSomeone(sc) {
 		return
 	}
+	m.boost(a, sc)
+}
+
+// threshold is the booster's bar for a reply: higher when the rules
+// credited it or marked it hostile, or when the move is engagement.
+func (m *Model) threshold(a *Assessment) float64 {
 	th := m.Threshold
 	for _, f := range a.Findings {
 		switch {
@@ -521,61 +539,57 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	if a.Phase == Engagement {
 		th = max(th, m.EngageThreshold)
 	}
-	if th >= 1 || sigmoid(z) < th || !mentionsSomeone(sc) {
+	if th >= 1 {
+		return math.Inf(1)
+	}
+	return th
+}
+
+// boost adds the booster's blaming finding: its kind by the kind head,
+// quoting the words that weighed most.
+func (m *Model) boost(a *Assessment, sc *scanState) {
+	span, ok := m.heaviestWords(a.Role, sc)
+	if !ok {
 		return
 	}
-	// second pass: the kind, and the words to quote: the heaviest word
-	// pair, else the heaviest word that is not a pronoun or a grammar word.
-	var kz [5]float64
-	best, bestW := [2]int{-1, -1}, 0.0
-	bestUni, bestUniW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(a.Role, sc, m.neg, m.subj, m.names, m.chars, m.svo, func(name []byte, from, to int) {
+	from, to := toks[span[0]].Start, toks[span[1]-1].End
+	kind := boostKind(a.Role, toks)
+	if m.hasKind {
+		h := m.sums(a.Role, sc, false, true)
+		kind = blamingKinds[argmax(h.kind[:])]
+	}
+	why, rewrite := boostText(kind, a.Role)
+	a.Label = Blaming
+	a.Findings = append(withoutCredit(a.Findings), Finding{Kind: kind, Span: [2]int{from, to}, Words: a.Text[from:to], Why: why, Rewrite: rewrite})
+	sort.SliceStable(a.Findings, func(i, j int) bool { return a.Findings[i].Span[0] < a.Findings[j].Span[0] })
+}
+
+// heaviestWords are the words to quote: the word pair with the heaviest
+// booster weight, else the heaviest word that is not a pronoun or a
+// grammar word (a token range [from, to)).
+func (m *Model) heaviestWords(role Role, sc *scanState) ([2]int, bool) {
+	best, bestW := [2]int{-1, -1}, 0.0
+	bestWord, bestWordW := [2]int{-1, -1}, 0.0
+	toks := sc.raw
+	eachFeature(role, sc, m.features, func(name []byte, from, to int) {
 		e := m.entry(name)
 		if e == nil {
 			return
-		}
-		if q := m.kindWeights(e); q != nil {
-			for k := range kz {
-				kz[k] += float64(q[k])
-			}
 		}
 		w := float64(e.w)
 		switch {
 		case from < 0 || w <= 0:
 		case to-from == 2 && w > bestW:
 			best, bestW = [2]int{from, to}, w
-		case to-from == 1 && w > bestUniW && !grammarWord[toks[from].Norm]:
-			bestUni, bestUniW = [2]int{from, to}, w
+		case to-from == 1 && w > bestWordW && !grammarWord[toks[from].Norm]:
+			bestWord, bestWordW = [2]int{from, to}, w
 		}
 	})
 	if best[0] < 0 {
-		best = bestUni
+		best = bestWord
 	}
-	if best[0] < 0 {
-		return
-	}
-	from, to := toks[best[0]].Start, toks[best[1]-1].End
-	kind := boostKind(a.Role, toks)
-	if m.hasKind {
-		k := 0
-		for j := range kz {
-			if kz[j] > kz[k] {
-				k = j
-			}
-		}
-		kind = blamingKinds[k]
-	}
-	why, rewrite := boostText(kind, a.Role)
-	a.Label = Blaming
-	kept := a.Findings[:0]
-	for _, f := range a.Findings {
-		if !f.Kind.Positive() {
-			kept = append(kept, f)
-		}
-	}
-	a.Findings = append(kept, Finding{Kind: kind, Span: [2]int{from, to}, Words: a.Text[from:to], Why: why, Rewrite: rewrite})
-	sort.SliceStable(a.Findings, func(i, j int) bool { return a.Findings[i].Span[0] < a.Findings[j].Span[0] })
+	return best, best[0] >= 0
 }
 
 var grammarWord = map[string]bool{
@@ -590,7 +604,7 @@ var grammarWord = map[string]bool{
 // boostKind names the booster's finding when the model has no kind head:
 // mutualizing when the reply talks about the couple, collusion to him,
 // survivor blame to her.
-func boostKind(role Role, toks []Token) FindingKind {
+func boostKind(role Role, toks []text.Token) FindingKind {
 	for _, t := range toks {
 		switch t.Norm {
 		case "both", "pair", "two", "each", "couple", "couples", "relationship", "tango", "ye", "mutual", "together":
@@ -629,196 +643,6 @@ func boostText(k FindingKind, role Role) (why, rewrite string) {
 	}
 	return "Wording like this tends to make her responsible for his violence or for stopping it." + learned,
 		"Ask about what he does and what gets in her way: 'What has he done when you have tried to keep the children safe?'"
-}
-
-// trainSet is a labelled set turned into feature ids, shared by the heads.
-type trainSet struct {
-	names []string
-	X     [][]int32
-	label []float64 // 1 blaming
-	phase []int
-	kind  []int // blaming kind the rules gave, -1 none
-}
-
-func buildTrainSet(examples []Labelled, o ModelOptions) *trainSet {
-	ts := &trainSet{}
-	index := map[string]int32{}
-	for _, e := range examples {
-		clean, _ := Clean(e.Text)
-		role := e.Role
-		if !role.Valid() {
-			role = Survivor
-		}
-		_, sc := scoreRulesState(role, clean)
-		var xs []int32
-		eachFeature(role, sc, o.Neg, o.Subj, o.Names, o.Chars, o.SVO, func(name []byte, _, _ int) {
-			id, ok := index[string(name)]
-			if !ok {
-				id = int32(len(ts.names))
-				index[string(name)] = id
-				ts.names = append(ts.names, string(name))
-			}
-			xs = append(xs, id)
-		})
-		ts.X = append(ts.X, xs)
-		y := 0.0
-		if e.Label == Blaming {
-			y = 1
-		}
-		ts.label = append(ts.label, y)
-		// -1 (no phase labelled) leaves the line out of the phase head
-		ts.phase = append(ts.phase, phaseIndex(e.Phase))
-		kind := -1
-		for k, bk := range blamingKinds {
-			if e.Label == Blaming && e.Kind == bk {
-				kind = k
-			}
-		}
-		if e.Label == Blaming && kind < 0 {
-			for _, f := range sc.findings {
-				for k, bk := range blamingKinds {
-					if f.Kind == bk && kind < 0 {
-						kind = k
-					}
-				}
-			}
-		}
-		ts.kind = append(ts.kind, kind)
-	}
-	return ts
-}
-
-// fitSoftmax fits K-class multinomial logistic regression (K == 1 means
-// binary logistic regression on y) by full-batch gradient descent with L2.
-// skip leaves features out (their weights stay 0); rows with class < 0 are
-// left out.
-func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip func(name string) bool, o ModelOptions) []float64 {
-	nf := len(ts.names)
-	w := make([]float64, nf*K)
-	g := make([]float64, nf*K)
-	use := make([]bool, nf)
-	for i, n := range ts.names {
-		use[i] = !skip(n)
-	}
-	rows := 0
-	for i := range ts.X {
-		if K == 1 || class(i) >= 0 {
-			rows++
-		}
-	}
-	if rows == 0 {
-		return w
-	}
-	n := float64(rows)
-	z := make([]float64, K)
-	for ep := 0; ep < o.Epochs; ep++ {
-		clear(g)
-		for i, xs := range ts.X {
-			c := 0
-			if K > 1 {
-				if c = class(i); c < 0 {
-					continue
-				}
-			}
-			clear(z)
-			for _, f := range xs {
-				if use[f] {
-					for k := 0; k < K; k++ {
-						z[k] += w[int(f)*K+k]
-					}
-				}
-			}
-			if K == 1 {
-				z[0] = sigmoid(z[0]) - y[i]
-			} else {
-				mx := z[0]
-				for _, v := range z {
-					mx = max(mx, v)
-				}
-				s := 0.0
-				for k := range z {
-					z[k] = math.Exp(z[k] - mx)
-					s += z[k]
-				}
-				for k := range z {
-					z[k] /= s
-				}
-				z[c]--
-			}
-			for _, f := range xs {
-				if use[f] {
-					for k := 0; k < K; k++ {
-						g[int(f)*K+k] += z[k]
-					}
-				}
-			}
-		}
-		for j := range w {
-			w[j] -= o.Rate * (g[j]/n + o.L2*w[j])
-		}
-	}
-	return w
-}
-
-// TrainModel fits the learned heads on labelled examples. It is
-// deterministic: the same examples and options give the same weights.
-func TrainModel(examples []Labelled, opts ModelOptions) *Model {
-	o := opts.withDefaults()
-	ts := buildTrainSet(examples, o)
-	return ts.fit(o, len(examples))
-}
-
-func (ts *trainSet) fit(o ModelOptions, n int) *Model {
-	boosterSkip := func(name string) bool { return strings.HasPrefix(name, "kb:") }
-	none := func(string) bool { return false }
-	wb := fitSoftmax(ts, 1, nil, ts.label, boosterSkip, o)
-	wp := fitSoftmax(ts, 4, func(i int) int { return ts.phase[i] }, nil, none, o)
-	wk := fitSoftmax(ts, 5, func(i int) int { return ts.kind[i] }, nil, boosterSkip, o)
-	m := &Model{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold, EngageThreshold: o.EngageThreshold,
-		PhaseMargin: o.PhaseMargin, Epochs: o.Epochs, L2: o.L2, Rate: o.Rate, Examples: n,
-		Features: []string{}, Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}, KindWeights: map[string][5]float64{}}
-	if o.Neg {
-		m.Features = append(m.Features, "neg")
-	}
-	if o.Subj {
-		m.Features = append(m.Features, "subj")
-	}
-	if o.Names {
-		m.Features = append(m.Features, "names")
-	}
-	if o.Chars {
-		m.Features = append(m.Features, "chars")
-	}
-	if o.SVO {
-		m.Features = append(m.Features, "svo")
-	}
-	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
-	for id, name := range ts.names {
-		if v := r4(wb[id]); math.Abs(v) >= 2e-3 || name == "bias" {
-			m.Weights[name] = v
-		}
-		var p [4]float64
-		keep := false
-		for k := range p {
-			p[k] = r4(wp[id*4+k])
-			keep = keep || math.Abs(p[k]) >= 5e-3
-		}
-		if keep || name == "bias" {
-			m.PhaseWeights[name] = p
-		}
-		var q [5]float64
-		keep = false
-		for k := range q {
-			q[k] = r4(wk[id*5+k])
-			keep = keep || math.Abs(q[k]) >= 5e-3
-		}
-		if keep || name == "bias" {
-			m.KindWeights[name] = q
-		}
-	}
-	m.neg, m.subj, m.names, m.chars, m.svo = o.Neg, o.Subj, o.Names, o.Chars, o.SVO
-	m.buildIndex()
-	return m
 }
 
 // mentionsSomeone reports whether a reply refers to a person at all: the

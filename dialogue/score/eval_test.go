@@ -1,4 +1,4 @@
-package dialogue
+package score
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 )
 
 // devPath is the shared development set, relative to this package.
-const devPath = "../../shared/eval/dev.jsonl"
+const devPath = "../../../shared/eval/dev.jsonl"
 
 // ownPath is the repo's own labelled lines.
 const ownPath = "testdata/labelled.jsonl"

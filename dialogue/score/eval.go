@@ -1,6 +1,14 @@
-package dialogue
+package score
 
-import "math"
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
 
 // Labelled is one hand-labelled trainee reply (practice-model.md, "The
 // held-out evaluation format").
@@ -179,3 +187,62 @@ func kappa(tp, fp, fn, tn int) float64 {
 }
 
 func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
+
+// ParseLabelled reads labelled replies as JSON Lines strictly: every
+// non-blank line must be an object with a non-empty text and a valid role,
+// label and phase, and no other fields. The first bad line fails the whole
+// file, by line number. With noPhase a line may leave "phase" out
+// (training-only hard negatives whose phase was never labelled: the phase
+// head skips them).
+func ParseLabelled(data []byte, noPhase bool) ([]Labelled, error) {
+	var out []Labelled
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		var ex struct {
+			Text  *string `json:"text"`
+			Role  string  `json:"role"`
+			Label string  `json:"label"`
+			Phase string  `json:"phase"`
+			// Kind is the blaming finding kind a blaming line was
+			// written for (optional; fresh sets carry it so that recall
+			// can be read per kind).
+			Kind string `json:"kind"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ex); err != nil {
+			return nil, fmt.Errorf("line %d: %v", line, err)
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("line %d: more than one JSON value", line)
+		}
+		switch {
+		case ex.Text == nil || strings.TrimSpace(*ex.Text) == "":
+			return nil, fmt.Errorf("line %d: missing or empty \"text\"", line)
+		case !Role(ex.Role).Valid():
+			return nil, fmt.Errorf("line %d: \"role\" must be survivor or perpetrator, not %q", line, ex.Role)
+		case Label(ex.Label) != Blaming && Label(ex.Label) != NonBlaming:
+			return nil, fmt.Errorf("line %d: \"label\" must be blaming or non_blaming, not %q", line, ex.Label)
+		case !Phase(ex.Phase).Valid() && !(noPhase && ex.Phase == ""):
+			return nil, fmt.Errorf("line %d: \"phase\" must be engagement, worries, working_well or next_steps, not %q", line, ex.Phase)
+		}
+		if ex.Kind != "" && (!FindingKind(ex.Kind).Blaming() || Label(ex.Label) != Blaming) {
+			return nil, fmt.Errorf("line %d: \"kind\" %q: only a blaming line names a kind, and it must be a blaming kind", line, ex.Kind)
+		}
+		out = append(out, Labelled{Text: *ex.Text, Role: Role(ex.Role), Label: Label(ex.Label), Phase: Phase(ex.Phase), Kind: FindingKind(ex.Kind), Line: line})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %v", line+1, err)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no labelled lines")
+	}
+	return out, nil
+}

@@ -1,60 +1,24 @@
-package dialogue
+package score
 
 import (
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pivotcoach/pivot/dialogue/text"
 )
 
-// Score assesses one trainee reply spoken to someone in role. It is pure and
-// safe for concurrent use: the rules are compiled once at init (rules/*.yaml)
-// and only read here.
-//
-// The label is blaming when any blaming finding survives; credit findings
-// are kept only on non-blaming replies (a reply that credits and then blames
-// is still a blaming reply). The phase is the move the reply makes, by
-// weighted cues; the question type follows forensic-interview coding.
-//
-// The learned layer (model.go) may then settle a weak or tied phase vote
-// and, when no rule finds anything blaming, add one blaming finding.
-func Score(role Role, text string) Assessment {
-	return scoreWith(booster(), role, text)
-}
-
-// Score is dialogue.Score with m as the learned layer in place of the
-// embedded one (nil: rules only), so a freshly trained model can be
-// measured without a rebuild (pivot eval --model).
-func (m *Model) Score(role Role, text string) Assessment { return scoreWith(m, role, text) }
-
-// scoreWith is Score with a given learned model (nil: rules only).
-func scoreWith(m *Model, role Role, text string) Assessment {
-	clean, _ := Clean(text)
-	if !role.Valid() {
-		role = Survivor
-	}
-	a, sc := scoreRulesState(role, clean)
-	m.apply(&a, sc)
-	return a
-}
-
-// scoreRules is Score without the learned booster, on cleaned text.
-func scoreRules(role Role, clean string) Assessment {
-	if !role.Valid() {
-		role = Survivor
-	}
-	a, _ := scoreRulesState(role, clean)
-	return a
-}
-
-func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
+// assess runs the rules over a cleaned reply: the findings, the label,
+// the phase by the rules' votes and the question type, plus the scan the
+// learned layer reads its features from.
+func (rs *ruleSet) assess(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
-	rules := embeddedRules()
-	sc := scan(rules, role, clean)
+	sc := rs.scan(role, clean)
 	sc.findings = sc.dropSetAside(sc.findings)
 	if role == Perpetrator {
 		for i, f := range sc.findings {
-			if alt := rules.alt[f.Rewrite]; alt.perp != "" {
+			if alt := rs.alt[f.Rewrite]; alt.perp != "" {
 				sc.findings[i].Rewrite = alt.perp
 			}
 		}
@@ -67,13 +31,7 @@ func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 		}
 	}
 	if a.Label == Blaming {
-		kept := a.Findings[:0]
-		for _, f := range a.Findings {
-			if !f.Kind.Positive() {
-				kept = append(kept, f)
-			}
-		}
-		a.Findings = kept
+		a.Findings = withoutCredit(a.Findings)
 	}
 	if a.Findings == nil {
 		a.Findings = []Finding{}
@@ -84,36 +42,49 @@ func scoreRulesState(role Role, clean string) (Assessment, *scanState) {
 		}
 	}
 	a.Phase = sc.phase()
-	a.Question = sc.question(clean)
+	a.Question = sc.question()
 	return a, sc
 }
 
-// stok is one token as the matcher sees it.
-type stok struct {
-	norm       string
-	nid, sid   int32 // ids of the normalised word and of "+stem"; -1 if unknown
-	start, end int
-	sent       int32
-	name       bool
-	// xids are the ids of the "*prefix" entries the word starts with, and
-	// "@name" when it is a name.
-	xids [maxXIDs]int32
-	nx   uint8
+// withoutCredit drops the credit findings (in place): a reply that
+// credits and then blames is a blaming reply.
+func withoutCredit(fs []Finding) []Finding {
+	kept := fs[:0]
+	for _, f := range fs {
+		if !f.Kind.Positive() {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }
 
-const maxXIDs = 6
+// scanToken is one word of the reply as the rules see it: the word's
+// vocabulary ids, where it stands and whether it is a name.
+type scanToken struct {
+	norm       string
+	wordID     int32 // id of the normalised word; -1 if no rule uses it
+	stemID     int32 // id of "+stem"; -1 if no rule uses it
+	start, end int
+	sentence   int32
+	name       bool
+	// extraIDs are the ids of the "*prefix" entries the word starts
+	// with, and "@name" when it is a name.
+	extraIDs [maxExtraIDs]int32
+	nExtra   uint8
+}
+
+const maxExtraIDs = 6
 
 type sentence struct {
 	from, to int // token range [from, to)
 	question bool
-	// lead is the first word of the sentence, normalised.
-	lead string
 }
 
+// scanState is one reply as the rules read it, and what they found.
 type scanState struct {
 	text     string
-	raw      []Token
-	toks     []stok
+	raw      []text.Token
+	toks     []scanToken
 	sents    []sentence
 	findings []Finding
 	votes    [4]int
@@ -136,202 +107,238 @@ func (s *scanState) phase() Phase {
 
 // scan tokenises clean, runs every rule and phase cue for role over it and
 // returns the findings (in text order) and phase votes.
-func scan(rs *ruleSet, role Role, clean string) *scanState {
-	st := &scanState{text: clean}
-	raw := Tokenize(clean)
-	st.raw = raw
-	st.toks = make([]stok, len(raw))
-	sent := int32(0)
-	prevEnd := 0
-	for i, t := range raw {
-		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(clean[prevEnd:t.Start]) && !honorific[raw[i-1].Norm] {
-			sent++
-		}
-		st.toks[i] = stok{norm: t.Norm, nid: lookup(rs, t.Norm), sid: lookupStem(rs, t.Stem), start: t.Start, end: t.End, sent: sent}
-		prevEnd = t.End
-	}
-	// sentences
-	for i := 0; i < len(st.toks); {
-		j := i
-		for j < len(st.toks) && st.toks[j].sent == st.toks[i].sent {
-			j++
-		}
-		tail := clean[st.toks[j-1].end:]
-		if j < len(st.toks) {
-			tail = clean[st.toks[j-1].end:st.toks[j].start]
-		}
-		st.sents = append(st.sents, sentence{from: i, to: j, question: strings.ContainsRune(tail, '?'), lead: st.toks[i].norm})
-		i = j
-	}
+func (rs *ruleSet) scan(role Role, clean string) *scanState {
+	st := &scanState{text: clean, raw: text.Tokenize(clean)}
+	st.tokens(rs)
+	st.splitSentences()
+	st.markNamesAndPrefixes(rs)
+	run := newRuleRun(rs, st, role)
 	for i := range st.toks {
-		t := &st.toks[i]
-		t.name = isName(rs, clean, st, i)
-		if t.name {
-			t.addX(rs.nameID)
-		}
-		if len(t.norm) >= 2 {
-			for _, pe := range rs.buckets[t.norm[0]] {
-				if pe.pre[1] == t.norm[1] && strings.HasPrefix(t.norm, pe.pre) {
-					t.addX(pe.id)
-				}
-			}
-		}
+		run.tryAt(i)
 	}
-	// present is every id some word of the reply carries, for the quick
-	// pre-check of each pattern's required words.
-	words := (rs.nVocab + 63) / 64
-	var presentBuf [64]uint64
-	present := presentBuf[:0]
-	if words <= len(presentBuf) {
-		present = presentBuf[:words]
-	} else {
-		present = make([]uint64, words)
-	}
-	mark := func(id int32) {
-		if id >= 0 {
-			present[id>>6] |= 1 << (uint(id) & 63)
-		}
-	}
-	for i := range st.toks {
-		t := &st.toks[i]
-		mark(t.nid)
-		mark(t.sid)
-		for k := uint8(0); k < t.nx; k++ {
-			mark(t.xids[k])
-		}
-	}
-	// ok caches the pre-check per pattern: 0 unknown, 1 possible, 2 not.
-	var okBuf [2048]uint8
-	okc := okBuf[:0]
-	if rs.nPats <= len(okBuf) {
-		okc = okBuf[:rs.nPats]
-	} else {
-		okc = make([]uint8, rs.nPats)
-	}
-	possible := func(p *tpat) bool {
-		switch okc[p.id] {
-		case 1:
-			return true
-		case 2:
-			return false
-		}
-		for _, f := range p.need {
-			if !f.hits(present) {
-				okc[p.id] = 2
-				return false
-			}
-		}
-		okc[p.id] = 1
-		return true
-	}
-
-	nr := len(rs.rules)
-	var small [512]bool
-	done := small[:0]
-	if nr <= len(small) {
-		done = small[:nr]
-	} else {
-		done = make([]bool, nr)
-	}
-	var cueSmall [256]bool
-	cueDone := cueSmall[:0]
-	if rs.nCuePats <= len(cueSmall) {
-		cueDone = cueSmall[:rs.nCuePats]
-	} else {
-		cueDone = make([]bool, rs.nCuePats)
-	}
-	surv := role == Survivor
-	index := rs.index[0]
-	if !surv {
-		index = rs.index[1]
-	}
-
-	try := func(ref patRef, i int) {
-		if ref.owner >= 0 {
-			r := rs.rules[ref.owner]
-			if done[ref.owner] || (surv && !r.survivor) || (!surv && !r.perp) {
-				return
-			}
-			if ref.pat.anchor && st.sents[st.toks[i].sent].from != i {
-				return
-			}
-			if !possible(ref.pat) {
-				return
-			}
-			last, ok := st.match(ref.pat, i)
-			if !ok || (r.notAfter != nil && st.precededBy(r.notAfter, i, 3)) {
-				return
-			}
-			done[ref.owner] = true
-			for _, u := range r.unless {
-				if st.anywhere(u) {
-					return
-				}
-			}
-			from, to := st.toks[i].start, st.toks[last].end
-			st.findings = append(st.findings, Finding{Kind: r.kind, Span: [2]int{from, to}, Words: clean[from:to], Why: r.why, Rewrite: r.rewrite, Grave: r.grave})
-			// credit rules vote for a phase only on a reply that stays
-			// non-blaming (added up once the label is known).
-			v := &st.votes
-			if r.kind.Positive() {
-				v = &st.creditVotes
-			}
-			for k, w := range r.phase {
-				v[k] += w
-			}
-			return
-		}
-		c := int(-ref.owner - 1)
-		cue := rs.cues[c]
-		if cueDone[ref.pat.cueID] || (surv && !cue.survivor) || (!surv && !cue.perp) {
-			return
-		}
-		if cue.first && st.toks[i].sent != 0 {
-			return
-		}
-		if ref.pat.anchor && st.sents[st.toks[i].sent].from != i {
-			return
-		}
-		if !possible(ref.pat) {
-			return
-		}
-		if _, ok := st.match(ref.pat, i); ok {
-			cueDone[ref.pat.cueID] = true
-			st.votes[cue.phase] += cue.weight
-		}
-	}
-	for i := range st.toks {
-		t := &st.toks[i]
-		if t.nid >= 0 && int(t.nid) < len(index) {
-			for _, ref := range index[t.nid] {
-				try(ref, i)
-			}
-		}
-		if t.sid >= 0 && t.sid != t.nid && int(t.sid) < len(index) {
-			for _, ref := range index[t.sid] {
-				try(ref, i)
-			}
-		}
-		for k := uint8(0); k < t.nx; k++ {
-			for _, ref := range index[t.xids[k]] {
-				try(ref, i)
-			}
-		}
-	}
-	st.findings = dedupe(st.findings, rs)
+	st.findings = dedupe(st.findings)
 	return st
 }
 
-func (t *stok) addX(id int32) {
-	if t.nx < maxXIDs {
-		t.xids[t.nx] = id
-		t.nx++
+// tokens gives each word its vocabulary ids and its sentence number.
+func (st *scanState) tokens(rs *ruleSet) {
+	raw := st.raw
+	st.toks = make([]scanToken, len(raw))
+	sent := int32(0)
+	prevEnd := 0
+	for i, t := range raw {
+		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(st.text[prevEnd:t.Start]) && !honorific[raw[i-1].Norm] {
+			sent++
+		}
+		st.toks[i] = scanToken{norm: t.Norm, wordID: rs.lookup(t.Norm), stemID: rs.lookupStem(t.Stem), start: t.Start, end: t.End, sentence: sent}
+		prevEnd = t.End
+	}
+}
+
+// splitSentences groups the tokens by sentence and notes which sentences
+// end in a question mark.
+func (st *scanState) splitSentences() {
+	for i := 0; i < len(st.toks); {
+		j := i
+		for j < len(st.toks) && st.toks[j].sentence == st.toks[i].sentence {
+			j++
+		}
+		tail := st.text[st.toks[j-1].end:]
+		if j < len(st.toks) {
+			tail = st.text[st.toks[j-1].end:st.toks[j].start]
+		}
+		st.sents = append(st.sents, sentence{from: i, to: j, question: strings.ContainsRune(tail, '?')})
+		i = j
+	}
+}
+
+// markNamesAndPrefixes adds "@name" to names and the id of every listed
+// prefix a word starts with, so every element test is a bitset lookup.
+func (st *scanState) markNamesAndPrefixes(rs *ruleSet) {
+	for i := range st.toks {
+		t := &st.toks[i]
+		t.name = rs.isName(st, i)
+		if t.name {
+			t.addExtra(rs.nameID)
+		}
+		if len(t.norm) >= 2 {
+			for _, pe := range rs.prefixBuckets[t.norm[0]] {
+				if pe.prefix[1] == t.norm[1] && strings.HasPrefix(t.norm, pe.prefix) {
+					t.addExtra(pe.id)
+				}
+			}
+		}
+	}
+}
+
+// ruleRun is one pass of the rules over a reply: which rules and cues have
+// already fired, and the quick pre-check of each pattern's required words.
+type ruleRun struct {
+	rs       *ruleSet
+	st       *scanState
+	survivor bool
+	index    [][]patternRef
+	// present has a bit for every id some word of the reply carries.
+	present []uint64
+	// possible caches the pre-check per pattern: 0 unknown, 1 possible,
+	// 2 not.
+	possible []uint8
+	ruleDone []bool
+	cueDone  []bool
+
+	presentBuf  [64]uint64
+	possibleBuf [2048]uint8
+	ruleBuf     [512]bool
+	cueBuf      [256]bool
+}
+
+func newRuleRun(rs *ruleSet, st *scanState, role Role) *ruleRun {
+	r := &ruleRun{rs: rs, st: st, survivor: role == Survivor, index: rs.index[0]}
+	if !r.survivor {
+		r.index = rs.index[1]
+	}
+	r.present = sized(r.presentBuf[:0], (rs.nVocab+63)/64)
+	r.possible = sized(r.possibleBuf[:0], rs.nPatterns)
+	r.ruleDone = sized(r.ruleBuf[:0], len(rs.rules))
+	r.cueDone = sized(r.cueBuf[:0], rs.nCuePatterns)
+	mark := func(id int32) {
+		if id >= 0 {
+			r.present[id>>6] |= 1 << (uint(id) & 63)
+		}
+	}
+	for i := range st.toks {
+		t := &st.toks[i]
+		mark(t.wordID)
+		mark(t.stemID)
+		for k := uint8(0); k < t.nExtra; k++ {
+			mark(t.extraIDs[k])
+		}
+	}
+	return r
+}
+
+// sized is buf resliced to n when it has room, else a new slice.
+func sized[T any](buf []T, n int) []T {
+	if n <= cap(buf) {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
+// mayMatch is the quick pre-check: every required element of p has a
+// word in the reply it could match.
+func (r *ruleRun) mayMatch(p *tokenPattern) bool {
+	switch r.possible[p.id] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	for _, f := range p.need {
+		if !f.hits(r.present) {
+			r.possible[p.id] = 2
+			return false
+		}
+	}
+	r.possible[p.id] = 1
+	return true
+}
+
+// tryAt tries every pattern indexed under one of token i's ids.
+func (r *ruleRun) tryAt(i int) {
+	t := &r.st.toks[i]
+	if t.wordID >= 0 && int(t.wordID) < len(r.index) {
+		for _, ref := range r.index[t.wordID] {
+			r.try(ref, i)
+		}
+	}
+	if t.stemID >= 0 && t.stemID != t.wordID && int(t.stemID) < len(r.index) {
+		for _, ref := range r.index[t.stemID] {
+			r.try(ref, i)
+		}
+	}
+	for k := uint8(0); k < t.nExtra; k++ {
+		for _, ref := range r.index[t.extraIDs[k]] {
+			r.try(ref, i)
+		}
+	}
+}
+
+func (r *ruleRun) try(ref patternRef, i int) {
+	if ref.owner >= 0 {
+		r.tryRule(int(ref.owner), ref.pattern, i)
+	} else {
+		r.tryCue(int(-ref.owner-1), ref.pattern, i)
+	}
+}
+
+// tryRule records rule ru's finding if pattern p matches at token i and
+// nothing (not_after, unless) rules it out.
+func (r *ruleRun) tryRule(ru int, p *tokenPattern, i int) {
+	st, rule := r.st, r.rs.rules[ru]
+	if r.ruleDone[ru] || (r.survivor && !rule.survivor) || (!r.survivor && !rule.perp) {
+		return
+	}
+	if p.anchor && st.sents[st.toks[i].sentence].from != i {
+		return
+	}
+	if !r.mayMatch(p) {
+		return
+	}
+	last, ok := st.match(p, i)
+	if !ok || (rule.notAfter != nil && st.precededBy(rule.notAfter, i, 3)) {
+		return
+	}
+	r.ruleDone[ru] = true
+	for _, u := range rule.unless {
+		if st.anywhere(u) {
+			return
+		}
+	}
+	from, to := st.toks[i].start, st.toks[last].end
+	st.findings = append(st.findings, Finding{Kind: rule.kind, Span: [2]int{from, to}, Words: st.text[from:to], Why: rule.why, Rewrite: rule.rewrite, Grave: rule.grave})
+	// credit rules vote for a phase only on a reply that stays
+	// non-blaming (added up once the label is known).
+	v := &st.votes
+	if rule.kind.Positive() {
+		v = &st.creditVotes
+	}
+	for k, w := range rule.phase {
+		v[k] += w
+	}
+}
+
+// tryCue adds phase cue c's vote if pattern p matches at token i.
+func (r *ruleRun) tryCue(c int, p *tokenPattern, i int) {
+	st, cue := r.st, r.rs.cues[c]
+	if r.cueDone[p.cueID] || (r.survivor && !cue.survivor) || (!r.survivor && !cue.perp) {
+		return
+	}
+	if cue.first && st.toks[i].sentence != 0 {
+		return
+	}
+	if p.anchor && st.sents[st.toks[i].sentence].from != i {
+		return
+	}
+	if !r.mayMatch(p) {
+		return
+	}
+	if _, ok := st.match(p, i); ok {
+		r.cueDone[p.cueID] = true
+		st.votes[cue.phase] += cue.weight
+	}
+}
+
+func (t *scanToken) addExtra(id int32) {
+	if t.nExtra < maxExtraIDs {
+		t.extraIDs[t.nExtra] = id
+		t.nExtra++
 	}
 }
 
 // dedupe orders findings by position and drops a finding of the same kind
 // overlapping one already kept.
-func dedupe(fs []Finding, rs *ruleSet) []Finding {
+func dedupe(fs []Finding) []Finding {
 	if len(fs) < 2 {
 		return fs
 	}
@@ -352,7 +359,7 @@ func dedupe(fs []Finding, rs *ruleSet) []Finding {
 	return out
 }
 
-func lookup(rs *ruleSet, w string) int32 {
+func (rs *ruleSet) lookup(w string) int32 {
 	if id, ok := rs.vocab[w]; ok {
 		return id
 	}
@@ -360,7 +367,7 @@ func lookup(rs *ruleSet, w string) int32 {
 }
 
 // lookupStem finds "+stem" without building the string.
-func lookupStem(rs *ruleSet, stem string) int32 {
+func (rs *ruleSet) lookupStem(stem string) int32 {
 	var buf [64]byte
 	if len(stem)+1 > len(buf) {
 		return -1
@@ -385,9 +392,10 @@ func breaksSentence(gap string) bool {
 // list, or a capitalised word that is not at the start of a sentence (or is,
 // but is followed by a comma or a possessive) and is not a known common
 // capitalised word or an acronym.
-func isName(rs *ruleSet, clean string, st *scanState, i int) bool {
+func (rs *ruleSet) isName(st *scanState, i int) bool {
 	t := st.toks[i]
-	if rs.names.has(t.nid) {
+	clean := st.text
+	if rs.names.has(t.wordID) {
 		return true
 	}
 	word := clean[t.start:t.end]
@@ -398,14 +406,14 @@ func isName(rs *ruleSet, clean string, st *scanState, i int) bool {
 	if strings.ToUpper(word) == word { // DASAT, DWP, I
 		return false
 	}
-	if rs.stopCaps.has(t.nid) {
+	if rs.stopCaps.has(t.wordID) {
 		return false
 	}
 	switch t.norm {
 	case "i", "you", "he", "she", "we", "they", "it":
 		return false
 	}
-	s := st.sents[t.sent]
+	s := st.sents[t.sentence]
 	if s.from != i {
 		return true
 	}
@@ -415,12 +423,12 @@ func isName(rs *ruleSet, clean string, st *scanState, i int) bool {
 }
 
 // match tries pattern p at token i and returns the last token it consumed.
-func (s *scanState) match(p *tpat, i int) (int, bool) {
-	end := s.sents[s.toks[i].sent].to
+func (s *scanState) match(p *tokenPattern, i int) (int, bool) {
+	end := s.sents[s.toks[i].sentence].to
 	return s.matchFrom(p.elems, 0, i, end, -1)
 }
 
-func (s *scanState) matchFrom(es []telem, ei, ti, end, last int) (int, bool) {
+func (s *scanState) matchFrom(es []patternElem, ei, ti, end, last int) (int, bool) {
 	if ei == len(es) {
 		return last, true
 	}
@@ -462,13 +470,13 @@ func (s *scanState) matchFrom(es []telem, ei, ti, end, last int) (int, bool) {
 	return 0, false
 }
 
-func (s *scanState) tokMatches(e *telem, i int) bool {
+func (s *scanState) tokMatches(e *patternElem, i int) bool {
 	t := &s.toks[i]
-	if e.set.has(t.nid) || e.set.has(t.sid) {
+	if e.set.has(t.wordID) || e.set.has(t.stemID) {
 		return true
 	}
-	for k := uint8(0); k < t.nx; k++ {
-		if e.set.has(t.xids[k]) {
+	for k := uint8(0); k < t.nExtra; k++ {
+		if e.set.has(t.extraIDs[k]) {
 			return true
 		}
 	}
@@ -477,7 +485,7 @@ func (s *scanState) tokMatches(e *telem, i int) bool {
 
 func (s *scanState) phraseAt(ph []int32, i int) bool {
 	for k, id := range ph {
-		if s.toks[i+k].nid != id {
+		if s.toks[i+k].wordID != id {
 			return false
 		}
 	}
@@ -486,8 +494,8 @@ func (s *scanState) phraseAt(ph []int32, i int) bool {
 
 // precededBy reports whether a word matching e comes within n words before
 // token i in the same sentence.
-func (s *scanState) precededBy(e *telem, i, n int) bool {
-	from := s.sents[s.toks[i].sent].from
+func (s *scanState) precededBy(e *patternElem, i, n int) bool {
+	from := s.sents[s.toks[i].sentence].from
 	// contraction parts share a span; step over the word itself
 	for j := i - 1; j >= from && j >= i-n; j-- {
 		if s.tokMatches(e, j) {
@@ -498,9 +506,9 @@ func (s *scanState) precededBy(e *telem, i, n int) bool {
 }
 
 // anywhere reports whether p matches anywhere in the reply.
-func (s *scanState) anywhere(p *tpat) bool {
+func (s *scanState) anywhere(p *tokenPattern) bool {
 	for i := range s.toks {
-		if p.anchor && s.sents[s.toks[i].sent].from != i {
+		if p.anchor && s.sents[s.toks[i].sentence].from != i {
 			continue
 		}
 		if _, ok := s.match(p, i); ok {
@@ -517,7 +525,7 @@ func (s *scanState) anywhere(p *tpat) bool {
 // (an auxiliary first), either/or, a single-fact wh-question (who, where,
 // when, which), or a statement with a tag or a "?". Any open question makes
 // the reply open.
-func (s *scanState) question(clean string) QuestionType {
+func (s *scanState) question() QuestionType {
 	q := NoQuestion
 	for _, sn := range s.sents {
 		switch k := s.sentenceQuestion(sn); k {
@@ -671,7 +679,7 @@ func (s *scanState) setAside(f Finding) bool {
 	if first < 0 {
 		return false
 	}
-	sn := s.sents[s.toks[first].sent]
+	sn := s.sents[s.toks[first].sentence]
 	framed := false
 	for j := sn.from; j < first; j++ {
 		if reportVerbs[s.toks[j].norm] {
@@ -690,7 +698,7 @@ func (s *scanState) setAside(f Finding) bool {
 		if contrastWords[t.norm] {
 			return true
 		}
-		if t.sent != s.toks[first].sent && s.sents[t.sent].question && s.creditIn(t.sent) {
+		if t.sentence != s.toks[first].sentence && s.sents[t.sentence].question && s.creditIn(t.sentence) {
 			return true
 		}
 	}

@@ -1,24 +1,21 @@
-package dialogue
+package score
 
 import (
 	"bytes"
-	"embed"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/pivotcoach/pivot/dialogue/text"
 	"gopkg.in/yaml.v3"
 )
 
 // The scorer's rules live in YAML under rules/ so trainers can read them
-// (docs/scoring.md). They are compiled once, at init, into token-level
-// matchers; a bad rules file panics at init so every test fails loudly.
-
-//go:embed rules/*.yaml
-var rulesFS embed.FS
+// (docs/scoring.md). A Scorer compiles them once, on first use, into
+// token-level matchers; a bad rules file is an error from Ready (and a
+// panic on the first reply), so every scoring test fails loudly.
 
 // ruleFile is the YAML shape of one file under rules/. Every file may hold
 // any of the three sections; they are merged in file-name order.
@@ -63,9 +60,9 @@ type rule struct {
 	kind     FindingKind
 	survivor bool
 	perp     bool
-	pats     []*tpat
-	unless   []*tpat
-	notAfter *telem
+	patterns []*tokenPattern
+	unless   []*tokenPattern
+	notAfter *patternElem
 	why      string
 	rewrite  string
 	grave    bool
@@ -79,7 +76,7 @@ type phaseCue struct {
 	survivor bool
 	perp     bool
 	first    bool
-	pats     []*tpat
+	patterns []*tokenPattern
 }
 
 // ruleSet is everything compiled from rules/.
@@ -88,25 +85,22 @@ type ruleSet struct {
 	concepts map[string][]string
 	rules    []*rule
 	cues     []*phaseCue
-	// index maps a word id to the patterns whose first element can match
-	// a token with that id; loose holds patterns that must be tried at
-	// every position.
 	// index holds, per interview role (0 survivor, 1 perpetrator), the
 	// patterns whose first element can match a word, by word id.
-	index [2][][]patRef
+	index [2][][]patternRef
 	// prefixes maps each "word*" prefix to its id; a token also carries
 	// the ids of the prefixes it starts with (and nameID if it is a name),
 	// so every element test is a bitset lookup.
 	prefixes map[string]int32
-	// buckets holds the prefixes by their first byte.
-	buckets [256][]prefixEntry
-	nameID  int32
-	names   bitset
+	// prefixBuckets holds the prefixes by their first byte.
+	prefixBuckets [256][]prefixEntry
+	nameID        int32
+	names         bitset
 	// stopCaps are capitalised words that are not names.
-	stopCaps bitset
-	nVocab   int
-	nCuePats int
-	nPats    int
+	stopCaps     bitset
+	nVocab       int
+	nCuePatterns int
+	nPatterns    int
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
 	alt map[string]rewriteAlt
@@ -114,36 +108,55 @@ type ruleSet struct {
 
 type rewriteAlt struct{ perp, separated string }
 
-// patRef points at one pattern of a rule (owner >= 0) or of a phase cue
+// patternRef points at one pattern of a rule (owner >= 0) or of a phase cue
 // (owner < 0 encodes cue -owner-1).
-type patRef struct {
-	owner int32
-	pat   *tpat
-}
-
-// embeddedRules are the compiled rules/*.yaml, compiled on first use so
-// that commands which never score a reply do not pay for it; a broken
-// rules file still panics on the first Score and fails every scoring test.
-var embeddedRules = sync.OnceValue(mustLoadRules)
-
-func mustLoadRules() *ruleSet {
-	rs, err := loadRules(rulesFS)
-	if err != nil {
-		panic("dialogue: scoring rules: " + err.Error())
-	}
-	return rs
+type patternRef struct {
+	owner   int32
+	pattern *tokenPattern
 }
 
 // loadRules reads and compiles every rules/*.yaml in fsys. It is strict:
 // unknown fields, unknown kinds, roles, phases or concepts, empty why or
 // a blaming rule without a rewrite are all errors.
 func loadRules(fsys fs.FS) (*ruleSet, error) {
-	paths, err := fs.Glob(fsys, "rules/*.yaml")
+	paths, files, concepts, err := readRuleFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
+	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patternRef{}}
+	ids := map[string]bool{}
+	for fi, f := range files {
+		for i, spec := range f.Rules {
+			at := fmt.Sprintf("%s: rule %d (%s)", paths[fi], i+1, spec.ID)
+			if ids[spec.ID] && spec.ID != "" {
+				return nil, fmt.Errorf("%s: duplicate id", at)
+			}
+			ids[spec.ID] = true
+			if err := c.addRule(spec); err != nil {
+				return nil, fmt.Errorf("%s: %w", at, err)
+			}
+		}
+		for i, spec := range f.Phases {
+			if err := c.addCue(spec); err != nil {
+				return nil, fmt.Errorf("%s: phase cue %d: %w", paths[fi], i+1, err)
+			}
+		}
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c.rs, nil
+}
+
+// readRuleFiles decodes every rules/*.yaml, in file-name order, and merges
+// their concepts.
+func readRuleFiles(fsys fs.FS) ([]string, []ruleFile, map[string][]string, error) {
+	paths, err := fs.Glob(fsys, "rules/*.yaml")
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("no rules/*.yaml files")
+		return nil, nil, nil, fmt.Errorf("no rules/*.yaml files")
 	}
 	sort.Strings(paths)
 	var files []ruleFile
@@ -151,20 +164,20 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 	for _, p := range paths {
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		var f ruleFile
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&f); err != nil {
-			return nil, fmt.Errorf("%s: %v", p, err)
+			return nil, nil, nil, fmt.Errorf("%s: %v", p, err)
 		}
 		for name, words := range f.Concepts {
 			if _, dup := concepts[name]; dup {
-				return nil, fmt.Errorf("%s: concept %q declared twice", p, name)
+				return nil, nil, nil, fmt.Errorf("%s: concept %q declared twice", p, name)
 			}
 			if len(words) == 0 {
-				return nil, fmt.Errorf("%s: concept %q is empty", p, name)
+				return nil, nil, nil, fmt.Errorf("%s: concept %q is empty", p, name)
 			}
 			concepts[name] = words
 		}
@@ -172,187 +185,193 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 	}
 	for _, need := range []string{"names", "not_names", "neg"} {
 		if _, ok := concepts[need]; !ok {
-			return nil, fmt.Errorf("concept %q is required", need)
+			return nil, nil, nil, fmt.Errorf("concept %q is required", need)
 		}
 	}
-	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patRef{}}
-	ids := map[string]bool{}
-	for fi, f := range files {
-		where := paths[fi]
-		for i, s := range f.Rules {
-			at := fmt.Sprintf("%s: rule %d (%s)", where, i+1, s.ID)
-			if len(s.Extra) > 0 {
-				return nil, fmt.Errorf("%s: unknown field %q", at, firstKey(s.Extra))
-			}
-			if s.ID == "" {
-				return nil, fmt.Errorf("%s: missing id", at)
-			}
-			if ids[s.ID] {
-				return nil, fmt.Errorf("%s: duplicate id", at)
-			}
-			ids[s.ID] = true
-			if !s.Kind.Valid() {
-				return nil, fmt.Errorf("%s: unknown kind %q", at, s.Kind)
-			}
-			if strings.TrimSpace(s.Why) == "" {
-				return nil, fmt.Errorf("%s: missing why", at)
-			}
-			if s.Kind.Blaming() && strings.TrimSpace(s.Rewrite) == "" {
-				return nil, fmt.Errorf("%s: a %s rule needs a rewrite", at, s.Kind)
-			}
-			if !s.Kind.Blaming() && s.Rewrite != "" && s.Kind.Positive() {
-				return nil, fmt.Errorf("%s: credit findings have no rewrite", at)
-			}
-			if len(s.Patterns) == 0 {
-				return nil, fmt.Errorf("%s: no patterns", at)
-			}
-			r := &rule{id: s.ID, kind: s.Kind, why: strings.TrimSpace(s.Why), rewrite: strings.TrimSpace(s.Rewrite), grave: s.Grave, order: len(c.rs.rules)}
-			if (s.RewritePerpetrator != "" || s.RewriteSeparated != "") && !s.Kind.Blaming() {
-				return nil, fmt.Errorf("%s: rewrite variants are for blaming rules", at)
-			}
-			if s.RewritePerpetrator != "" || s.RewriteSeparated != "" {
-				if c.rs.alt == nil {
-					c.rs.alt = map[string]rewriteAlt{}
-				}
-				alt := c.rs.alt[r.rewrite]
-				if v := strings.TrimSpace(s.RewritePerpetrator); v != "" {
-					alt.perp = v
-				}
-				if v := strings.TrimSpace(s.RewriteSeparated); v != "" {
-					alt.separated = v
-				}
-				c.rs.alt[r.rewrite] = alt
-			}
-			if len(s.Roles) == 0 {
-				return nil, fmt.Errorf("%s: roles is required (survivor, perpetrator or both)", at)
-			}
-			for _, role := range s.Roles {
-				switch role {
-				case Survivor:
-					r.survivor = true
-				case Perpetrator:
-					r.perp = true
-				default:
-					return nil, fmt.Errorf("%s: unknown role %q", at, role)
-				}
-			}
-			for ph, w := range s.Phase {
-				k := phaseIndex(ph)
-				if k < 0 {
-					return nil, fmt.Errorf("%s: unknown phase %q", at, ph)
-				}
-				r.phase[k] = w
-			}
-			for _, src := range s.Patterns {
-				p, err := c.compile(src)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %v", at, err)
-				}
-				r.pats = append(r.pats, p)
-				c.addIndex(patRef{owner: int32(len(c.rs.rules)), pat: p})
-			}
-			for _, src := range s.Unless {
-				p, err := c.compile(src)
-				if err != nil {
-					return nil, fmt.Errorf("%s: unless: %v", at, err)
-				}
-				r.unless = append(r.unless, p)
-			}
-			if len(s.NotAfter) > 0 {
-				e, err := c.elem(strings.Join(s.NotAfter, "|"))
-				if err != nil {
-					return nil, fmt.Errorf("%s: not_after: %v", at, err)
-				}
-				r.notAfter = &e
-			}
-			c.rs.rules = append(c.rs.rules, r)
-		}
-		for i, s := range f.Phases {
-			at := fmt.Sprintf("%s: phase cue %d", where, i+1)
-			if len(s.Extra) > 0 {
-				return nil, fmt.Errorf("%s: unknown field %q", at, firstKey(s.Extra))
-			}
-			k := phaseIndex(s.Phase)
-			if k < 0 {
-				return nil, fmt.Errorf("%s: unknown phase %q", at, s.Phase)
-			}
-			if s.Weight == 0 {
-				return nil, fmt.Errorf("%s: weight is required", at)
-			}
-			cue := &phaseCue{phase: k, weight: s.Weight, first: s.First}
-			if len(s.Roles) == 0 {
-				cue.survivor, cue.perp = true, true
-			}
-			for _, role := range s.Roles {
-				switch role {
-				case Survivor:
-					cue.survivor = true
-				case Perpetrator:
-					cue.perp = true
-				default:
-					return nil, fmt.Errorf("%s: unknown role %q", at, role)
-				}
-			}
-			for _, src := range s.Patterns {
-				p, err := c.compile(src)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %v", at, err)
-				}
-				p.cueID = c.rs.nCuePats
-				c.rs.nCuePats++
-				cue.pats = append(cue.pats, p)
-				c.addIndex(patRef{owner: int32(-len(c.rs.cues) - 1), pat: p})
-			}
-			c.rs.cues = append(c.rs.cues, cue)
+	return paths, files, concepts, nil
+}
+
+// checkRule rejects a rule spec that is incomplete or contradicts itself.
+func checkRule(s ruleSpec) error {
+	switch {
+	case len(s.Extra) > 0:
+		return fmt.Errorf("unknown field %q", firstKey(s.Extra))
+	case s.ID == "":
+		return fmt.Errorf("missing id")
+	case !s.Kind.Valid():
+		return fmt.Errorf("unknown kind %q", s.Kind)
+	case strings.TrimSpace(s.Why) == "":
+		return fmt.Errorf("missing why")
+	case s.Kind.Blaming() && strings.TrimSpace(s.Rewrite) == "":
+		return fmt.Errorf("a %s rule needs a rewrite", s.Kind)
+	case !s.Kind.Blaming() && s.Rewrite != "" && s.Kind.Positive():
+		return fmt.Errorf("credit findings have no rewrite")
+	case len(s.Patterns) == 0:
+		return fmt.Errorf("no patterns")
+	case (s.RewritePerpetrator != "" || s.RewriteSeparated != "") && !s.Kind.Blaming():
+		return fmt.Errorf("rewrite variants are for blaming rules")
+	case len(s.Roles) == 0:
+		return fmt.Errorf("roles is required (survivor, perpetrator or both)")
+	}
+	return nil
+}
+
+// roleFlags reads a roles list; an empty list means both roles.
+func roleFlags(roles []Role) (survivor, perp bool, err error) {
+	if len(roles) == 0 {
+		return true, true, nil
+	}
+	for _, role := range roles {
+		switch role {
+		case Survivor:
+			survivor = true
+		case Perpetrator:
+			perp = true
+		default:
+			return false, false, fmt.Errorf("unknown role %q", role)
 		}
 	}
-	for _, w := range concepts["names"] {
-		c.rs.names.add(c.id(strings.ToLower(w)))
+	return survivor, perp, nil
+}
+
+// addRule compiles one rule and indexes its patterns.
+func (c *compiler) addRule(s ruleSpec) error {
+	if err := checkRule(s); err != nil {
+		return err
 	}
-	for _, w := range concepts["not_names"] {
-		c.rs.stopCaps.add(c.id(strings.ToLower(w)))
-	}
-	c.rs.nameID = c.id("@name")
-	pres := make([]string, 0, len(c.rs.prefixes))
-	for pre := range c.rs.prefixes {
-		pres = append(pres, pre)
-	}
-	sort.Strings(pres)
-	for _, pre := range pres {
-		if len(pre) < 2 {
-			return nil, fmt.Errorf("prefix %q*: a prefix needs at least two letters", pre)
+	r := &rule{id: s.ID, kind: s.Kind, why: strings.TrimSpace(s.Why), rewrite: strings.TrimSpace(s.Rewrite), grave: s.Grave, order: len(c.rs.rules)}
+	if s.RewritePerpetrator != "" || s.RewriteSeparated != "" {
+		if c.rs.alt == nil {
+			c.rs.alt = map[string]rewriteAlt{}
 		}
-		k := pre[0]
-		c.rs.buckets[k] = append(c.rs.buckets[k], prefixEntry{pre, c.rs.prefixes[pre]})
+		alt := c.rs.alt[r.rewrite]
+		if v := strings.TrimSpace(s.RewritePerpetrator); v != "" {
+			alt.perp = v
+		}
+		if v := strings.TrimSpace(s.RewriteSeparated); v != "" {
+			alt.separated = v
+		}
+		c.rs.alt[r.rewrite] = alt
 	}
-	for i, p := range c.pats {
+	var err error
+	if r.survivor, r.perp, err = roleFlags(s.Roles); err != nil {
+		return err
+	}
+	for ph, w := range s.Phase {
+		k := phaseIndex(ph)
+		if k < 0 {
+			return fmt.Errorf("unknown phase %q", ph)
+		}
+		r.phase[k] = w
+	}
+	for _, src := range s.Patterns {
+		p, err := c.compile(src)
+		if err != nil {
+			return err
+		}
+		r.patterns = append(r.patterns, p)
+		c.addIndex(patternRef{owner: int32(len(c.rs.rules)), pattern: p})
+	}
+	for _, src := range s.Unless {
+		p, err := c.compile(src)
+		if err != nil {
+			return fmt.Errorf("unless: %w", err)
+		}
+		r.unless = append(r.unless, p)
+	}
+	if len(s.NotAfter) > 0 {
+		e, err := c.elem(strings.Join(s.NotAfter, "|"))
+		if err != nil {
+			return fmt.Errorf("not_after: %w", err)
+		}
+		r.notAfter = &e
+	}
+	c.rs.rules = append(c.rs.rules, r)
+	return nil
+}
+
+// addCue compiles one phase cue and indexes its patterns.
+func (c *compiler) addCue(s phaseSpec) error {
+	if len(s.Extra) > 0 {
+		return fmt.Errorf("unknown field %q", firstKey(s.Extra))
+	}
+	k := phaseIndex(s.Phase)
+	if k < 0 {
+		return fmt.Errorf("unknown phase %q", s.Phase)
+	}
+	if s.Weight == 0 {
+		return fmt.Errorf("weight is required")
+	}
+	cue := &phaseCue{phase: k, weight: s.Weight, first: s.First}
+	var err error
+	if cue.survivor, cue.perp, err = roleFlags(s.Roles); err != nil {
+		return err
+	}
+	for _, src := range s.Patterns {
+		p, err := c.compile(src)
+		if err != nil {
+			return err
+		}
+		p.cueID = c.rs.nCuePatterns
+		c.rs.nCuePatterns++
+		cue.patterns = append(cue.patterns, p)
+		c.addIndex(patternRef{owner: int32(-len(c.rs.cues) - 1), pattern: p})
+	}
+	c.rs.cues = append(c.rs.cues, cue)
+	return nil
+}
+
+// finish builds what the scan reads: the names and not-names sets, the
+// prefix buckets, each pattern's pre-check and the per-role index.
+func (c *compiler) finish() error {
+	rs := c.rs
+	for _, w := range rs.concepts["names"] {
+		rs.names.add(c.id(strings.ToLower(w)))
+	}
+	for _, w := range rs.concepts["not_names"] {
+		rs.stopCaps.add(c.id(strings.ToLower(w)))
+	}
+	rs.nameID = c.id("@name")
+	prefixes := make([]string, 0, len(rs.prefixes))
+	for prefix := range rs.prefixes {
+		prefixes = append(prefixes, prefix)
+	}
+	sort.Strings(prefixes)
+	for _, prefix := range prefixes {
+		if len(prefix) < 2 {
+			return fmt.Errorf("prefix %q*: a prefix needs at least two letters", prefix)
+		}
+		k := prefix[0]
+		rs.prefixBuckets[k] = append(rs.prefixBuckets[k], prefixEntry{prefix, rs.prefixes[prefix]})
+	}
+	for i, p := range c.patterns {
 		p.id = i
 		p.prepare()
 	}
-	c.rs.nPats = len(c.pats)
-	for role := range c.rs.index {
-		c.rs.index[role] = make([][]patRef, len(c.rs.vocab))
+	rs.nPatterns = len(c.patterns)
+	for role := range rs.index {
+		rs.index[role] = make([][]patternRef, len(rs.vocab))
 	}
 	for id, refs := range c.index {
 		for _, ref := range refs {
 			var surv, perp bool
 			if ref.owner >= 0 {
-				r := c.rs.rules[ref.owner]
+				r := rs.rules[ref.owner]
 				surv, perp = r.survivor, r.perp
 			} else {
-				cue := c.rs.cues[-ref.owner-1]
+				cue := rs.cues[-ref.owner-1]
 				surv, perp = cue.survivor, cue.perp
 			}
 			if surv {
-				c.rs.index[0][id] = append(c.rs.index[0][id], ref)
+				rs.index[0][id] = append(rs.index[0][id], ref)
 			}
 			if perp {
-				c.rs.index[1][id] = append(c.rs.index[1][id], ref)
+				rs.index[1][id] = append(rs.index[1][id], ref)
 			}
 		}
 	}
-	c.rs.nVocab = len(c.rs.vocab)
-	return c.rs, nil
+	rs.nVocab = len(rs.vocab)
+	return nil
 }
 
 func firstKey(m map[string]any) string {
@@ -371,16 +390,16 @@ func phaseIndex(p Phase) int {
 	return -1
 }
 
-// A tpat is a compiled token pattern: a run of elements matched left to
+// A tokenPattern is a compiled token pattern: a run of elements matched left to
 // right within one sentence.
-type tpat struct {
+type tokenPattern struct {
 	// need holds, for each required element after the first, the words
 	// it can match: a reply without any of them cannot match.
 	need   []filter
 	id     int // index among all patterns
 	cueID  int // index among phase-cue patterns, each counted once a reply
 	src    string
-	elems  []telem
+	elems  []patternElem
 	anchor bool // must start at the first word of a sentence
 }
 
@@ -392,11 +411,11 @@ const (
 	eNot // the next word must not match (consumes nothing)
 )
 
-// telem is one element. A word element matches a token when any of the
+// patternElem is one element. A word element matches a token when any of the
 // token's ids (its normalised form, "+stem", "*prefix" for each listed
 // prefix it starts with, "@name" for names) is in set, or when one of the
 // phrases starts at the token.
-type telem struct {
+type patternElem struct {
 	typ     elemType
 	set     bitset
 	phrases [][]int32 // multi-word alternatives (written a_b_c), by word id
@@ -441,19 +460,19 @@ func (b *bitset) add(i int32) {
 }
 
 type compiler struct {
-	rs    *ruleSet
-	pats  []*tpat
-	index map[int32][]patRef
+	rs       *ruleSet
+	patterns []*tokenPattern
+	index    map[int32][]patternRef
 }
 
 type prefixEntry struct {
-	pre string
-	id  int32
+	prefix string
+	id     int32
 }
 
 // prepare lists, for the quick pre-check, the non-zero words of each
 // required element's set (phrase first words included).
-func (p *tpat) prepare() {
+func (p *tokenPattern) prepare() {
 	for i := 1; i < len(p.elems); i++ {
 		e := &p.elems[i]
 		if e.typ != eWord || e.opt {
@@ -496,9 +515,9 @@ func (c *compiler) id(w string) int32 {
 //	!x        the next word is not x (consumes nothing)
 //	..  ..N   skip up to 3 (or N) words, never past the end of a sentence
 //	^         (first) the pattern starts a sentence
-func (c *compiler) compile(src string) (*tpat, error) {
-	p := &tpat{src: src}
-	c.pats = append(c.pats, p)
+func (c *compiler) compile(src string) (*tokenPattern, error) {
+	p := &tokenPattern{src: src}
+	c.patterns = append(c.patterns, p)
 	fields := strings.Fields(src)
 	if len(fields) > 0 && fields[0] == "^" {
 		p.anchor = true
@@ -507,14 +526,14 @@ func (c *compiler) compile(src string) (*tpat, error) {
 	for _, f := range fields {
 		switch {
 		case f == "..":
-			p.elems = append(p.elems, telem{typ: eGap, gap: 3})
+			p.elems = append(p.elems, patternElem{typ: eGap, gap: 3})
 			continue
 		case strings.HasPrefix(f, "..") && len(f) > 2:
 			n, err := strconv.Atoi(f[2:])
 			if err != nil || n < 1 || n > 12 {
 				return nil, fmt.Errorf("pattern %q: bad gap %q (use .. or ..N with N from 1 to 12)", src, f)
 			}
-			p.elems = append(p.elems, telem{typ: eGap, gap: n})
+			p.elems = append(p.elems, patternElem{typ: eGap, gap: n})
 			continue
 		}
 		neg := strings.HasPrefix(f, "!")
@@ -543,8 +562,8 @@ func (c *compiler) compile(src string) (*tpat, error) {
 	return p, nil
 }
 
-func (c *compiler) elem(f string) (telem, error) {
-	e := telem{typ: eWord}
+func (c *compiler) elem(f string) (patternElem, error) {
+	e := patternElem{typ: eWord}
 	if strings.HasSuffix(f, "?") && len(f) > 1 {
 		e.opt = true
 		f = f[:len(f)-1]
@@ -557,7 +576,7 @@ func (c *compiler) elem(f string) (telem, error) {
 	return e, nil
 }
 
-func (c *compiler) addAlt(e *telem, alt string, depth int) error {
+func (c *compiler) addAlt(e *patternElem, alt string, depth int) error {
 	switch {
 	case alt == "":
 		return fmt.Errorf("empty alternative")
@@ -577,16 +596,16 @@ func (c *compiler) addAlt(e *telem, alt string, depth int) error {
 			}
 		}
 	case strings.HasSuffix(alt, "*"):
-		pre := strings.ToLower(strings.TrimSuffix(alt, "*"))
-		if pre == "" || strings.ContainsAny(pre, " *") {
+		prefix := strings.ToLower(strings.TrimSuffix(alt, "*"))
+		if prefix == "" || strings.ContainsAny(prefix, " *") {
 			return fmt.Errorf("bad prefix %q", alt)
 		}
-		id := c.id("*" + pre)
+		id := c.id("*" + prefix)
 		e.set.add(id)
 		if c.rs.prefixes == nil {
 			c.rs.prefixes = map[string]int32{}
 		}
-		c.rs.prefixes[pre] = id
+		c.rs.prefixes[prefix] = id
 	case strings.Contains(alt, "_"):
 		var ph []int32
 		for _, w := range strings.Split(strings.ToLower(alt), "_") {
@@ -604,7 +623,7 @@ func (c *compiler) addAlt(e *telem, alt string, depth int) error {
 		if err := oneWord(w); err != nil {
 			return err
 		}
-		e.set.add(c.id("+" + Stem(w)))
+		e.set.add(c.id("+" + text.Stem(w)))
 	default:
 		w := strings.ToLower(alt)
 		if err := oneWord(w); err != nil {
@@ -616,15 +635,15 @@ func (c *compiler) addAlt(e *telem, alt string, depth int) error {
 }
 
 func oneWord(w string) error {
-	toks := Tokenize(w)
+	toks := text.Tokenize(w)
 	if len(toks) != 1 || toks[0].Norm != w {
 		return fmt.Errorf("%q is not one normalised word (write contractions in full: \"did not\", and US spelling)", w)
 	}
 	return nil
 }
 
-func (c *compiler) addIndex(r patRef) {
-	first := r.pat.elems[0]
+func (c *compiler) addIndex(r patternRef) {
+	first := r.pattern.elems[0]
 	seen := map[int32]bool{}
 	first.set.each(func(id int32) {
 		seen[id] = true

@@ -1,4 +1,4 @@
-package dialogue
+package score
 
 import "testing"
 
@@ -30,7 +30,7 @@ func checkFloors(t *testing.T, name string, r Report, fl floors) {
 
 func TestRegressionDev(t *testing.T) {
 	ex := readLabelled(t, devPath)
-	r := Evaluate(ex, Score)
+	r := Evaluate(ex, Default().Score)
 	dumpErrors(t, "dev", r)
 	checkFloors(t, "dev", r, floors{p: 0.98, r: 0.98, f1: 0.98, kappa: 0.97, phaseF1: 0.96})
 }
@@ -40,7 +40,7 @@ func TestRegressionOwn(t *testing.T) {
 	if len(ex) < 250 {
 		t.Errorf("%s has %d lines; keep at least 250", ownPath, len(ex))
 	}
-	r := Evaluate(ex, Score)
+	r := Evaluate(ex, Default().Score)
 	dumpErrors(t, "own", r)
 	checkFloors(t, "own", r, floors{p: 0.98, r: 0.98, f1: 0.98, kappa: 0.97, phaseF1: 0.98})
 }

@@ -1,10 +1,14 @@
-// Package dialogue is Pivot's engine: scenario types, matching, reply
-// selection, trust, disclosures, the language scorer and the phase tagger.
+// Package score marks one trainee reply: blaming or not, which finding
+// kinds, the interview phase it belongs to and its question type, each
+// finding with a why and a non-blaming rewrite (docs/scoring.md).
 //
-// Everything here is pure: no I/O, no clock, no platform types. A turn is
-// Step(scenario, state, text) → (turn, state'), and the state is a plain
-// value that the bot persists between turns.
-package dialogue
+// A Scorer is built from the rules (rules/*.yaml, compiled on first use)
+// and an optional learned layer (rules/model.bin, loaded on first use);
+// Default is the shipped one. Scoring is pure: no I/O, no clock, and a
+// Scorer is safe for concurrent use. Package dialogue (the engine) is
+// handed a Scorer; score knows nothing of scenarios beyond the plain
+// CaseFacts a rewrite is fitted to.
+package score
 
 // Role is who the trainee is speaking to in an interview.
 type Role string

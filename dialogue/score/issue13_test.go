@@ -1,4 +1,4 @@
-package dialogue
+package score
 
 import (
 	"bufio"
@@ -30,7 +30,7 @@ func TestIssue13Examples(t *testing.T) {
 		{Perpetrator, "What happens if Jennifer goes out with her friends on a Saturday?", NonBlaming, ""},
 		{Perpetrator, "How's contact working at the moment? Is there a court order, or is it just arranged between the two of you?", NonBlaming, ""},
 	} {
-		a := Score(c.role, c.text)
+		a := Default().Score(c.role, c.text)
 		if a.Label != c.want || (c.kind != "" && !a.Has(c.kind)) {
 			t.Errorf("%s %q: %s %+v, want %s with %q", c.role, c.text, a.Label, a.Findings, c.want, c.kind)
 		}
@@ -57,7 +57,7 @@ func TestSkilledInterviewLinesNotBlamed(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
-		if a := Score(ex.Role, ex.Text); a.Blaming() {
+		if a := Default().Score(ex.Role, ex.Text); a.Blaming() {
 			flagged++
 			t.Logf("flagged (%s): %q %+v", ex.Role, ex.Text, a.BlamingFindings())
 		}
