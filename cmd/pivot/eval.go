@@ -104,12 +104,12 @@ type jsonReport struct {
 		Kappa     float64 `json:"kappa"`
 	} `json:"blaming"`
 	Phase struct {
-		Accuracy float64                         `json:"accuracy"`
-		MacroF1  float64                         `json:"macro_f1"`
+		Accuracy float64                      `json:"accuracy"`
+		MacroF1  float64                      `json:"macro_f1"`
 		PerPhase map[dialogue.Phase]score.PRF `json:"per_phase"`
 	} `json:"phase"`
 	Kinds  map[dialogue.FindingKind]score.KindRecall `json:"kinds,omitempty"`
-	Errors []jsonEvalError                              `json:"errors"`
+	Errors []jsonEvalError                           `json:"errors"`
 }
 
 func writeReportJSON(w io.Writer, rep score.Report) error {
