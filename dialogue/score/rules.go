@@ -463,6 +463,8 @@ type compiler struct {
 	rs       *ruleSet
 	patterns []*tokenPattern
 	index    map[int32][]patternRef
+	// checked remembers oneWord's verdicts
+	checked map[string]error
 }
 
 type prefixEntry struct {
@@ -609,7 +611,7 @@ func (c *compiler) addAlt(e *patternElem, alt string, depth int) error {
 	case strings.Contains(alt, "_"):
 		var ph []int32
 		for _, w := range strings.Split(strings.ToLower(alt), "_") {
-			if err := oneWord(w); err != nil {
+			if err := c.oneWord(w); err != nil {
 				return fmt.Errorf("in phrase %q: %v", alt, err)
 			}
 			ph = append(ph, c.id(w))
@@ -620,13 +622,13 @@ func (c *compiler) addAlt(e *patternElem, alt string, depth int) error {
 		e.phrases = append(e.phrases, ph)
 	case strings.HasSuffix(alt, "+"):
 		w := strings.ToLower(strings.TrimSuffix(alt, "+"))
-		if err := oneWord(w); err != nil {
+		if err := c.oneWord(w); err != nil {
 			return err
 		}
 		e.set.add(c.id("+" + text.Stem(w)))
 	default:
 		w := strings.ToLower(alt)
-		if err := oneWord(w); err != nil {
+		if err := c.oneWord(w); err != nil {
 			return err
 		}
 		e.set.add(c.id(w))
@@ -634,7 +636,21 @@ func (c *compiler) addAlt(e *patternElem, alt string, depth int) error {
 	return nil
 }
 
-func oneWord(w string) error {
+// oneWord checks that w is one normalised word. Concepts are expanded at
+// every use, so the same word comes up many times: the answer is kept.
+func (c *compiler) oneWord(w string) error {
+	if err, seen := c.checked[w]; seen {
+		return err
+	}
+	err := checkOneWord(w)
+	if c.checked == nil {
+		c.checked = map[string]error{}
+	}
+	c.checked[w] = err
+	return err
+}
+
+func checkOneWord(w string) error {
 	toks := text.Tokenize(w)
 	if len(toks) != 1 || toks[0].Norm != w {
 		return fmt.Errorf("%q is not one normalised word (write contractions in full: \"did not\", and US spelling)", w)

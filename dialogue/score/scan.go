@@ -112,7 +112,24 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 	st.tokens(rs)
 	st.splitSentences()
 	st.markNamesAndPrefixes(rs)
-	run := newRuleRun(rs, st, role)
+	// the run's working sets live on this frame: most replies fit
+	// them, and scoring then allocates nothing for them
+	var (
+		presentBuf  [64]uint64
+		possibleBuf [2048]uint8
+		ruleBuf     [512]bool
+		cueBuf      [256]bool
+	)
+	run := ruleRun{rs: rs, st: st, survivor: role == Survivor, index: rs.index[0],
+		present:  sized(presentBuf[:0], (rs.nVocab+63)/64),
+		possible: sized(possibleBuf[:0], rs.nPatterns),
+		ruleDone: sized(ruleBuf[:0], len(rs.rules)),
+		cueDone:  sized(cueBuf[:0], rs.nCuePatterns),
+	}
+	if !run.survivor {
+		run.index = rs.index[1]
+	}
+	run.markPresent()
 	for i := range st.toks {
 		run.tryAt(i)
 	}
@@ -185,36 +202,23 @@ type ruleRun struct {
 	possible []uint8
 	ruleDone []bool
 	cueDone  []bool
-
-	presentBuf  [64]uint64
-	possibleBuf [2048]uint8
-	ruleBuf     [512]bool
-	cueBuf      [256]bool
 }
 
-func newRuleRun(rs *ruleSet, st *scanState, role Role) *ruleRun {
-	r := &ruleRun{rs: rs, st: st, survivor: role == Survivor, index: rs.index[0]}
-	if !r.survivor {
-		r.index = rs.index[1]
-	}
-	r.present = sized(r.presentBuf[:0], (rs.nVocab+63)/64)
-	r.possible = sized(r.possibleBuf[:0], rs.nPatterns)
-	r.ruleDone = sized(r.ruleBuf[:0], len(rs.rules))
-	r.cueDone = sized(r.cueBuf[:0], rs.nCuePatterns)
+// markPresent sets a bit in present for every id a word carries.
+func (r *ruleRun) markPresent() {
 	mark := func(id int32) {
 		if id >= 0 {
 			r.present[id>>6] |= 1 << (uint(id) & 63)
 		}
 	}
-	for i := range st.toks {
-		t := &st.toks[i]
+	for i := range r.st.toks {
+		t := &r.st.toks[i]
 		mark(t.wordID)
 		mark(t.stemID)
 		for k := uint8(0); k < t.nExtra; k++ {
 			mark(t.extraIDs[k])
 		}
 	}
-	return r
 }
 
 // sized is buf resliced to n when it has room, else a new slice.

@@ -335,3 +335,15 @@ func BenchmarkScore(b *testing.B) {
 		Default().Score(ex.Role, ex.Text)
 	}
 }
+
+// BenchmarkScorerFirstUse is what the first scored reply of a process
+// pays: compiling the rules and loading the model (nothing is done at
+// start-up).
+func BenchmarkScorerFirstUse(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := New().Ready(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
