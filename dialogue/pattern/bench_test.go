@@ -15,7 +15,7 @@ func BenchmarkGaps(b *testing.B) {
 		b.Run(fmt.Sprintf("words=%d", words), func(b *testing.B) {
 			var steps int
 			for b.Loop() {
-				m := NewMatcher(toks, 0)
+				m := NewMatcher(toks, nil)
 				m.Find(p)
 				steps = m.Steps()
 			}
@@ -30,7 +30,7 @@ func BenchmarkTypical(b *testing.B) {
 	defer delete(testConcepts, "police")
 	p := mustCompile(b, "~police [came come house called visit] !(~kids * see) !(for you)")
 	toks := line("when the police came to the house that night, did the boys see what happened?")
-	m := NewMatcher(toks, 1<<62) // one matcher per line, as the engine uses it
+	m := NewMatcher(toks, NewBudget(1<<62)) // one matcher per line, as the engine uses it
 	for b.Loop() {
 		m.Find(p)
 	}

@@ -29,7 +29,7 @@ func TestIssue16SixteenGaps(t *testing.T) {
 	p := mustCompile(t, gapPattern(16))
 	for _, words := range []int{40, 100} {
 		toks := nearMiss(words)
-		m := NewMatcher(toks, 0)
+		m := NewMatcher(toks, nil)
 		if _, ok := m.Find(p); ok {
 			t.Fatalf("%d words: matched a line without the last word", words)
 		}
@@ -41,7 +41,7 @@ func TestIssue16SixteenGaps(t *testing.T) {
 	}
 	// and it still finds the match when there is one
 	toks := append(nearMiss(100), Token{Norm: "b", Stem: "b"})
-	if r, ok := NewMatcher(toks, 0).Find(p); !ok || r.Weight != 17 || r.End != 101 {
+	if r, ok := NewMatcher(toks, nil).Find(p); !ok || r.Weight != 17 || r.End != 101 {
 		t.Errorf("the line ending in b: %+v %v, want a match of 17 words ending at 101", r, ok)
 	}
 }
@@ -53,7 +53,7 @@ func TestStepsLinearInLine(t *testing.T) {
 	p := mustCompile(t, gapPattern(16))
 	var prev, perHundred int
 	for _, words := range []int{100, 200, 300, 400, 800} {
-		m := NewMatcher(nearMiss(words), 0)
+		m := NewMatcher(nearMiss(words), nil)
 		m.Find(p)
 		if bound := p.Size() * (words + 1); m.Steps() > bound {
 			t.Errorf("%d words: %d steps, over size × (words+1) = %d", words, m.Steps(), bound)
@@ -74,7 +74,7 @@ func TestStepsLinearInLine(t *testing.T) {
 func TestBudget(t *testing.T) {
 	p := mustCompile(t, gapPattern(16))
 	toks := nearMiss(100)
-	m := NewMatcher(toks, 500)
+	m := NewMatcher(toks, NewBudget(500))
 	if _, ok := m.Find(p); ok {
 		t.Fatal("matched")
 	}
@@ -84,6 +84,16 @@ func TestBudget(t *testing.T) {
 	easy := mustCompile(t, "a")
 	if _, ok := m.Find(easy); ok || m.Steps() != 500 {
 		t.Errorf("a spent matcher went on matching (%d steps)", m.Steps())
+	}
+	// another line charged to the same budget (the next clause of the
+	// same turn) does not run either
+	other := NewMatcher(line("a b"), m.budget)
+	if _, ok := other.Find(easy); ok || other.Steps() != 0 || other.Err() != ErrBudget {
+		t.Errorf("a matcher on a spent budget matched (%d steps, err %v)", other.Steps(), other.Err())
+	}
+	// a fresh budget matches as usual
+	if _, ok := NewMatcher(line("a b"), NewBudget(100)).Find(easy); !ok {
+		t.Error("a fresh budget did not match")
 	}
 }
 
@@ -99,7 +109,7 @@ func TestHugeLineStopsAtBudget(t *testing.T) {
 		toks[i] = Token{Norm: "a", Stem: "a", SentenceStart: i == 0}
 	}
 	p := mustCompile(t, gapPattern(16))
-	m := NewMatcher(toks, 1_000_000)
+	m := NewMatcher(toks, NewBudget(1_000_000))
 	if _, ok := m.Find(p); ok || !errors.Is(m.Err(), ErrBudget) {
 		t.Errorf("ok=%v err=%v", ok, m.Err())
 	}

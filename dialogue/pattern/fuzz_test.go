@@ -76,7 +76,7 @@ func FuzzPattern(f *testing.F) {
 			text = text[:200]
 		}
 		toks := line(strings.ToValidUTF8(text, " "))
-		m := NewMatcher(toks, 0)
+		m := NewMatcher(toks, nil)
 		m.Find(p)
 		if bound := p.Size() * m.width * len(p.terms); m.Steps() > bound+1 {
 			t.Fatalf("%q: %d steps over the bound %d", src, m.Steps(), bound)

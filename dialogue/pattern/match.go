@@ -25,14 +25,30 @@ type Result struct {
 	Weight float64
 }
 
-// ErrBudget is reported once a Matcher has spent its step budget: the
-// match that ran out and every later one report no match.
-var ErrBudget = errors.New("pattern matching stopped: the step budget for this line is spent")
+// ErrBudget is reported once a Budget is spent: the match that ran out
+// and every later one charged to the same budget report no match.
+var ErrBudget = errors.New("pattern matching stopped: the step budget is spent")
 
-// DefaultBudget is the step budget NewMatcher uses when given 0. A step is
-// one instruction tried at one word; a line of 800 words against a few
-// hundred patterns uses well under this.
+// DefaultBudget is the step budget of a nil *Budget. A step is one
+// instruction tried at one word.
 const DefaultBudget = 20_000_000
+
+// Budget is a number of steps shared by the matchers charged to it, so a
+// caller can bound all the matching of one turn (every pattern, every
+// clause) at once. It is not safe for concurrent use.
+type Budget struct {
+	left int
+	err  error
+}
+
+// NewBudget returns a budget of steps.
+func NewBudget(steps int) *Budget { return &Budget{left: steps} }
+
+// Left is the number of steps not yet spent.
+func (b *Budget) Left() int { return b.left }
+
+// Err is ErrBudget once the budget is spent, nil before.
+func (b *Budget) Err() error { return b.err }
 
 // Matcher matches patterns against one line. Its cost is bounded by
 // steps: each (instruction, word) pair is tried at most once per pattern,
@@ -43,9 +59,8 @@ type Matcher struct {
 	toks   []Token
 	sents  []span
 	width  int // words plus sentences: the memo's row length
-	budget int
+	budget *Budget
 	steps  int
-	err    error
 
 	memo []cell
 	gen  uint32
@@ -63,11 +78,11 @@ type cell struct {
 	end int32
 }
 
-// NewMatcher prepares to match patterns against toks with a budget of
-// steps (0 means DefaultBudget).
-func NewMatcher(toks []Token, budget int) *Matcher {
-	if budget <= 0 {
-		budget = DefaultBudget
+// NewMatcher prepares to match patterns against toks, charging every
+// step to budget (nil: a budget of its own of DefaultBudget steps).
+func NewMatcher(toks []Token, budget *Budget) *Matcher {
+	if budget == nil {
+		budget = NewBudget(DefaultBudget)
 	}
 	m := &Matcher{toks: toks, budget: budget}
 	for i := range toks {
@@ -93,12 +108,12 @@ func NewMatcher(toks []Token, budget int) *Matcher {
 // Steps is how many steps the matcher has used so far.
 func (m *Matcher) Steps() int { return m.steps }
 
-// Err is ErrBudget once the budget is spent, nil before.
-func (m *Matcher) Err() error { return m.err }
+// Err is ErrBudget once the matcher's budget is spent, nil before.
+func (m *Matcher) Err() error { return m.budget.err }
 
 // begin prepares the memo for pattern p.
 func (m *Matcher) begin(p *Pattern) bool {
-	if m.err != nil {
+	if m.budget.err != nil {
 		return false
 	}
 	m.prog = p.prog
@@ -131,7 +146,7 @@ func (m *Matcher) Find(p *Pattern) (Result, bool) {
 			if ok && (!found || r.Weight > best.Weight || (r.Weight == best.Weight && r.End > best.End)) {
 				best, found = r, true
 			}
-			if m.err != nil {
+			if m.budget.err != nil {
 				return Result{}, false
 			}
 			if ok && t.neg {
@@ -160,7 +175,7 @@ func (m *Matcher) latest(entry int) (Result, bool) {
 			if w, end, ok := m.run(s, entry, pos); ok {
 				return Result{Start: pos, End: end, Weight: float64(w)}, true
 			}
-			if m.err != nil {
+			if m.budget.err != nil {
 				return Result{}, false
 			}
 		}
@@ -238,10 +253,11 @@ func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
 	if c := &m.memo[idx]; c.gen == m.gen {
 		return c.w, int(c.end), c.ok
 	}
-	if m.steps >= m.budget {
-		m.err = ErrBudget
+	if m.budget.left <= 0 {
+		m.budget.err = ErrBudget
 		return 0, 0, false
 	}
+	m.budget.left--
 	m.steps++
 	in := &m.prog[pc]
 	var (
@@ -266,12 +282,12 @@ func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
 		}
 	case opSplit:
 		for _, a := range in.alts {
-			if w, end, ok = m.run(s, a, pos); ok || m.err != nil {
+			if w, end, ok = m.run(s, a, pos); ok || m.budget.err != nil {
 				break
 			}
 		}
 	case opNot:
-		if _, _, hit := m.run(s, in.sub, pos); !hit && m.err == nil {
+		if _, _, hit := m.run(s, in.sub, pos); !hit && m.budget.err == nil {
 			w, end, ok = m.run(s, in.out, pos)
 		}
 	case opStart:
@@ -279,7 +295,7 @@ func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
 			w, end, ok = m.run(s, in.out, pos)
 		}
 	}
-	if m.err != nil {
+	if m.budget.err != nil {
 		return 0, 0, false
 	}
 	m.memo[idx] = cell{gen: m.gen, ok: ok, w: w, end: int32(end)}

@@ -130,7 +130,7 @@ func TestMatch(t *testing.T) {
 		{"[leave (take ~kids)]", "take the boys", true},
 	} {
 		p := mustCompile(t, c.pat)
-		r, ok := NewMatcher(line(c.line), 0).Find(p)
+		r, ok := NewMatcher(line(c.line), nil).Find(p)
 		if ok != c.want {
 			t.Errorf("%q on %q: matched %v (%+v), want %v", c.pat, c.line, ok, r, c.want)
 		}
@@ -153,7 +153,7 @@ func TestWeightAndEnd(t *testing.T) {
 		{"boys", "boys and boys", 1, 2, 3},
 	} {
 		p := mustCompile(t, c.pat)
-		r, ok := NewMatcher(line(c.line), 0).Find(p)
+		r, ok := NewMatcher(line(c.line), nil).Find(p)
 		if !ok || r.Weight != c.weight || r.Start != c.start || r.End != c.end {
 			t.Errorf("%q on %q: %+v %v, want weight %v span [%d,%d)", c.pat, c.line, r, ok, c.weight, c.start, c.end)
 		}
@@ -162,7 +162,7 @@ func TestWeightAndEnd(t *testing.T) {
 
 func TestAtAndBefore(t *testing.T) {
 	toks := line("you did not ever leave him")
-	m := NewMatcher(toks, 0)
+	m := NewMatcher(toks, nil)
 	p := mustCompile(t, "(leave ~him)")
 	if r, ok := m.At(p, 4); !ok || r.End != 6 {
 		t.Errorf("At 4: %+v %v", r, ok)
@@ -178,7 +178,7 @@ func TestAtAndBefore(t *testing.T) {
 		t.Error(`"not" is not the word just before "leave"`)
 	}
 	// Before stays in the sentence
-	m2 := NewMatcher(line("not that. leave him"), 0)
+	m2 := NewMatcher(line("not that. leave him"), nil)
 	if m2.Before(neg, 2, 3) {
 		t.Error("Before looked into the previous sentence")
 	}
