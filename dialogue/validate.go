@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
 // Problem codes found by validation, beyond those found while loading
@@ -689,7 +691,7 @@ func (sc *Scenario) RankIntents(text string) []IntentMatch {
 	}
 	clean, _ := Clean(text)
 	var out []IntentMatch
-	for _, c := range sc.rank(Tokenize(clean)) {
+	for _, c := range sc.rank(Tokenize(clean), pattern.NewBudget(turnPatternSteps)) {
 		out = append(out, IntentMatch{Intent: sc.Intents[c.intent].ID, Score: c.score, Pattern: c.pattern})
 	}
 	return out

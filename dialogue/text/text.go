@@ -25,6 +25,9 @@ type Token struct {
 	// SentenceEnd: a question mark, full stop, exclamation mark or
 	// semicolon follows the word, so a new question may start after it.
 	SentenceEnd bool
+	// Capital: the word was written with a capital letter, which mid-
+	// sentence marks a name for @name in a pattern.
+	Capital bool
 }
 
 // Clean makes text safe to process: invalid UTF-8 is replaced, control and
@@ -197,8 +200,10 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 
 func appendWord(toks []Token, word string, start, end int) []Token {
 	raw := strings.ToLower(strings.ReplaceAll(word, "’", "'"))
+	first, _ := utf8.DecodeRuneInString(word)
+	capital := unicode.IsUpper(first)
 	add := func(norm string) {
-		toks = append(toks, Token{Raw: raw, Norm: norm, Stem: Stem(norm), Start: start, End: end})
+		toks = append(toks, Token{Raw: raw, Norm: norm, Stem: Stem(norm), Start: start, End: end, Capital: capital})
 	}
 	if parts, ok := contractions[raw]; ok {
 		for _, p := range parts {
