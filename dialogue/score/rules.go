@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/pivotcoach/pivot/dialogue/text"
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 	"gopkg.in/yaml.v3"
 )
 
@@ -60,9 +59,9 @@ type rule struct {
 	kind     FindingKind
 	survivor bool
 	perp     bool
-	patterns []*tokenPattern
-	unless   []*tokenPattern
-	notAfter *patternElem
+	patterns []*rulePattern
+	unless   []*pattern.Pattern
+	notAfter *pattern.Pattern
 	why      string
 	rewrite  string
 	grave    bool
@@ -76,11 +75,13 @@ type phaseCue struct {
 	survivor bool
 	perp     bool
 	first    bool
-	patterns []*tokenPattern
+	patterns []*rulePattern
 }
 
 // ruleSet is everything compiled from rules/.
 type ruleSet struct {
+	// vocab numbers every key a pattern's word can be found by: "=word"
+	// (exact), "+stem", "*prefix" and "@name".
 	vocab    map[string]int32
 	concepts map[string][]string
 	rules    []*rule
@@ -95,9 +96,9 @@ type ruleSet struct {
 	// prefixBuckets holds the prefixes by their first byte.
 	prefixBuckets [256][]prefixEntry
 	nameID        int32
-	names         bitset
+	names         map[string]bool
 	// stopCaps are capitalised words that are not names.
-	stopCaps     bitset
+	stopCaps     map[string]bool
 	nVocab       int
 	nCuePatterns int
 	nPatterns    int
@@ -112,7 +113,7 @@ type rewriteAlt struct{ perp, separated string }
 // (owner < 0 encodes cue -owner-1).
 type patternRef struct {
 	owner   int32
-	pattern *tokenPattern
+	pattern *rulePattern
 }
 
 // loadRules reads and compiles every rules/*.yaml in fsys. It is strict:
@@ -123,7 +124,7 @@ func loadRules(fsys fs.FS) (*ruleSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patternRef{}}
+	c := newCompiler(concepts)
 	ids := map[string]bool{}
 	for fi, f := range files {
 		for i, spec := range f.Rules {
@@ -273,18 +274,18 @@ func (c *compiler) addRule(s ruleSpec) error {
 		c.addIndex(patternRef{owner: int32(len(c.rs.rules)), pattern: p})
 	}
 	for _, src := range s.Unless {
-		p, err := c.compile(src)
+		p, err := c.compilePattern(src)
 		if err != nil {
 			return fmt.Errorf("unless: %w", err)
 		}
 		r.unless = append(r.unless, p)
 	}
 	if len(s.NotAfter) > 0 {
-		e, err := c.elem(strings.Join(s.NotAfter, "|"))
+		p, err := c.compileWords(s.NotAfter)
 		if err != nil {
 			return fmt.Errorf("not_after: %w", err)
 		}
-		r.notAfter = &e
+		r.notAfter = p
 	}
 	c.rs.rules = append(c.rs.rules, r)
 	return nil
@@ -325,11 +326,12 @@ func (c *compiler) addCue(s phaseSpec) error {
 // prefix buckets, each pattern's pre-check and the per-role index.
 func (c *compiler) finish() error {
 	rs := c.rs
+	rs.names, rs.stopCaps = map[string]bool{}, map[string]bool{}
 	for _, w := range rs.concepts["names"] {
-		rs.names.add(c.id(strings.ToLower(w)))
+		rs.names[strings.TrimPrefix(strings.ToLower(w), "=")] = true
 	}
 	for _, w := range rs.concepts["not_names"] {
-		rs.stopCaps.add(c.id(strings.ToLower(w)))
+		rs.stopCaps[strings.TrimPrefix(strings.ToLower(w), "=")] = true
 	}
 	rs.nameID = c.id("@name")
 	prefixes := make([]string, 0, len(rs.prefixes))
@@ -346,7 +348,6 @@ func (c *compiler) finish() error {
 	}
 	for i, p := range c.patterns {
 		p.id = i
-		p.prepare()
 	}
 	rs.nPatterns = len(c.patterns)
 	for role := range rs.index {
@@ -388,306 +389,4 @@ func phaseIndex(p Phase) int {
 		}
 	}
 	return -1
-}
-
-// A tokenPattern is a compiled token pattern: a run of elements matched left to
-// right within one sentence.
-type tokenPattern struct {
-	// need holds, for each required element after the first, the words
-	// it can match: a reply without any of them cannot match.
-	need   []filter
-	id     int // index among all patterns
-	cueID  int // index among phase-cue patterns, each counted once a reply
-	src    string
-	elems  []patternElem
-	anchor bool // must start at the first word of a sentence
-}
-
-type elemType uint8
-
-const (
-	eWord elemType = iota
-	eGap
-	eNot // the next word must not match (consumes nothing)
-)
-
-// patternElem is one element. A word element matches a token when any of the
-// token's ids (its normalised form, "+stem", "*prefix" for each listed
-// prefix it starts with, "@name" for names) is in set, or when one of the
-// phrases starts at the token.
-type patternElem struct {
-	typ     elemType
-	set     bitset
-	phrases [][]int32 // multi-word alternatives (written a_b_c), by word id
-	opt     bool
-	gap     int
-}
-
-type bitset []uint64
-
-// filter is a sparse bitset: the non-zero words only.
-type filter []filterWord
-
-type filterWord struct {
-	w int32
-	x uint64
-}
-
-// hits reports whether f shares a bit with present.
-func (f filter) hits(present []uint64) bool {
-	for _, fw := range f {
-		if int(fw.w) < len(present) && present[fw.w]&fw.x != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (b bitset) has(i int32) bool {
-	if i < 0 {
-		return false
-	}
-	w := int(i >> 6)
-	return w < len(b) && b[w]&(1<<(uint(i)&63)) != 0
-}
-
-func (b *bitset) add(i int32) {
-	w := int(i >> 6)
-	for len(*b) <= w {
-		*b = append(*b, 0)
-	}
-	(*b)[w] |= 1 << (uint(i) & 63)
-}
-
-type compiler struct {
-	rs       *ruleSet
-	patterns []*tokenPattern
-	index    map[int32][]patternRef
-	// checked remembers oneWord's verdicts
-	checked map[string]error
-}
-
-type prefixEntry struct {
-	prefix string
-	id     int32
-}
-
-// prepare lists, for the quick pre-check, the non-zero words of each
-// required element's set (phrase first words included).
-func (p *tokenPattern) prepare() {
-	for i := 1; i < len(p.elems); i++ {
-		e := &p.elems[i]
-		if e.typ != eWord || e.opt {
-			continue
-		}
-		var b bitset
-		b = append(b, e.set...)
-		for _, ph := range e.phrases {
-			b.add(ph[0])
-		}
-		var f filter
-		for w, x := range b {
-			if x != 0 {
-				f = append(f, filterWord{int32(w), x})
-			}
-		}
-		p.need = append(p.need, f)
-	}
-}
-
-func (c *compiler) id(w string) int32 {
-	if id, ok := c.rs.vocab[w]; ok {
-		return id
-	}
-	id := int32(len(c.rs.vocab))
-	c.rs.vocab[w] = id
-	return id
-}
-
-// compile parses one pattern:
-//
-//	word      the word, as normalised (contractions expanded, US spelling)
-//	word+     any word with the same stem (leave+ matches left, leaving)
-//	word*     any word starting with "word"
-//	a|b|c     any one of the alternatives
-//	a_b       the words "a b" in a row, as one alternative (into_care)
-//	~concept  any word of the concept
-//	@name     a person's name
-//	x?        x is optional
-//	!x        the next word is not x (consumes nothing)
-//	..  ..N   skip up to 3 (or N) words, never past the end of a sentence
-//	^         (first) the pattern starts a sentence
-func (c *compiler) compile(src string) (*tokenPattern, error) {
-	p := &tokenPattern{src: src}
-	c.patterns = append(c.patterns, p)
-	fields := strings.Fields(src)
-	if len(fields) > 0 && fields[0] == "^" {
-		p.anchor = true
-		fields = fields[1:]
-	}
-	for _, f := range fields {
-		switch {
-		case f == "..":
-			p.elems = append(p.elems, patternElem{typ: eGap, gap: 3})
-			continue
-		case strings.HasPrefix(f, "..") && len(f) > 2:
-			n, err := strconv.Atoi(f[2:])
-			if err != nil || n < 1 || n > 12 {
-				return nil, fmt.Errorf("pattern %q: bad gap %q (use .. or ..N with N from 1 to 12)", src, f)
-			}
-			p.elems = append(p.elems, patternElem{typ: eGap, gap: n})
-			continue
-		}
-		neg := strings.HasPrefix(f, "!")
-		if neg {
-			f = f[1:]
-		}
-		e, err := c.elem(f)
-		if err != nil {
-			return nil, fmt.Errorf("pattern %q: %v", src, err)
-		}
-		if neg {
-			if e.opt {
-				return nil, fmt.Errorf("pattern %q: !x cannot also be optional", src)
-			}
-			e.typ = eNot
-		}
-		p.elems = append(p.elems, e)
-	}
-	if len(p.elems) == 0 {
-		return nil, fmt.Errorf("empty pattern")
-	}
-	first, last := p.elems[0], p.elems[len(p.elems)-1]
-	if first.typ != eWord || first.opt || last.typ == eGap || last.opt {
-		return nil, fmt.Errorf("pattern %q must start and end with a required word", src)
-	}
-	return p, nil
-}
-
-func (c *compiler) elem(f string) (patternElem, error) {
-	e := patternElem{typ: eWord}
-	if strings.HasSuffix(f, "?") && len(f) > 1 {
-		e.opt = true
-		f = f[:len(f)-1]
-	}
-	for _, alt := range strings.Split(f, "|") {
-		if err := c.addAlt(&e, alt, 0); err != nil {
-			return e, err
-		}
-	}
-	return e, nil
-}
-
-func (c *compiler) addAlt(e *patternElem, alt string, depth int) error {
-	switch {
-	case alt == "":
-		return fmt.Errorf("empty alternative")
-	case alt == "@name":
-		e.set.add(c.id("@name"))
-	case strings.HasPrefix(alt, "~"):
-		words, ok := c.rs.concepts[alt[1:]]
-		if !ok {
-			return fmt.Errorf("unknown concept %s (declare it under concepts:)", alt)
-		}
-		if depth > 4 {
-			return fmt.Errorf("concept %s nests too deeply", alt)
-		}
-		for _, w := range words {
-			if err := c.addAlt(e, w, depth+1); err != nil {
-				return fmt.Errorf("in %s: %v", alt, err)
-			}
-		}
-	case strings.HasSuffix(alt, "*"):
-		prefix := strings.ToLower(strings.TrimSuffix(alt, "*"))
-		if prefix == "" || strings.ContainsAny(prefix, " *") {
-			return fmt.Errorf("bad prefix %q", alt)
-		}
-		id := c.id("*" + prefix)
-		e.set.add(id)
-		if c.rs.prefixes == nil {
-			c.rs.prefixes = map[string]int32{}
-		}
-		c.rs.prefixes[prefix] = id
-	case strings.Contains(alt, "_"):
-		var ph []int32
-		for _, w := range strings.Split(strings.ToLower(alt), "_") {
-			if err := c.oneWord(w); err != nil {
-				return fmt.Errorf("in phrase %q: %v", alt, err)
-			}
-			ph = append(ph, c.id(w))
-		}
-		if len(ph) < 2 {
-			return fmt.Errorf("bad phrase %q", alt)
-		}
-		e.phrases = append(e.phrases, ph)
-	case strings.HasSuffix(alt, "+"):
-		w := strings.ToLower(strings.TrimSuffix(alt, "+"))
-		if err := c.oneWord(w); err != nil {
-			return err
-		}
-		e.set.add(c.id("+" + text.Stem(w)))
-	default:
-		w := strings.ToLower(alt)
-		if err := c.oneWord(w); err != nil {
-			return err
-		}
-		e.set.add(c.id(w))
-	}
-	return nil
-}
-
-// oneWord checks that w is one normalised word. Concepts are expanded at
-// every use, so the same word comes up many times: the answer is kept.
-func (c *compiler) oneWord(w string) error {
-	if err, seen := c.checked[w]; seen {
-		return err
-	}
-	err := checkOneWord(w)
-	if c.checked == nil {
-		c.checked = map[string]error{}
-	}
-	c.checked[w] = err
-	return err
-}
-
-func checkOneWord(w string) error {
-	toks := text.Tokenize(w)
-	if len(toks) != 1 || toks[0].Norm != w {
-		return fmt.Errorf("%q is not one normalised word (write contractions in full: \"did not\", and US spelling)", w)
-	}
-	return nil
-}
-
-func (c *compiler) addIndex(r patternRef) {
-	first := r.pattern.elems[0]
-	seen := map[int32]bool{}
-	first.set.each(func(id int32) {
-		seen[id] = true
-		c.index[id] = append(c.index[id], r)
-	})
-	for _, ph := range first.phrases {
-		if !seen[ph[0]] {
-			seen[ph[0]] = true
-			c.index[ph[0]] = append(c.index[ph[0]], r)
-		}
-	}
-}
-
-func (b bitset) each(f func(int32)) {
-	for w, x := range b {
-		for x != 0 {
-			i := trailingZeros(x)
-			f(int32(w*64 + i))
-			x &= x - 1
-		}
-	}
-}
-
-func trailingZeros(x uint64) int {
-	n := 0
-	for x&1 == 0 {
-		x >>= 1
-		n++
-	}
-	return n
 }

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 	"github.com/pivotcoach/pivot/dialogue/text"
 )
 
@@ -130,6 +131,7 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 		run.index = rs.index[1]
 	}
 	run.markPresent()
+	run.matcher = pattern.NewMatcher(st.patternTokens(), nil)
 	for i := range st.toks {
 		run.tryAt(i)
 	}
@@ -147,7 +149,14 @@ func (st *scanState) tokens(rs *ruleSet) {
 		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(st.text[prevEnd:t.Start]) && !honorific[raw[i-1].Norm] {
 			sent++
 		}
-		st.toks[i] = scanToken{norm: t.Norm, wordID: rs.lookup(t.Norm), stemID: rs.lookupStem(t.Stem), start: t.Start, end: t.End, sentence: sent}
+		st.toks[i] = scanToken{norm: t.Norm, wordID: rs.lookupKey('=', t.Norm), stemID: rs.lookupKey('+', t.Stem), start: t.Start, end: t.End, sentence: sent}
+		// a word in any form also matches a word whose spelling is the
+		// pattern word's stem
+		if t.Norm != t.Stem {
+			if id := rs.lookupKey('+', t.Norm); id >= 0 {
+				st.toks[i].addExtra(id)
+			}
+		}
 		prevEnd = t.End
 	}
 }
@@ -188,11 +197,22 @@ func (st *scanState) markNamesAndPrefixes(rs *ruleSet) {
 	}
 }
 
+// patternTokens is the reply as the pattern matcher reads it: the
+// scorer's own sentences and names.
+func (st *scanState) patternTokens() []pattern.Token {
+	out := make([]pattern.Token, len(st.toks))
+	for i, t := range st.toks {
+		out[i] = pattern.Token{Norm: t.norm, Stem: st.raw[i].Stem, Name: t.name, SentenceStart: i == 0 || t.sentence != st.toks[i-1].sentence}
+	}
+	return out
+}
+
 // ruleRun is one pass of the rules over a reply: which rules and cues have
 // already fired, and the quick pre-check of each pattern's required words.
 type ruleRun struct {
 	rs       *ruleSet
 	st       *scanState
+	matcher  *pattern.Matcher
 	survivor bool
 	index    [][]patternRef
 	// present has a bit for every id some word of the reply carries.
@@ -231,21 +251,30 @@ func sized[T any](buf []T, n int) []T {
 
 // mayMatch is the quick pre-check: every required element of p has a
 // word in the reply it could match.
-func (r *ruleRun) mayMatch(p *tokenPattern) bool {
+func (r *ruleRun) mayMatch(p *rulePattern) bool {
 	switch r.possible[p.id] {
 	case 1:
 		return true
 	case 2:
 		return false
 	}
-	for _, f := range p.need {
-		if !f.hits(r.present) {
+	for _, ids := range p.need {
+		if !r.anyPresent(ids) {
 			r.possible[p.id] = 2
 			return false
 		}
 	}
 	r.possible[p.id] = 1
 	return true
+}
+
+func (r *ruleRun) anyPresent(ids []int32) bool {
+	for _, id := range ids {
+		if r.present[id>>6]&(1<<(uint(id)&63)) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // tryAt tries every pattern indexed under one of token i's ids.
@@ -278,28 +307,25 @@ func (r *ruleRun) try(ref patternRef, i int) {
 
 // tryRule records rule ru's finding if pattern p matches at token i and
 // nothing (not_after, unless) rules it out.
-func (r *ruleRun) tryRule(ru int, p *tokenPattern, i int) {
+func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
 	st, rule := r.st, r.rs.rules[ru]
 	if r.ruleDone[ru] || (r.survivor && !rule.survivor) || (!r.survivor && !rule.perp) {
-		return
-	}
-	if p.anchor && st.sents[st.toks[i].sentence].from != i {
 		return
 	}
 	if !r.mayMatch(p) {
 		return
 	}
-	last, ok := st.match(p, i)
-	if !ok || (rule.notAfter != nil && st.precededBy(rule.notAfter, i, 3)) {
+	res, ok := r.matcher.At(p.p, i)
+	if !ok || (rule.notAfter != nil && r.matcher.Before(rule.notAfter, i, 3)) {
 		return
 	}
 	r.ruleDone[ru] = true
 	for _, u := range rule.unless {
-		if st.anywhere(u) {
+		if _, ok := r.matcher.Find(u); ok {
 			return
 		}
 	}
-	from, to := st.toks[i].start, st.toks[last].end
+	from, to := st.toks[i].start, st.toks[res.End-1].end
 	st.findings = append(st.findings, Finding{Kind: rule.kind, Span: [2]int{from, to}, Words: st.text[from:to], Why: rule.why, Rewrite: rule.rewrite, Grave: rule.grave})
 	// credit rules vote for a phase only on a reply that stays
 	// non-blaming (added up once the label is known).
@@ -313,7 +339,7 @@ func (r *ruleRun) tryRule(ru int, p *tokenPattern, i int) {
 }
 
 // tryCue adds phase cue c's vote if pattern p matches at token i.
-func (r *ruleRun) tryCue(c int, p *tokenPattern, i int) {
+func (r *ruleRun) tryCue(c int, p *rulePattern, i int) {
 	st, cue := r.st, r.rs.cues[c]
 	if r.cueDone[p.cueID] || (r.survivor && !cue.survivor) || (!r.survivor && !cue.perp) {
 		return
@@ -321,13 +347,10 @@ func (r *ruleRun) tryCue(c int, p *tokenPattern, i int) {
 	if cue.first && st.toks[i].sentence != 0 {
 		return
 	}
-	if p.anchor && st.sents[st.toks[i].sentence].from != i {
-		return
-	}
 	if !r.mayMatch(p) {
 		return
 	}
-	if _, ok := st.match(p, i); ok {
+	if _, ok := r.matcher.At(p.p, i); ok {
 		r.cueDone[p.cueID] = true
 		st.votes[cue.phase] += cue.weight
 	}
@@ -363,21 +386,15 @@ func dedupe(fs []Finding) []Finding {
 	return out
 }
 
-func (rs *ruleSet) lookup(w string) int32 {
-	if id, ok := rs.vocab[w]; ok {
-		return id
-	}
-	return -1
-}
-
-// lookupStem finds "+stem" without building the string.
-func (rs *ruleSet) lookupStem(stem string) int32 {
+// lookupKey finds the id of sigil+word ("=word", "+stem") without
+// building the string; -1 if no pattern uses it.
+func (rs *ruleSet) lookupKey(sigil byte, w string) int32 {
 	var buf [64]byte
-	if len(stem)+1 > len(buf) {
+	if len(w)+1 > len(buf) {
 		return -1
 	}
-	buf[0] = '+'
-	n := copy(buf[1:], stem)
+	buf[0] = sigil
+	n := copy(buf[1:], w)
 	if id, ok := rs.vocab[string(buf[:n+1])]; ok {
 		return id
 	}
@@ -399,7 +416,7 @@ func breaksSentence(gap string) bool {
 func (rs *ruleSet) isName(st *scanState, i int) bool {
 	t := st.toks[i]
 	clean := st.text
-	if rs.names.has(t.wordID) {
+	if rs.names[t.norm] {
 		return true
 	}
 	word := clean[t.start:t.end]
@@ -410,7 +427,7 @@ func (rs *ruleSet) isName(st *scanState, i int) bool {
 	if strings.ToUpper(word) == word { // DASAT, DWP, I
 		return false
 	}
-	if rs.stopCaps.has(t.wordID) {
+	if rs.stopCaps[t.norm] {
 		return false
 	}
 	switch t.norm {
@@ -424,102 +441,6 @@ func (rs *ruleSet) isName(st *scanState, i int) bool {
 	// sentence-initial: "Aisha, ..." or "Brian's ..."
 	rest := clean[t.end:]
 	return strings.HasPrefix(rest, ",") || strings.Contains(word, "'") || strings.Contains(word, "’")
-}
-
-// match tries pattern p at token i and returns the last token it consumed.
-func (s *scanState) match(p *tokenPattern, i int) (int, bool) {
-	end := s.sents[s.toks[i].sentence].to
-	return s.matchFrom(p.elems, 0, i, end, -1)
-}
-
-func (s *scanState) matchFrom(es []patternElem, ei, ti, end, last int) (int, bool) {
-	if ei == len(es) {
-		return last, true
-	}
-	e := &es[ei]
-	switch e.typ {
-	case eGap:
-		for k := 0; k <= e.gap && ti+k <= end; k++ {
-			if l, ok := s.matchFrom(es, ei+1, ti+k, end, last); ok {
-				return l, true
-			}
-		}
-		return 0, false
-	case eNot:
-		if ti < end && s.tokMatches(e, ti) {
-			return 0, false
-		}
-		for _, ph := range e.phrases {
-			if ti+len(ph) <= end && s.phraseAt(ph, ti) {
-				return 0, false
-			}
-		}
-		return s.matchFrom(es, ei+1, ti, end, last)
-	}
-	if ti < end && s.tokMatches(e, ti) {
-		if l, ok := s.matchFrom(es, ei+1, ti+1, end, ti); ok {
-			return l, true
-		}
-	}
-	for _, ph := range e.phrases {
-		if ti+len(ph) <= end && s.phraseAt(ph, ti) {
-			if l, ok := s.matchFrom(es, ei+1, ti+len(ph), end, ti+len(ph)-1); ok {
-				return l, true
-			}
-		}
-	}
-	if e.opt {
-		return s.matchFrom(es, ei+1, ti, end, last)
-	}
-	return 0, false
-}
-
-func (s *scanState) tokMatches(e *patternElem, i int) bool {
-	t := &s.toks[i]
-	if e.set.has(t.wordID) || e.set.has(t.stemID) {
-		return true
-	}
-	for k := uint8(0); k < t.nExtra; k++ {
-		if e.set.has(t.extraIDs[k]) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *scanState) phraseAt(ph []int32, i int) bool {
-	for k, id := range ph {
-		if s.toks[i+k].wordID != id {
-			return false
-		}
-	}
-	return true
-}
-
-// precededBy reports whether a word matching e comes within n words before
-// token i in the same sentence.
-func (s *scanState) precededBy(e *patternElem, i, n int) bool {
-	from := s.sents[s.toks[i].sentence].from
-	// contraction parts share a span; step over the word itself
-	for j := i - 1; j >= from && j >= i-n; j-- {
-		if s.tokMatches(e, j) {
-			return true
-		}
-	}
-	return false
-}
-
-// anywhere reports whether p matches anywhere in the reply.
-func (s *scanState) anywhere(p *tokenPattern) bool {
-	for i := range s.toks {
-		if p.anchor && s.sents[s.toks[i].sentence].from != i {
-			continue
-		}
-		if _, ok := s.match(p, i); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // question classifies the reply as forensic-interview training does. A

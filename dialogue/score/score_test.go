@@ -283,24 +283,24 @@ func TestEmbeddedRulesLoad(t *testing.T) {
 
 func TestBadRulesFailLoudly(t *testing.T) {
 	base := "concepts:\n  names: [ann]\n  not_names: [i]\n  neg: [not]\n"
-	good := base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you two\"]\n    why: W.\n    rewrite: R.\n"
+	good := base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =two)\"]\n    why: W.\n    rewrite: R.\n"
 	if _, err := loadRules(fstest.MapFS{"rules/a.yaml": {Data: []byte(good)}}); err != nil {
 		t.Fatalf("good rules rejected: %v", err)
 	}
 	bad := map[string]string{
 		"yaml syntax":      base + "rules: [\n",
-		"unknown field":    base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you two\"]\n    why: W.\n    rewrite: R.\n    colour: red\n",
-		"unknown kind":     base + "rules:\n  - id: a\n    kind: rude\n    roles: [survivor]\n    patterns: [\"you two\"]\n    why: W.\n    rewrite: R.\n",
-		"no rewrite":       base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you two\"]\n    why: W.\n",
-		"no why":           base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you two\"]\n    rewrite: R.\n",
-		"unknown concept":  base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"~nothing here\"]\n    why: W.\n    rewrite: R.\n",
-		"contraction":      base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"why didn't you\"]\n    why: W.\n    rewrite: R.\n",
-		"british spelling": base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"his behaviour\"]\n    why: W.\n    rewrite: R.\n",
-		"bad role":         base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [judge]\n    patterns: [\"you two\"]\n    why: W.\n    rewrite: R.\n",
-		"gap at end":       base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you two ..\"]\n    why: W.\n    rewrite: R.\n",
-		"duplicate id":     base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you two\"]\n    why: W.\n    rewrite: R.\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"you both\"]\n    why: W.\n    rewrite: R.\n",
-		"credit rewrite":   base + "rules:\n  - id: a\n    kind: child_impact\n    roles: [survivor]\n    patterns: [\"the kids\"]\n    why: W.\n    rewrite: R.\n",
-		"bad phase":        base + "phases:\n  - phase: lunch\n    weight: 1\n    patterns: [\"sandwich\"]\n",
+		"unknown field":    base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =two)\"]\n    why: W.\n    rewrite: R.\n    colour: red\n",
+		"unknown kind":     base + "rules:\n  - id: a\n    kind: rude\n    roles: [survivor]\n    patterns: [\"(=you =two)\"]\n    why: W.\n    rewrite: R.\n",
+		"no rewrite":       base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =two)\"]\n    why: W.\n",
+		"no why":           base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =two)\"]\n    rewrite: R.\n",
+		"unknown concept":  base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(~nothing =here)\"]\n    why: W.\n    rewrite: R.\n",
+		"contraction":      base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=why =didn't =you)\"]\n    why: W.\n    rewrite: R.\n",
+		"british spelling": base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=his =behaviour)\"]\n    why: W.\n    rewrite: R.\n",
+		"bad role":         base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [judge]\n    patterns: [\"(=you =two)\"]\n    why: W.\n    rewrite: R.\n",
+		"gap at end":       base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =two *)\"]\n    why: W.\n    rewrite: R.\n",
+		"duplicate id":     base + "rules:\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =two)\"]\n    why: W.\n    rewrite: R.\n  - id: a\n    kind: mutualizing\n    roles: [survivor]\n    patterns: [\"(=you =both)\"]\n    why: W.\n    rewrite: R.\n",
+		"credit rewrite":   base + "rules:\n  - id: a\n    kind: child_impact\n    roles: [survivor]\n    patterns: [\"(=the =kids)\"]\n    why: W.\n    rewrite: R.\n",
+		"bad phase":        base + "phases:\n  - phase: lunch\n    weight: 1\n    patterns: [\"(=sandwich)\"]\n",
 		"missing concepts": "rules: []\n",
 		"no files":         "",
 	}
