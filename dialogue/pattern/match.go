@@ -81,10 +81,21 @@ type cell struct {
 // NewMatcher prepares to match patterns against toks, charging every
 // step to budget (nil: a budget of its own of DefaultBudget steps).
 func NewMatcher(toks []Token, budget *Budget) *Matcher {
+	m := &Matcher{}
+	m.Reset(toks, budget)
+	return m
+}
+
+// Reset makes m match a new line, keeping the memory it has grown: a
+// caller that matches many lines one after another (the scorer, on every
+// reply) keeps a Matcher per worker instead of growing a fresh memo for
+// each line. budget is as for NewMatcher.
+func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	if budget == nil {
 		budget = NewBudget(DefaultBudget)
 	}
-	m := &Matcher{toks: toks, budget: budget}
+	m.toks, m.budget, m.steps, m.prog = toks, budget, 0, nil
+	m.sents = m.sents[:0]
 	for i := range toks {
 		if i == 0 || toks[i].SentenceStart {
 			if n := len(m.sents); n > 0 {
@@ -102,8 +113,10 @@ func NewMatcher(toks []Token, budget *Budget) *Matcher {
 		off += m.sents[i].to - m.sents[i].from + 1
 	}
 	m.width = off
-	return m
 }
+
+// Reset gives the budget steps to spend again.
+func (b *Budget) Reset(steps int) { b.left, b.err = steps, nil }
 
 // Steps is how many steps the matcher has used so far.
 func (m *Matcher) Steps() int { return m.steps }

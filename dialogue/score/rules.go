@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pivotcoach/pivot/dialogue/pattern"
 	"gopkg.in/yaml.v3"
@@ -105,6 +106,8 @@ type ruleSet struct {
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
 	alt map[string]rewriteAlt
+	// matchers holds *matchScratch for concurrent replies.
+	matchers sync.Pool
 }
 
 type rewriteAlt struct{ perp, separated string }
@@ -372,6 +375,7 @@ func (c *compiler) finish() error {
 		}
 	}
 	rs.nVocab = len(rs.vocab)
+	rs.matchers.New = func() any { return &matchScratch{budget: pattern.NewBudget(pattern.DefaultBudget)} }
 	return nil
 }
 

@@ -131,7 +131,12 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 		run.index = rs.index[1]
 	}
 	run.markPresent()
-	run.matcher = pattern.NewMatcher(st.patternTokens(), nil)
+	scratch := rs.matchers.Get().(*matchScratch)
+	defer rs.matchers.Put(scratch)
+	scratch.toks = st.appendPatternTokens(scratch.toks[:0])
+	scratch.budget.Reset(pattern.DefaultBudget)
+	scratch.matcher.Reset(scratch.toks, scratch.budget)
+	run.matcher = &scratch.matcher
 	for i := range st.toks {
 		run.tryAt(i)
 	}
@@ -197,14 +202,21 @@ func (st *scanState) markNamesAndPrefixes(rs *ruleSet) {
 	}
 }
 
-// patternTokens is the reply as the pattern matcher reads it: the
-// scorer's own sentences and names.
-func (st *scanState) patternTokens() []pattern.Token {
-	out := make([]pattern.Token, len(st.toks))
+// appendPatternTokens appends the reply as the pattern matcher reads it:
+// the scorer's own sentences and names.
+func (st *scanState) appendPatternTokens(out []pattern.Token) []pattern.Token {
 	for i, t := range st.toks {
-		out[i] = pattern.Token{Norm: t.norm, Stem: st.raw[i].Stem, Name: t.name, SentenceStart: i == 0 || t.sentence != st.toks[i-1].sentence}
+		out = append(out, pattern.Token{Norm: t.norm, Stem: st.raw[i].Stem, Name: t.name, SentenceStart: i == 0 || t.sentence != st.toks[i-1].sentence})
 	}
 	return out
+}
+
+// matchScratch is a pattern matcher and its memory, reused from reply to
+// reply (the memo grows to the largest pattern once, not on every reply).
+type matchScratch struct {
+	matcher pattern.Matcher
+	budget  *pattern.Budget
+	toks    []pattern.Token
 }
 
 // ruleRun is one pass of the rules over a reply: which rules and cues have
