@@ -25,7 +25,45 @@ type rulePattern struct {
 	// with; need, for each later word it must match, the ids that word
 	// can be: a reply with none of them cannot match.
 	first []int32
-	need  [][]int32
+	need  []filter
+}
+
+// filter is a set of vocabulary ids as the non-zero 64-bit words of a
+// bitset: testing it against the reply's words is a few ANDs.
+type filter []filterWord
+
+type filterWord struct {
+	word int32
+	bits uint64
+}
+
+func newFilter(ids []int32) filter {
+	var f filter
+	for _, id := range ids {
+		w, bit := id>>6, uint64(1)<<(uint(id)&63)
+		found := false
+		for i := range f {
+			if f[i].word == w {
+				f[i].bits |= bit
+				found = true
+				break
+			}
+		}
+		if !found {
+			f = append(f, filterWord{w, bit})
+		}
+	}
+	return f
+}
+
+// hits reports whether f shares a bit with present.
+func (f filter) hits(present []uint64) bool {
+	for _, fw := range f {
+		if int(fw.word) < len(present) && present[fw.word]&fw.bits != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 type compiler struct {
@@ -97,7 +135,7 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pattern %q: %v", src, err)
 		}
-		rp.need = append(rp.need, ids)
+		rp.need = append(rp.need, newFilter(ids))
 	}
 	c.patterns = append(c.patterns, rp)
 	return rp, nil

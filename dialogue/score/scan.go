@@ -270,23 +270,14 @@ func (r *ruleRun) mayMatch(p *rulePattern) bool {
 	case 2:
 		return false
 	}
-	for _, ids := range p.need {
-		if !r.anyPresent(ids) {
+	for _, f := range p.need {
+		if !f.hits(r.present) {
 			r.possible[p.id] = 2
 			return false
 		}
 	}
 	r.possible[p.id] = 1
 	return true
-}
-
-func (r *ruleRun) anyPresent(ids []int32) bool {
-	for _, id := range ids {
-		if r.present[id>>6]&(1<<(uint(id)&63)) != 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // tryAt tries every pattern indexed under one of token i's ids.
