@@ -9,7 +9,7 @@ import (
 )
 
 // Rule patterns are written in Pivot's one pattern language (package
-// dialogue/pattern, docs/patterns.md): each rule pattern is one sequence,
+// dialogue/pattern): each rule pattern is one sequence,
 // "(=why ~aux ~neg ~you ~adv? ~protect_act)", matched where its first word
 // stands. The pattern package parses and matches; this file adds what the
 // scorer needs to try some 1,500 patterns on every reply in microseconds:
