@@ -59,16 +59,77 @@ type test struct {
 	stems      map[string]bool
 	prefixes   []string
 	name       bool
+	// starts holds the first two bytes of every word, stem and prefix
+	// above: a token whose norm and stem start otherwise cannot match,
+	// which settles most tokens without hashing, and a line none of whose
+	// words start so cannot match at all.
+	starts bloom
+}
+
+// bloom is a 256-bit set of words' first two bytes.
+type bloom [4]uint64
+
+func startKey(w string) uint8 {
+	switch len(w) {
+	case 0:
+		return 0
+	case 1:
+		return w[0] * 31
+	}
+	return w[0]*31 + w[1]
+}
+
+func (b *bloom) add(w string) {
+	k := startKey(w)
+	b[k>>6] |= 1 << (k & 63)
+}
+
+func (b *bloom) has(w string) bool {
+	k := startKey(w)
+	return b[k>>6]&(1<<(k&63)) != 0
+}
+
+func (b *bloom) meets(o *bloom) bool {
+	return b[0]&o[0]|b[1]&o[1]|b[2]&o[2]|b[3]&o[3] != 0
+}
+
+// seal computes starts once the test is complete.
+func (t *test) seal() *test {
+	if t.name { // any word may be a name
+		t.starts = bloom{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+		return t
+	}
+	for _, w := range []string{t.norm, t.stem} {
+		if w != "" {
+			t.starts.add(w)
+		}
+	}
+	for w := range t.norms {
+		t.starts.add(w)
+	}
+	for w := range t.stems {
+		t.starts.add(w)
+	}
+	for _, w := range t.prefixes {
+		t.starts.add(w)
+	}
+	return t
 }
 
 // weight of a prefix match: it says less about what was meant than a word.
 const prefixWeight = 0.75
 
 func (t *test) match(tok *Token) (float32, bool) {
+	if t.name && tok.Name {
+		return 1, true
+	}
+	if !t.starts.has(tok.Norm) && !t.starts.has(tok.Stem) {
+		return 0, false
+	}
 	if t.norm != "" && tok.Norm == t.norm || t.stem != "" && (tok.Stem == t.stem || tok.Norm == t.stem) {
 		return 1, true
 	}
-	if t.norms != nil && t.norms[tok.Norm] || t.stems != nil && (t.stems[tok.Stem] || t.stems[tok.Norm]) || (t.name && tok.Name) {
+	if t.norms != nil && t.norms[tok.Norm] || t.stems != nil && (t.stems[tok.Stem] || t.stems[tok.Norm]) {
 		return 1, true
 	}
 	for _, p := range t.prefixes {
@@ -84,6 +145,9 @@ func (t *test) match(tok *Token) (float32, bool) {
 type term struct {
 	neg     bool
 	entries []int
+	// starts is where the term's words can start, when every entry begins
+	// with a word test: a line with none of them cannot match the term.
+	starts *bloom
 }
 
 // Pattern is a compiled pattern, safe for concurrent use.
@@ -141,6 +205,7 @@ func CompileTree(t *Tree, opts Options) (*Pattern, error) {
 			}
 			tm.entries = []int{e}
 		}
+		tm.starts = c.termStarts(tm.entries)
 		c.p.terms = append(c.p.terms, tm)
 	}
 	return c.p, nil
@@ -183,7 +248,7 @@ func (c *compiler) node(n Node, next, depth int) (int, error) {
 	case *WordNode:
 		return c.word(n, next)
 	case *NameNode:
-		return c.emit(inst{op: opTest, out: next, test: &test{name: true}}), nil
+		return c.emit(inst{op: opTest, out: next, test: (&test{name: true}).seal()}), nil
 	case *ConceptNode:
 		return c.concept(n, next, depth)
 	case *AltNode:
@@ -243,7 +308,7 @@ func (c *compiler) word(n *WordNode, next int) (int, error) {
 		if len(words) != 1 {
 			return 0, c.errorf(n.Pos, "the prefix %q* is not one word", n.Text)
 		}
-		return c.emit(inst{op: opTest, out: next, test: &test{prefixes: []string{words[0].Norm}}}), nil
+		return c.emit(inst{op: opTest, out: next, test: (&test{prefixes: []string{words[0].Norm}}).seal()}), nil
 	}
 	// a word that normalises to several ("didn't") matches them in a row
 	at := next
@@ -254,7 +319,7 @@ func (c *compiler) word(n *WordNode, next int) (int, error) {
 		} else {
 			t.stem = words[i].Stem
 		}
-		at = c.emit(inst{op: opTest, out: at, test: t})
+		at = c.emit(inst{op: opTest, out: at, test: t.seal()})
 	}
 	return at, nil
 }
@@ -304,7 +369,7 @@ func (c *compiler) concept(n *ConceptNode, next, depth int) (int, error) {
 		alts = append(alts, e)
 	}
 	if merged.norms != nil || merged.stems != nil || merged.prefixes != nil || merged.name {
-		alts = append([]int{c.emit(inst{op: opTest, out: next, test: merged})}, alts...)
+		alts = append([]int{c.emit(inst{op: opTest, out: next, test: merged.seal()})}, alts...)
 	}
 	if len(alts) == 0 {
 		return 0, c.errorf(n.Pos, "concept ~%s has no members", n.Name)
@@ -343,4 +408,20 @@ func (c *compiler) mergeable(n Node, t *test) bool {
 		return true
 	}
 	return false
+}
+
+// termStarts unions the starts of the word tests the entries begin with,
+// or is nil when an entry begins otherwise (alternatives, an anchor).
+func (c *compiler) termStarts(entries []int) *bloom {
+	var b bloom
+	for _, e := range entries {
+		in := &c.p.prog[e]
+		if in.op != opTest {
+			return nil
+		}
+		for k := range b {
+			b[k] |= in.test.starts[k]
+		}
+	}
+	return &b
 }

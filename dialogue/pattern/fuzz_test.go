@@ -42,6 +42,42 @@ func naive(m *Matcher, s *span, pc, pos int) (float32, int, bool) {
 	return 0, 0, false
 }
 
+// naiveFind is Find without memoisation or the start filter.
+func naiveFind(m *Matcher, p *Pattern) (Result, bool) {
+	m.prog = p.prog
+	res := Result{Start: len(m.toks)}
+	for _, t := range p.terms {
+		best, found := Result{}, false
+		for _, e := range t.entries {
+		sentences:
+			for si := len(m.sents) - 1; si >= 0; si-- {
+				s := &m.sents[si]
+				for pos := s.to - 1; pos >= s.from; pos-- {
+					if w, end, ok := naive(m, s, e, pos); ok {
+						r := Result{Start: pos, End: end, Weight: float64(w)}
+						if !found || r.Weight > best.Weight || (r.Weight == best.Weight && r.End > best.End) {
+							best, found = r, true
+						}
+						break sentences
+					}
+				}
+			}
+		}
+		if t.neg {
+			if found {
+				return Result{}, false
+			}
+			continue
+		}
+		if !found {
+			return Result{}, false
+		}
+		res.Weight += best.Weight
+		res.Start, res.End = min(res.Start, best.Start), max(res.End, best.End)
+	}
+	return res, true
+}
+
 // FuzzPattern parses and compiles arbitrary patterns and matches them
 // against arbitrary short lines: no panic, errors carry a position inside
 // the pattern, canonical spellings reparse, steps stay within the bound
@@ -77,12 +113,15 @@ func FuzzPattern(f *testing.F) {
 		}
 		toks := line(strings.ToValidUTF8(text, " "))
 		m := NewMatcher(toks, nil)
-		m.Find(p)
-		if bound := p.Size() * m.width * len(p.terms); m.Steps() > bound+1 {
+		got, gotOK := m.Find(p)
+		if bound := 2 * p.Size() * m.width * len(p.terms); m.Steps() > bound+1 {
 			t.Fatalf("%q: %d steps over the bound %d", src, m.Steps(), bound)
 		}
 		if p.Size() > 200 || len(toks) > 12 {
 			return // plain backtracking could take too long
+		}
+		if want, wantOK := naiveFind(m, p); gotOK != wantOK || (gotOK && got != want) {
+			t.Fatalf("%q on %q: Find %+v %v, plain backtracking %+v %v", src, text, got, gotOK, want, wantOK)
 		}
 		m.begin(p)
 		for si := range m.sents {

@@ -39,6 +39,10 @@ const DefaultBudget = 20_000_000
 type Budget struct {
 	left int
 	err  error
+	// memo is scratch memory reused by the matchers charged to the
+	// budget, one after another (the clauses of one turn).
+	memo []cell
+	gen  uint32
 }
 
 // NewBudget returns a budget of steps.
@@ -50,21 +54,24 @@ func (b *Budget) Left() int { return b.left }
 // Err is ErrBudget once the budget is spent, nil before.
 func (b *Budget) Err() error { return b.err }
 
-// Matcher matches patterns against one line. Its cost is bounded by
-// steps: each (instruction, word) pair is tried at most once per pattern,
-// so a match costs at most Size() × (words + sentences) steps whatever the
-// pattern, and the whole line at most the budget. A Matcher is not safe
-// for concurrent use; make one per line.
+// Matcher matches patterns against one line. Its cost is counted in
+// steps: each (instruction, word) pair is worked out at most once per
+// pattern (a word test that fails is re-checked, once per way in), so a
+// match costs at most 2 × Size() × (words + sentences) steps whatever the
+// pattern, and everything charged to one Budget at most the budget. A
+// Matcher is not safe for concurrent use; make one per line.
 type Matcher struct {
 	toks   []Token
+	starts bloom // where the line's words start
 	sents  []span
 	width  int // words plus sentences: the memo's row length
 	budget *Budget
 	steps  int
 
+	// memo is the budget's scratch, sized for the pattern being matched;
+	// gen stamps its valid cells.
 	memo []cell
 	gen  uint32
-	// for the pattern being matched
 	prog []inst
 }
 
@@ -97,6 +104,8 @@ func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	m.toks, m.budget, m.steps, m.prog = toks, budget, 0, nil
 	m.sents = m.sents[:0]
 	for i := range toks {
+		m.starts.add(toks[i].Norm)
+		m.starts.add(toks[i].Stem)
 		if i == 0 || toks[i].SentenceStart {
 			if n := len(m.sents); n > 0 {
 				m.sents[n-1].to = i
@@ -130,17 +139,18 @@ func (m *Matcher) begin(p *Pattern) bool {
 		return false
 	}
 	m.prog = p.prog
+	b := m.budget
 	need := len(p.prog) * m.width
-	if cap(m.memo) < need {
-		m.memo = make([]cell, need)
-		m.gen = 0
+	if cap(b.memo) < need {
+		b.memo = make([]cell, need)
+		b.gen = 0
 	}
-	m.memo = m.memo[:need]
-	m.gen++
-	if m.gen == 0 { // wrapped: old stamps could collide
-		clear(m.memo[:cap(m.memo)])
-		m.gen = 1
+	b.gen++
+	if b.gen == 0 { // wrapped: old stamps could collide
+		clear(b.memo[:cap(b.memo)])
+		b.gen = 1
 	}
+	m.memo, m.gen = b.memo[:need], b.gen
 	return true
 }
 
@@ -150,6 +160,13 @@ func (m *Matcher) begin(p *Pattern) bool {
 func (m *Matcher) Find(p *Pattern) (Result, bool) {
 	if !m.begin(p) {
 		return Result{}, false
+	}
+	// a term none of whose words the line has settles it at once
+	for _, t := range p.terms {
+		if !t.neg && t.starts != nil && !t.starts.meets(&m.starts) {
+			m.charge()
+			return Result{}, false
+		}
 	}
 	res := Result{Start: len(m.toks)}
 	for _, t := range p.terms {
@@ -262,17 +279,26 @@ func (m *Matcher) sentenceOf(i int) *span {
 // result depends only on (pc, pos), so it is memoised: the program is a
 // DAG, so this is linear in the sentence length times the program size.
 func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
+	in := &m.prog[pc]
+	var tw float32
+	if in.op == opTest {
+		// a word that is not there fails at once, with no memo to write
+		hit := false
+		if pos < s.to {
+			tw, hit = in.test.match(&m.toks[pos])
+		}
+		if !hit {
+			m.charge()
+			return 0, 0, false
+		}
+	}
 	idx := pc*m.width + s.off + pos - s.from
 	if c := &m.memo[idx]; c.gen == m.gen {
 		return c.w, int(c.end), c.ok
 	}
-	if m.budget.left <= 0 {
-		m.budget.err = ErrBudget
+	if !m.charge() {
 		return 0, 0, false
 	}
-	m.budget.left--
-	m.steps++
-	in := &m.prog[pc]
 	var (
 		w   float32
 		end int
@@ -281,13 +307,9 @@ func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
 	switch in.op {
 	case opMatch:
 		end, ok = pos, true
-	case opTest:
-		if pos < s.to {
-			if tw, hit := in.test.match(&m.toks[pos]); hit {
-				if w, end, ok = m.run(s, in.out, pos+1); ok {
-					w += tw
-				}
-			}
+	case opTest: // the word is there (checked above)
+		if w, end, ok = m.run(s, in.out, pos+1); ok {
+			w += tw
 		}
 	case opAny:
 		if pos < s.to {
@@ -313,4 +335,15 @@ func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
 	}
 	m.memo[idx] = cell{gen: m.gen, ok: ok, w: w, end: int32(end)}
 	return w, end, ok
+}
+
+// charge spends one step of the budget and reports whether there was one.
+func (m *Matcher) charge() bool {
+	if m.budget.left <= 0 {
+		m.budget.err = ErrBudget
+		return false
+	}
+	m.budget.left--
+	m.steps++
+	return true
 }
