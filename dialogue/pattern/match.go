@@ -93,15 +93,16 @@ func NewMatcher(toks []Token, budget *Budget) *Matcher {
 	return m
 }
 
-// Reset makes m match a new line, keeping the memory it has grown: a
-// caller that matches many lines one after another (the scorer, on every
-// reply) keeps a Matcher per worker instead of growing a fresh memo for
-// each line. budget is as for NewMatcher.
+// Reset makes m match a new line, keeping its memory: a caller that
+// matches many lines one after another (the scorer, on every reply) keeps
+// a Matcher and a Budget (which holds the memo) per worker instead of
+// allocating them for each line. budget is as for NewMatcher.
 func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	if budget == nil {
 		budget = NewBudget(DefaultBudget)
 	}
-	m.toks, m.budget, m.steps, m.prog = toks, budget, 0, nil
+	m.toks, m.budget, m.steps, m.prog, m.memo = toks, budget, 0, nil, nil
+	m.starts = bloom{}
 	m.sents = m.sents[:0]
 	for i := range toks {
 		m.starts.add(toks[i].Norm)
@@ -124,7 +125,8 @@ func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	m.width = off
 }
 
-// Reset gives the budget steps to spend again.
+// Reset gives the budget steps to spend again, keeping its scratch
+// memory.
 func (b *Budget) Reset(steps int) { b.left, b.err = steps, nil }
 
 // Steps is how many steps the matcher has used so far.

@@ -46,3 +46,25 @@ func toksOf(s string) []Token {
 	}
 	return out
 }
+
+// A line's words are forgotten on Reset: on a line without a pattern's
+// words the quick word check settles it as cheaply as on a fresh matcher.
+func TestMatcherResetForgetsWords(t *testing.T) {
+	p, err := Compile("(wound him =up)", Options{Normalise: splitLower})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Matcher
+	m.Reset(toksOf("you wound him up"), nil)
+	if _, ok := m.Find(p); !ok {
+		t.Fatal("no match on the first line")
+	}
+	next := toksOf("what happened next")
+	m.Reset(next, nil)
+	fresh := NewMatcher(next, nil)
+	_, okA := m.Find(p)
+	_, okB := fresh.Find(p)
+	if okA || okB || m.Steps() != fresh.Steps() {
+		t.Errorf("after Reset: match %v in %d steps; fresh: match %v in %d steps", okA, m.Steps(), okB, fresh.Steps())
+	}
+}
