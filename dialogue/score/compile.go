@@ -2,6 +2,8 @@ package score
 
 import (
 	"fmt"
+	"math/bits"
+	"sort"
 	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue/pattern"
@@ -54,6 +56,15 @@ func newFilter(ids []int32) filter {
 		}
 	}
 	return f
+}
+
+// size is the number of ids in f.
+func (f filter) size() int {
+	n := 0
+	for _, fw := range f {
+		n += bits.OnesCount64(fw.bits)
+	}
+	return n
 }
 
 // hits reports whether f shares a bit with present.
@@ -137,6 +148,9 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 		}
 		rp.need = append(rp.need, newFilter(ids))
 	}
+	// the most particular words first: a reply usually lacks them, and
+	// the check stops at the first word it lacks
+	sort.SliceStable(rp.need, func(i, j int) bool { return rp.need[i].size() < rp.need[j].size() })
 	c.patterns = append(c.patterns, rp)
 	return rp, nil
 }
