@@ -95,13 +95,20 @@ type prefixEntry struct {
 
 func newCompiler(concepts map[string][]string) *compiler {
 	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patternRef{}, members: map[string][]*pattern.SeqNode{}}
+	// concepts are expanded at every use, so the same words are
+	// normalised many times while the rules compile: the answers are kept
+	normalised := map[string][]pattern.Word{}
 	c.opts = pattern.Options{
 		Normalise: func(s string) []pattern.Word {
+			if ws, ok := normalised[s]; ok {
+				return ws
+			}
 			toks := text.Tokenize(s)
 			out := make([]pattern.Word, len(toks))
 			for i, t := range toks {
 				out[i] = pattern.Word{Norm: t.Norm, Stem: t.Stem}
 			}
+			normalised[s] = out
 			return out
 		},
 		Concept: func(name string) ([]string, bool) {
