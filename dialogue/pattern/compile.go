@@ -22,6 +22,10 @@ type Options struct {
 	// language as the body of a sequence ("bank account", "=did",
 	// "leav*", "@name", "~other"), and false for an unknown name.
 	Concept func(name string) ([]string, bool)
+	// Members, if set, keeps each concept member's parse between
+	// compiles, for a caller that compiles many patterns over the same
+	// concepts (the scorer's 1,500 rule patterns).
+	Members *MemberCache
 }
 
 // maxConceptDepth bounds concepts that include concepts.
@@ -348,7 +352,7 @@ func (c *compiler) concept(n *ConceptNode, next, depth int) (int, error) {
 	merged := &test{}
 	var alts []int
 	for _, m := range members {
-		body, err := Parse("(" + m + ")")
+		body, err := c.opts.Members.parse(m)
 		if err != nil {
 			e := err.(*Error)
 			return 0, c.errorf(n.Pos, "in concept ~%s, member %q: %s", n.Name, m, e.Msg)

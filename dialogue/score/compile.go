@@ -115,6 +115,7 @@ func newCompiler(concepts map[string][]string) *compiler {
 			m, ok := concepts[name]
 			return m, ok
 		},
+		Members: &pattern.MemberCache{},
 	}
 	return c
 }
