@@ -92,7 +92,8 @@ type ruleSet struct {
 	index [2][][]patternRef
 	// prefixes maps each "word*" prefix to its id; a token also carries
 	// the ids of the prefixes it starts with (and nameID if it is a name),
-	// so every element test is a bitset lookup.
+	// so the index and the pre-check can find every pattern it may start
+	// or complete.
 	prefixes map[string]int32
 	// prefixBuckets holds the prefixes by their first byte.
 	prefixBuckets [256][]prefixEntry

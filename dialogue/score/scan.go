@@ -184,7 +184,7 @@ func (st *scanState) splitSentences() {
 }
 
 // markNamesAndPrefixes adds "@name" to names and the id of every listed
-// prefix a word starts with, so every element test is a bitset lookup.
+// prefix a word starts with, for the pattern index and the pre-check.
 func (st *scanState) markNamesAndPrefixes(rs *ruleSet) {
 	for i := range st.toks {
 		t := &st.toks[i]
