@@ -88,10 +88,23 @@ type cell struct {
 // NewMatcher prepares to match patterns against toks, charging every
 // step to budget (nil: a budget of its own of DefaultBudget steps).
 func NewMatcher(toks []Token, budget *Budget) *Matcher {
+	m := &Matcher{}
+	m.Reset(toks, budget)
+	return m
+}
+
+// Reset makes m match a new line, keeping its memory: a caller that
+// matches many lines one after another (the scorer, on every reply) keeps
+// a Matcher and a Budget (which holds the memo) per worker instead of
+// allocating them for each line. budget is as for NewMatcher.
+func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	if budget == nil {
 		budget = NewBudget(DefaultBudget)
 	}
-	m := &Matcher{toks: toks, budget: budget}
+	m.toks, m.budget, m.steps, m.prog, m.memo = toks, budget, 0, nil, nil
+	m.starts = bloom{}
+	m.sents = m.sents[:0]
+	m.width = 0
 	for i := range toks {
 		m.starts.add(toks[i].Norm)
 		m.starts.add(toks[i].Stem)
@@ -108,8 +121,11 @@ func NewMatcher(toks []Token, budget *Budget) *Matcher {
 	for _, s := range m.sents {
 		m.width = max(m.width, s.to-s.from+1)
 	}
-	return m
 }
+
+// Reset gives the budget steps to spend again, keeping its scratch
+// memory.
+func (b *Budget) Reset(steps int) { b.left, b.err = steps, nil }
 
 // Steps is how many steps the matcher has used so far.
 func (m *Matcher) Steps() int { return m.steps }
