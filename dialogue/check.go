@@ -209,6 +209,9 @@ func check(sc *Scenario) []Problem {
 		var pats []*pattern.Pattern
 		for j, src := range in.Patterns {
 			p, err := CompilePattern(src, sc.Concepts)
+			if err == nil {
+				err = patternCost(p)
+			}
 			if err != nil {
 				add(path+".patterns."+strconv.Itoa(j), CodeBadPattern, "%v", err)
 				continue

@@ -106,7 +106,11 @@ func LoadMoves(data []byte, source string) (*Moves, error) {
 			add(pos, CodeMissing, "move %q needs examples: the matcher learns the move from them", mv.ID)
 		}
 		for _, src := range mv.Patterns {
-			if _, err := CompilePattern(src, nil); err != nil {
+			p, err := CompilePattern(src, nil)
+			if err == nil {
+				err = patternCost(p)
+			}
+			if err != nil {
 				add(pos, CodeBadPattern, "move %q: %v", mv.ID, err)
 			}
 		}

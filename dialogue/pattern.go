@@ -1,6 +1,8 @@
 package dialogue
 
 import (
+	"fmt"
+
 	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
@@ -27,6 +29,20 @@ import (
 // thousand steps; the budget only bites on a pathological line or pattern,
 // which then reads as if no pattern matched, and the turn's trace says so.
 const turnPatternSteps = 4_000_000
+
+// maxPatternSize bounds one pattern's compiled size. Matching costs at most
+// about 2 × size steps per word, so on the longest line (MaxReplyRunes
+// characters, some 2,000 words) a pattern this size may spend a third of
+// the turn's budget alone; every pattern shipped is under 50.
+const maxPatternSize = 300
+
+// patternCost rejects a pattern too costly to match on every turn.
+func patternCost(p *pattern.Pattern) error {
+	if p.Size() > maxPatternSize {
+		return fmt.Errorf("pattern %q is too costly: it compiles to %d steps a word (at most %d); use fewer or shorter gaps (*N) and optional words, or split it into several patterns", p.Source(), p.Size(), maxPatternSize)
+	}
+	return nil
+}
 
 // CompilePattern parses and compiles a scenario pattern. concepts is
 // consulted so an unknown ~name is an error here rather than a pattern

@@ -114,7 +114,7 @@ func FuzzPattern(f *testing.F) {
 		toks := line(strings.ToValidUTF8(text, " "))
 		m := NewMatcher(toks, nil)
 		got, gotOK := m.Find(p)
-		if bound := 2 * p.Size() * m.width * len(p.terms); m.Steps() > bound+1 {
+		if bound := 2 * p.Size() * (len(toks) + len(m.sents)) * len(p.terms); m.Steps() > bound+1 {
 			t.Fatalf("%q: %d steps over the bound %d", src, m.Steps(), bound)
 		}
 		if p.Size() > 200 || len(toks) > 12 {
@@ -126,6 +126,7 @@ func FuzzPattern(f *testing.F) {
 		m.begin(p)
 		for si := range m.sents {
 			s := &m.sents[si]
+			m.fresh()
 			for pos := s.from; pos <= s.to; pos++ {
 				for pc := range p.prog {
 					w1, e1, ok1 := m.run(s, pc, pos)

@@ -64,7 +64,7 @@ type Matcher struct {
 	toks   []Token
 	starts bloom // where the line's words start
 	sents  []span
-	width  int // words plus sentences: the memo's row length
+	width  int // the longest sentence plus one: the memo's row length
 	budget *Budget
 	steps  int
 
@@ -75,7 +75,7 @@ type Matcher struct {
 	prog []inst
 }
 
-type span struct{ from, to, off int }
+type span struct{ from, to int }
 
 // cell memoises one (instruction, position) result for one pattern.
 type cell struct {
@@ -104,6 +104,7 @@ func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	m.toks, m.budget, m.steps, m.prog, m.memo = toks, budget, 0, nil, nil
 	m.starts = bloom{}
 	m.sents = m.sents[:0]
+	m.width = 0
 	for i := range toks {
 		m.starts.add(toks[i].Norm)
 		m.starts.add(toks[i].Stem)
@@ -117,12 +118,9 @@ func (m *Matcher) Reset(toks []Token, budget *Budget) {
 	if n := len(m.sents); n > 0 {
 		m.sents[n-1].to = len(toks)
 	}
-	off := 0
-	for i := range m.sents {
-		m.sents[i].off = off
-		off += m.sents[i].to - m.sents[i].from + 1
+	for _, s := range m.sents {
+		m.width = max(m.width, s.to-s.from+1)
 	}
-	m.width = off
 }
 
 // Reset gives the budget steps to spend again, keeping its scratch
@@ -147,13 +145,21 @@ func (m *Matcher) begin(p *Pattern) bool {
 		b.memo = make([]cell, need)
 		b.gen = 0
 	}
+	m.memo = b.memo[:need]
+	m.fresh()
+	return true
+}
+
+// fresh forgets the memo: its cells hold results for one sentence, so a
+// search in another sentence starts afresh (by stamp, without clearing).
+func (m *Matcher) fresh() {
+	b := m.budget
 	b.gen++
 	if b.gen == 0 { // wrapped: old stamps could collide
 		clear(b.memo[:cap(b.memo)])
 		b.gen = 1
 	}
-	m.memo, m.gen = b.memo[:need], b.gen
-	return true
+	m.gen = b.gen
 }
 
 // Find matches p anywhere in the line: every term must match somewhere
@@ -203,6 +209,7 @@ func (m *Matcher) Find(p *Pattern) (Result, bool) {
 func (m *Matcher) latest(entry int) (Result, bool) {
 	for si := len(m.sents) - 1; si >= 0; si-- {
 		s := &m.sents[si]
+		m.fresh()
 		for pos := s.to - 1; pos >= s.from; pos-- {
 			if w, end, ok := m.run(s, entry, pos); ok {
 				return Result{Start: pos, End: end, Weight: float64(w)}, true
@@ -294,7 +301,7 @@ func (m *Matcher) run(s *span, pc, pos int) (float32, int, bool) {
 			return 0, 0, false
 		}
 	}
-	idx := pc*m.width + s.off + pos - s.from
+	idx := pc*m.width + pos - s.from
 	if c := &m.memo[idx]; c.gen == m.gen {
 		return c.w, int(c.end), c.ok
 	}
