@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
 // State is everything the engine remembers between turns. It is a plain
@@ -204,6 +206,9 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 	st.Pending = ""
 	rd := sc.read(toks, a.Phase)
 	t.Confidence = rd.confidence
+	if rd.patternsCut {
+		tracef("pattern matching stopped at the turn's budget of %d steps; the patterns not tried count as not matching", turnPatternSteps)
+	}
 	if rd.intent >= 0 && rd.tiedWith >= 0 {
 		a0, a1 := sc.Intents[rd.intent], sc.Intents[rd.tiedWith]
 		if r, rkey, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
@@ -317,13 +322,16 @@ type candidate struct {
 
 // rank returns matching intents, most specific first. Equal scores keep no
 // file-order meaning: ties are broken by the caller, not silently here.
-func (sc *Scenario) rank(toks []Token) []candidate {
+// Every step of matching is charged to budget (the turn's); once it is
+// spent no further pattern matches, and budget.Err says so.
+func (sc *Scenario) rank(toks []Token, budget *pattern.Budget) []candidate {
 	var out []candidate
+	m := pattern.NewMatcher(patternLine(toks), budget)
 	for i, pats := range sc.index.patterns {
 		best := candidate{intent: i, score: -1}
 		for _, p := range pats {
-			if s, end, ok := p.match(toks, sc.index.concepts); ok && s > best.score {
-				best.score, best.pattern, best.end = s, p.Source, end
+			if r, ok := m.Find(p); ok && r.Weight > best.score {
+				best.score, best.pattern, best.end = r.Weight, p.Source(), r.End
 			}
 		}
 		if best.score >= 0 {

@@ -491,7 +491,7 @@ func live() uint64 {
 }
 
 // Micro measures the scorer and the engine alone, one goroutine, over a
-// scenario's practice lines: time per dialogue.Score call and per
+// scenario's practice lines: time per call of the scenario's scorer and per
 // dialogue.Step call (which includes scoring), each over n calls.
 func Micro(sc *dialogue.Scenario, n int) (score, step time.Duration) {
 	good, bad := Lines(sc)
@@ -499,9 +499,10 @@ func Micro(sc *dialogue.Scenario, n int) (score, step time.Duration) {
 	if len(lines) == 0 || n <= 0 {
 		return 0, 0
 	}
+	scorer := sc.Scorer()
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		_ = dialogue.Score(sc.Role, lines[i%len(lines)])
+		_ = scorer.Score(sc.Role, lines[i%len(lines)])
 	}
 	score = time.Since(start) / time.Duration(n)
 	st := dialogue.NewState(sc, 1)
