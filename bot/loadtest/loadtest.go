@@ -57,6 +57,8 @@ type Config struct {
 	OnTurn func(TurnEvent)
 	// Sample is how often memory is sampled (default 50ms).
 	Sample time.Duration
+	// Observer, if set, is the bot's (metrics during a bench run).
+	Observer bot.Observer
 }
 
 // TurnEvent is one committed, answered turn.
@@ -268,9 +270,13 @@ func Run(ctx context.Context, store bot.Store, lib *scenarios.Library, cfg Confi
 		pools = append(pools, newPool(sc))
 	}
 	ts := TimedStore{store}
-	b := bot.New(ts, lib, bot.WithSeed(func(c bot.Conversation, id string) int64 {
+	opts := []bot.Option{bot.WithSeed(func(c bot.Conversation, id string) int64 {
 		return cfg.Seed + int64(len(c.Key())) // repeatable per run
-	}))
+	})}
+	if cfg.Observer != nil {
+		opts = append(opts, bot.WithObserver(cfg.Observer))
+	}
+	b := bot.New(ts, lib, opts...)
 	out := &sink{byKey: make(map[string]*trainee, cfg.Trainees)}
 	trs := make([]*trainee, cfg.Trainees)
 	for i := range trs {
