@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pivotcoach/pivot/bot/metrics"
+	"github.com/pivotcoach/pivot/bot/sqlite"
+)
+
+// get fetches a path from the ops server.
+func get(t *testing.T, o *opsServer, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + o.addr.String() + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// /healthz on a real server: 200 while the database answers and the
+// platform is connected; 503 naming what is down when the platform drops
+// or the database is closed; /metrics served beside it.
+func TestHealthz(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pivot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var connected atomic.Bool
+	connected.Store(true)
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	m := metrics.New("slack", metrics.WithOpenSessions("slack", countOpen(store)))
+	o, err := serveOps(ctx, log, "127.0.0.1:0", m, databaseCheck(store), platformCheck("slack", connected.Load))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	health := func(wantCode int) healthReport {
+		t.Helper()
+		code, body := get(t, o, "/healthz")
+		if code != wantCode {
+			t.Fatalf("/healthz: %d %s, want %d", code, body, wantCode)
+		}
+		var rep healthReport
+		if err := json.Unmarshal([]byte(body), &rep); err != nil {
+			t.Fatalf("/healthz body %q: %v", body, err)
+		}
+		return rep
+	}
+	if rep := health(http.StatusOK); rep.Status != "ok" || rep.Checks["database"] != "ok" || rep.Checks["slack"] != "ok" {
+		t.Errorf("all up: %+v", rep)
+	}
+
+	connected.Store(false)
+	rep := health(http.StatusServiceUnavailable)
+	if rep.Status != "down" || strings.Join(rep.Down, ",") != "slack" || rep.Checks["slack"] != "not connected" || rep.Checks["database"] != "ok" {
+		t.Errorf("platform down: %+v", rep)
+	}
+	connected.Store(true)
+
+	code, body := get(t, o, "/metrics")
+	if code != http.StatusOK || !strings.Contains(body, `pivot_open_sessions{platform="slack"} 0`) {
+		t.Errorf("/metrics: %d\n%s", code, body)
+	}
+
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep = health(http.StatusServiceUnavailable)
+	if strings.Join(rep.Down, ",") != "database" || rep.Checks["database"] != "unreachable" {
+		t.Errorf("database closed: %+v", rep)
+	}
+	if !strings.Contains(logs.String(), "health check failed") || !strings.Contains(logs.String(), "check=database") {
+		t.Errorf("the cause should be logged: %s", logs.String())
+	}
+
+	cancel()
+	// The server stops with its context.
+	for range 100 {
+		if _, err := http.Get("http://" + o.addr.String() + "/healthz"); err != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("the server still answers after its context ended")
+}
+
+// A taken or malformed --metrics-addr fails before the bot connects.
+func TestMetricsAddrInUse(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	first, err := serveOps(ctx, log, "127.0.0.1:0", metrics.New("slack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = serveOps(ctx, log, first.addr.String(), metrics.New("slack"))
+	if err == nil || !strings.Contains(err.Error(), "--metrics-addr "+first.addr.String()) {
+		t.Errorf("second server on the same port: %v", err)
+	}
+	if _, err := serveOps(ctx, log, "not an address", metrics.New("slack")); err == nil {
+		t.Error("a malformed address should fail")
+	}
+}
