@@ -119,3 +119,39 @@ func TestMetricsAddrInUse(t *testing.T) {
 		t.Error("a malformed address should fail")
 	}
 }
+
+// pivot healthcheck (Docker's HEALTHCHECK) exits 0 while /healthz says
+// ok and 1 with the report when it does not; ":PORT" is asked on the
+// loopback address.
+func TestHealthcheckCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var connected atomic.Bool
+	connected.Store(true)
+	o, err := serveOps(ctx, slog.New(slog.DiscardHandler), "127.0.0.1:0", metrics.New("discord"), platformCheck("discord", connected.Load))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := strings.Cut(o.addr.String(), ":")
+	run := func(args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		env := &environment{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+			getenv: func(k string) string { return map[string]string{"PIVOT_METRICS_ADDR": ":" + port}[k] }}
+		return runMain(ctx, env, append([]string{"healthcheck"}, args...)), out.String(), errb.String()
+	}
+	if code, out, errs := run(); code != 0 || !strings.Contains(out, `"status":"ok"`) {
+		t.Errorf("healthy: exit %d, out %q, err %q", code, out, errs)
+	}
+	connected.Store(false)
+	if code, out, errs := run("--addr", o.addr.String()); code != 1 || !strings.Contains(out, `"down":["discord"]`) || !strings.Contains(errs, "503") {
+		t.Errorf("discord down: exit %d, out %q, err %q", code, out, errs)
+	}
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	if code, _, errs := run(); code != 1 || !strings.Contains(errs, "no answer") {
+		t.Errorf("nothing listening: exit %d, err %q", code, errs)
+	}
+	if code, _, errs := run("--addr", "nonsense"); code != 1 || !strings.Contains(errs, "not host:port") {
+		t.Errorf("bad address: exit %d, err %q", code, errs)
+	}
+}
