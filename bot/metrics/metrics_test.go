@@ -74,17 +74,22 @@ func (r *rig) start(user string) bot.Conversation {
 // scrape fetches /metrics over HTTP.
 func (r *rig) scrape() string {
 	r.t.Helper()
-	resp, err := http.Get(r.srv.URL)
+	return scrape(r.t, r.srv.URL)
+}
+
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		r.t.Fatalf("scrape: %s\n%s", resp.Status, body)
+		t.Fatalf("scrape: %s\n%s", resp.Status, body)
 	}
 	return string(body)
 }
@@ -179,16 +184,14 @@ func TestFailuresAreCountedByKind(t *testing.T) {
 
 // What the adapters report: 429s, retries and the connection.
 func TestPlatformEvents(t *testing.T) {
-	r := newRig(t)
 	m := metrics.New("discord")
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
-	r.srv = srv
 	m.RateLimited("discord")
 	m.Retried("discord")
 	m.Retried("discord")
 	m.Connected("discord", true)
-	got := r.scrape()
+	got := scrape(t, srv.URL)
 	for series, want := range map[string]float64{
 		`pivot_platform_rate_limited_total{platform="discord"}`: 1,
 		`pivot_platform_retries_total{platform="discord"}`:      2,
@@ -199,7 +202,7 @@ func TestPlatformEvents(t *testing.T) {
 		}
 	}
 	m.Connected("discord", false)
-	if v := value(r.scrape(), `pivot_platform_connected{platform="discord"}`); v != 0 {
+	if v := value(scrape(t, srv.URL), `pivot_platform_connected{platform="discord"}`); v != 0 {
 		t.Errorf("after the connection went down: %v, want 0", v)
 	}
 }
