@@ -155,3 +155,30 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Errorf("bad address: exit %d, err %q", code, errs)
 	}
 }
+
+// pivot slack and pivot discord serve on --metrics-addr before they
+// connect: an address already taken stops them at once, saying which,
+// and never shows a token.
+func TestChatCommandsRefuseATakenMetricsAddr(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	taken, err := serveOps(ctx, slog.New(slog.DiscardHandler), "127.0.0.1:0", metrics.New("slack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"slack", "discord"} {
+		vars := map[string]string{"PIVOT_DB": filepath.Join(t.TempDir(), "pivot.db"), "PIVOT_METRICS_ADDR": taken.addr.String(),
+			"SLACK_APP_TOKEN": "xapp-1-secret", "SLACK_BOT_TOKEN": "xoxb-secret", "DISCORD_TOKEN": "secret"}
+		var out, errb strings.Builder
+		env := &environment{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
+		if code := runMain(ctx, env, []string{cmd}); code != 1 {
+			t.Errorf("%s: exit %d, want 1", cmd, code)
+		}
+		if !strings.Contains(errb.String(), "--metrics-addr "+taken.addr.String()) || !strings.Contains(errb.String(), "address already in use") {
+			t.Errorf("%s: stderr %q should name the address in use", cmd, errb.String())
+		}
+		if strings.Contains(errb.String(), "secret") {
+			t.Errorf("%s: stderr shows a token: %q", cmd, errb.String())
+		}
+	}
+}
