@@ -95,8 +95,14 @@ func (b *Bot) Library() *scenarios.Library { return b.lib }
 // Store returns the bot's store.
 func (b *Bot) Store() Store { return b.store }
 
-// lock serialises work in one conversation.
-func (b *Bot) lock(key string) func() {
+// lock serialises work in one conversation (or on one group: key names
+// what is locked). In this process goroutines queue on a mutex; when the
+// store is a ConversationLocker (PostgreSQL, shared by several
+// processes) the holder then takes the store's lock too, so a trainee's
+// turns are played one at a time whichever process receives them. The
+// in-process queue comes first so that waiting goroutines hold no
+// database connection.
+func (b *Bot) lock(ctx context.Context, key string) (func(), error) {
 	b.mu.Lock()
 	l, ok := b.locks[key]
 	if !ok {
@@ -106,7 +112,7 @@ func (b *Bot) lock(key string) func() {
 	l.users++
 	b.mu.Unlock()
 	l.Lock()
-	return func() {
+	release := func() {
 		l.Unlock()
 		b.mu.Lock()
 		l.users--
@@ -115,6 +121,16 @@ func (b *Bot) lock(key string) func() {
 		}
 		b.mu.Unlock()
 	}
+	cl, ok := b.store.(ConversationLocker)
+	if !ok {
+		return release, nil
+	}
+	unlockStore, err := cl.LockConversation(ctx, key)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("locking %s: %w", key, err)
+	}
+	return func() { unlockStore(); release() }, nil
 }
 
 // Handle processes one event and answers through a.
@@ -149,7 +165,10 @@ func (b *Bot) handle(ctx context.Context, a Adapter, ev Event, arrived time.Time
 	if text == "" {
 		return nil
 	}
-	unlock := b.lock(ev.Conv.Key())
+	unlock, err := b.lock(ctx, ev.Conv.Key())
+	if err != nil {
+		return b.failed(ctx, a, ev.Conv, "loading your session", err)
+	}
 	s, err := b.store.OpenSession(ctx, ev.Conv)
 	if errors.Is(err, ErrNotFound) {
 		unlock()

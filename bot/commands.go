@@ -156,7 +156,10 @@ func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g
 			return nil, b.failed(ctx, a, c, "opening a thread for your session", err)
 		}
 	}
-	unlock := b.lock(target.Key())
+	unlock, err := b.lock(ctx, target.Key())
+	if err != nil {
+		return nil, b.failed(ctx, a, target, "starting your session", err)
+	}
 	defer unlock()
 	if refused, err := b.alreadyOpen(ctx, a, target); refused || err != nil {
 		return nil, err
@@ -239,7 +242,10 @@ func (b *Bot) Resume(ctx context.Context, a Adapter, c Conversation) (*Session, 
 // Abandon ends the conversation's open session without a debrief (the
 // trainee chose to start afresh). Its turns stay in history.
 func (b *Bot) Abandon(ctx context.Context, c Conversation) error {
-	unlock := b.lock(c.Key())
+	unlock, err := b.lock(ctx, c.Key())
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	s, err := b.store.OpenSession(ctx, c)
 	if errors.Is(err, ErrNotFound) {
@@ -264,7 +270,10 @@ func (b *Bot) End(ctx context.Context, a Adapter, c Conversation) error {
 
 // withSession runs f on the conversation's open session under its lock.
 func (b *Bot) withSession(ctx context.Context, a Adapter, c Conversation, f func(*Session, *dialogue.Scenario) error) error {
-	unlock := b.lock(c.Key())
+	unlock, err := b.lock(ctx, c.Key())
+	if err != nil {
+		return b.failed(ctx, a, c, "loading your session", err)
+	}
 	defer unlock()
 	s, err := b.store.OpenSession(ctx, c)
 	if errors.Is(err, ErrNotFound) {

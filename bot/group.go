@@ -164,7 +164,10 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 			Sanitize(id, 40), strings.Join(b.lib.IDs(), ", "))})
 		return nil, nil
 	}
-	unlock := b.lock("group-channel/" + c.Platform + "/" + c.Workspace + "/" + c.Channel)
+	unlock, err := b.lock(ctx, "group-channel/"+c.Platform+"/"+c.Workspace+"/"+c.Channel)
+	if err != nil {
+		return nil, b.failed(ctx, a, c, "starting the group exercise", err)
+	}
 	defer unlock()
 	open, err := gs.Groups(ctx, GroupFilter{Platform: c.Platform, Workspace: c.Workspace, Channel: c.Channel, Status: GroupOpen})
 	if err != nil {
@@ -314,7 +317,10 @@ func (b *Bot) joinGroup(ctx context.Context, a Adapter, c Conversation, id int64
 	if err != nil {
 		return nil, b.failed(ctx, a, c, "joining the group exercise", err)
 	}
-	unlock := b.lock(fmt.Sprintf("group/%d", id))
+	unlock, err := b.lock(ctx, fmt.Sprintf("group/%d", id))
+	if err != nil {
+		return nil, b.failed(ctx, a, c, "joining the group exercise", err)
+	}
 	defer unlock()
 	g, err := gs.Group(ctx, id)
 	allowed := err == nil && g.JoinableFrom(c)
@@ -407,7 +413,10 @@ func (b *Bot) groupCoach(ctx context.Context, a Adapter, c Conversation, args []
 	n := 0
 	for _, m := range open {
 		err := func() error {
-			unlock := b.lock(m.Conv.Key())
+			unlock, err := b.lock(ctx, m.Conv.Key())
+			if err != nil {
+				return err
+			}
 			defer unlock()
 			s, err := b.store.OpenSession(ctx, m.Conv)
 			if err != nil {
@@ -470,7 +479,10 @@ func (b *Bot) GroupEnd(ctx context.Context, a Adapter, id int64) (*GroupReport, 
 	if err != nil {
 		return nil, err
 	}
-	unlock := b.lock(fmt.Sprintf("group/%d", id))
+	unlock, err := b.lock(ctx, fmt.Sprintf("group/%d", id))
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	g, err := gs.Group(ctx, id)
 	if err != nil {
@@ -498,7 +510,10 @@ func (b *Bot) GroupEnd(ctx context.Context, a Adapter, id int64) (*GroupReport, 
 
 // endMember ends one trainee's open session of group id, if still open.
 func (b *Bot) endMember(ctx context.Context, a Adapter, c Conversation, id int64) error {
-	unlock := b.lock(c.Key())
+	unlock, err := b.lock(ctx, c.Key())
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	s, err := b.store.OpenSession(ctx, c)
 	if errors.Is(err, ErrNotFound) {
