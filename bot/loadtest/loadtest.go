@@ -102,8 +102,9 @@ type Result struct {
 	TurnsPerS  float64
 	// Latency of a whole turn (Handle: read session, score, step,
 	// commit, send); Write: the store's SaveTurn (a committed
-	// transaction); Read: the store's OpenSession; Rest: Latency minus
-	// store time, i.e. the scorer, the engine and the bot.
+	// transaction); Read: the store's OpenSession (and, on a store
+	// shared by processes, the wait for the conversation lock); Rest:
+	// Latency minus store time, i.e. the scorer, the engine and the bot.
 	Latency, Write, Read, Rest Summary
 	// Memory: peaks sampled during the run (heap in use, goroutine
 	// stacks, total from the OS), and heap+stacks after a GC before the
@@ -143,6 +144,33 @@ func (s TimedStore) OpenSession(ctx context.Context, c bot.Conversation) (*bot.S
 		tm.read += time.Since(start)
 	}
 	return sess, err
+}
+
+// timedLockingStore is a TimedStore over a store shared by several
+// processes (PostgreSQL): the bot takes the store's conversation lock
+// around each turn, as it does in service, and the wait for it counts as
+// read time (it is a round trip to the database before the session is read).
+type timedLockingStore struct {
+	TimedStore
+	locker bot.ConversationLocker
+}
+
+func (s timedLockingStore) LockConversation(ctx context.Context, key string) (func(), error) {
+	start := time.Now()
+	unlock, err := s.locker.LockConversation(ctx, key)
+	if tm, ok := ctx.Value(timingKey{}).(*timing); ok {
+		tm.read += time.Since(start)
+	}
+	return unlock, err
+}
+
+// timed wraps store so the turns' store time is measured, keeping the
+// conversation lock of a store that has one.
+func timed(store bot.Store) bot.Store {
+	if l, ok := store.(bot.ConversationLocker); ok {
+		return timedLockingStore{TimedStore{store}, l}
+	}
+	return TimedStore{store}
 }
 
 // trainee is one simulated trainee and what the adapter saw for it.
@@ -269,7 +297,7 @@ func Run(ctx context.Context, store bot.Store, lib *scenarios.Library, cfg Confi
 		scs = append(scs, sc)
 		pools = append(pools, newPool(sc))
 	}
-	ts := TimedStore{store}
+	ts := timed(store)
 	opts := []bot.Option{bot.WithSeed(func(c bot.Conversation, id string) int64 {
 		return cfg.Seed + int64(len(c.Key())) // repeatable per run
 	})}

@@ -15,8 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/bot/loadtest"
 	"github.com/pivotcoach/pivot/bot/metrics"
+	"github.com/pivotcoach/pivot/bot/postgres"
 	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
@@ -31,7 +33,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	turns := fs.Int("turns", 20, "lines each trainee says (ignored with --seconds)")
 	seconds := fs.Float64("seconds", 0, "run for this many seconds instead of a number of turns")
 	rate := fs.Float64("rate", 0, "target turns per second over all trainees (0: as fast as the bot answers)")
-	db := fs.String("db", "", "database file (default: a new temporary file, removed afterwards)")
+	db := fs.String("db", "", "SQLite file or postgres:// URL (default: a new temporary SQLite file, removed afterwards)")
 	scenario := fs.String("scenario", "", "scenario ids, comma-separated (default: all, round-robin)")
 	blaming := fs.Float64("blaming", 0.15, "share of blaming lines")
 	seed := fs.Int64("seed", 1, "seed for the trainees' choice of lines")
@@ -41,7 +43,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
 	metricsAt := fs.String("metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics and health at /healthz during the run, as pivot slack does")
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real SQLite store at once,\nand print turns per second, latency per turn and memory.\n\n")
+		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real store (SQLite, or\nPostgreSQL with --db postgres://…) at once, and print turns per second, latency\nper turn and memory.\n\n")
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -81,7 +83,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		defer os.RemoveAll(dir)
 		path = filepath.Join(dir, "bench.db")
 	}
-	store, err := sqlite.Open(ctx, path)
+	store, err := openBenchStore(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -113,7 +115,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		out = env.stderr // the report
 	}
 
-	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), path)
+	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), describeStore(store, path))
 	if *micro > 0 && !*hold {
 		for _, id := range orAll(ids, lib.IDs()) {
 			sc, _ := lib.Get(id)
@@ -142,6 +144,43 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	printBench(out, res)
+	if file, ok := store.(*sqlite.DB); ok {
+		printSQLiteFile(out, file, path)
+	}
+	if res.Duplicates > 0 {
+		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
+	}
+	return err
+}
+
+// benchStore is the store a bench runs on: SQLite or PostgreSQL.
+type benchStore interface {
+	bot.Store
+	Ping(ctx context.Context) error
+}
+
+// openBenchStore opens the SQLite file or, for a postgres:// URL, the
+// PostgreSQL database (which should be a fresh one: the run adds its
+// sessions to whatever is there).
+func openBenchStore(ctx context.Context, path string) (benchStore, error) {
+	if postgres.IsURL(path) {
+		return postgres.Open(ctx, path)
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// describeStore names the database in the header: the file, or the
+// server and database (never the URL, which may hold a password).
+func describeStore(store benchStore, path string) string {
+	if pg, ok := store.(*postgres.DB); ok {
+		return "PostgreSQL " + pg.Where()
+	}
+	return path
+}
+
+// printSQLiteFile reports the SQLite file's size, its log and how the
+// turns' commits were grouped.
+func printSQLiteFile(out io.Writer, store *sqlite.DB, path string) {
 	if fi, err := os.Stat(path); err == nil {
 		wal, _ := os.Stat(path + "-wal")
 		var walSize int64
@@ -155,10 +194,6 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	if groups, turns := store.CommitGroups(); groups > 0 {
 		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
 	}
-	if res.Duplicates > 0 {
-		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
-	}
-	return err
 }
 
 func printBench(w io.Writer, r loadtest.Result) {
