@@ -15,9 +15,6 @@ import (
 	"github.com/pivotcoach/pivot/dialogue"
 )
 
-
-
-
 func TestClaimOneOwnerPerConversation(t *testing.T) {
 	ctx := context.Background()
 	clk := newClock()

@@ -272,14 +272,6 @@ func mustGlob(t *testing.T) []string {
 	return names
 }
 
-
-
-
-
-
-
-
-
 func summaryIDs(rows []bot.SessionSummary) []int64 {
 	var out []int64
 	for _, r := range rows {
@@ -287,8 +279,6 @@ func summaryIDs(rows []bot.SessionSummary) []int64 {
 	}
 	return out
 }
-
-
 
 func TestPurgeOlderThan(t *testing.T) {
 	ctx := context.Background()
@@ -341,7 +331,6 @@ func mustSessions(t *testing.T, db *DB) []bot.SessionSummary {
 	}
 	return rows
 }
-
 
 // Closing folds the write-ahead log back into the database file, so a
 // closed database is one file a trainer can copy, and everything committed

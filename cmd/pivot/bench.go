@@ -33,7 +33,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	turns := fs.Int("turns", 20, "lines each trainee says (ignored with --seconds)")
 	seconds := fs.Float64("seconds", 0, "run for this many seconds instead of a number of turns")
 	rate := fs.Float64("rate", 0, "target turns per second over all trainees (0: as fast as the bot answers)")
-	db := fs.String("db", "", "SQLite file or postgres:// URL (default: a new temporary SQLite file, removed afterwards)")
+	db := fs.String("db", "", "database: a SQLite file or a postgres:// URL (default: a new temporary SQLite file, removed afterwards)")
 	scenario := fs.String("scenario", "", "scenario ids, comma-separated (default: all, round-robin)")
 	blaming := fs.Float64("blaming", 0.15, "share of blaming lines")
 	seed := fs.Int64("seed", 1, "seed for the trainees' choice of lines")
@@ -83,7 +83,12 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		defer os.RemoveAll(dir)
 		path = filepath.Join(dir, "bench.db")
 	}
-	store, err := openBenchStore(ctx, path)
+	var store bot.Store
+	if postgres.IsURL(path) {
+		store, err = postgres.Open(ctx, path)
+	} else {
+		store, err = sqlite.Open(ctx, path)
+	}
 	if err != nil {
 		return err
 	}
@@ -115,7 +120,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		out = env.stderr // the report
 	}
 
-	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), describeStore(store, path))
+	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), benchDBName(store))
 	if *micro > 0 && !*hold {
 		for _, id := range orAll(ids, lib.IDs()) {
 			sc, _ := lib.Get(id)
@@ -144,56 +149,13 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	printBench(out, res)
-	if file, ok := store.(*sqlite.DB); ok {
-		printSQLiteFile(out, file, path)
+	if db, ok := store.(*sqlite.DB); ok {
+		printSQLiteFigures(out, db, path)
 	}
 	if res.Duplicates > 0 {
 		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
 	}
 	return err
-}
-
-// benchStore is the store a bench runs on: SQLite or PostgreSQL.
-type benchStore interface {
-	bot.Store
-	Ping(ctx context.Context) error
-}
-
-// openBenchStore opens the SQLite file or, for a postgres:// URL, the
-// PostgreSQL database (which should be a fresh one: the run adds its
-// sessions to whatever is there).
-func openBenchStore(ctx context.Context, path string) (benchStore, error) {
-	if postgres.IsURL(path) {
-		return postgres.Open(ctx, path)
-	}
-	return sqlite.Open(ctx, path)
-}
-
-// describeStore names the database in the header: the file, or the
-// server and database (never the URL, which may hold a password).
-func describeStore(store benchStore, path string) string {
-	if pg, ok := store.(*postgres.DB); ok {
-		return "PostgreSQL " + pg.Where()
-	}
-	return path
-}
-
-// printSQLiteFile reports the SQLite file's size, its log and how the
-// turns' commits were grouped.
-func printSQLiteFile(out io.Writer, store *sqlite.DB, path string) {
-	if fi, err := os.Stat(path); err == nil {
-		wal, _ := os.Stat(path + "-wal")
-		var walSize int64
-		if wal != nil {
-			walSize = wal.Size()
-		}
-		now, peak := store.LogBytes()
-		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL file; log %.1f MB at the last checkpoint, at most %.1f MB)\n",
-			mb(uint64(fi.Size())), mb(uint64(walSize)), mb(uint64(now)), mb(uint64(peak)))
-	}
-	if groups, turns := store.CommitGroups(); groups > 0 {
-		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
-	}
 }
 
 func printBench(w io.Writer, r loadtest.Result) {
@@ -244,3 +206,29 @@ func writeHeapProfile(path string) error {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 func mb(b uint64) float64        { return float64(b) / (1 << 20) }
+
+// benchDBName names the database in the report's first line.
+func benchDBName(s bot.Store) string {
+	if db, ok := s.(*postgres.DB); ok {
+		return "postgres " + db.Where()
+	}
+	return s.(*sqlite.DB).Path()
+}
+
+// printSQLiteFigures prints the file, log and group-commit figures of a
+// SQLite run.
+func printSQLiteFigures(out io.Writer, store *sqlite.DB, path string) {
+	if fi, err := os.Stat(path); err == nil {
+		wal, _ := os.Stat(path + "-wal")
+		var walSize int64
+		if wal != nil {
+			walSize = wal.Size()
+		}
+		now, peak := store.LogBytes()
+		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL file; log %.1f MB at the last checkpoint, at most %.1f MB)\n",
+			mb(uint64(fi.Size())), mb(uint64(walSize)), mb(uint64(now)), mb(uint64(peak)))
+	}
+	if groups, turns := store.CommitGroups(); groups > 0 {
+		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
+	}
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/bot/metrics"
-	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
 // chatFlags are the options every chat bot command takes.
@@ -22,7 +21,7 @@ type chatFlags struct {
 
 func addChatFlags(fs *flag.FlagSet) chatFlags {
 	return chatFlags{
-		db:          fs.String("db", "", "database file (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)"),
+		db:          fs.String("db", "", "database: a SQLite file, or a postgres:// URL (default $PIVOT_DB, else $XDG_DATA_HOME/pivot/pivot.db)"),
 		dir:         fs.String("scenarios", "", "a folder of your own scenarios, served beside the built-in ones (default $PIVOT_SCENARIOS)"),
 		debug:       fs.Bool("debug", false, "debug logging (includes what trainees write; never tokens)"),
 		metricsAddr: fs.String("metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics and health at /healthz, e.g. 127.0.0.1:9464 (default $PIVOT_METRICS_ADDR, else off)"),
@@ -33,7 +32,7 @@ func addChatFlags(fs *flag.FlagSet) chatFlags {
 // retention from the environment), its store and its logger.
 type chatBot struct {
 	bot   *bot.Bot
-	store *sqlite.DB
+	store store
 	log   *slog.Logger
 	// scenarios counts the scenarios served, for the start-up line.
 	scenarios int

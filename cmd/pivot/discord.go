@@ -66,6 +66,6 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	if cfg.GuildID != "" {
 		scope = "in server " + cfg.GuildID
 	}
-	log.Info("starting pivot discord", "db", chat.store.Path(), "scenarios", chat.scenarios, "commands", scope)
+	log.Info("starting pivot discord", "db", storeName(chat.store), "scenarios", chat.scenarios, "commands", scope)
 	return ad.Run(ctx)
 }

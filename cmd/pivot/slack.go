@@ -48,6 +48,6 @@ func runSlack(ctx context.Context, env *environment, args []string) error {
 	if err := chat.serveOps(ctx, ad.Connected); err != nil {
 		return err
 	}
-	chat.log.Info("starting pivot slack", "db", chat.store.Path(), "scenarios", chat.scenarios)
+	chat.log.Info("starting pivot slack", "db", storeName(chat.store), "scenarios", chat.scenarios)
 	return ad.Run(ctx)
 }

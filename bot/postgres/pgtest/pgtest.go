@@ -226,6 +226,30 @@ func (c *Cluster) createPasswordUser() error {
 	return err
 }
 
+// PasswordURL is the URL of the server's "postgres" database as
+// PasswordUser, giving password; false when there is no such user (a
+// server from PIVOT_TEST_POSTGRES without PIVOT_TEST_POSTGRES_PASSWORD_USER
+// set, which says that user was made as a started cluster makes it).
+func PasswordURL(t testing.TB, password string) (string, bool) {
+	t.Helper()
+	if cluster == nil && admin == "" {
+		// Not started yet: a throwaway database starts it.
+		URL(t)
+	}
+	base := admin
+	if cluster != nil {
+		base = cluster.URL("postgres")
+	} else if os.Getenv("PIVOT_TEST_POSTGRES_PASSWORD_USER") != PasswordUser {
+		return "", false
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", false
+	}
+	u.User = url.UserPassword(PasswordUser, password)
+	return u.String(), true
+}
+
 // Started is the cluster this package started, or nil when the tests use
 // PIVOT_TEST_POSTGRES (or have not asked for a database yet).
 func Started() *Cluster { return cluster }
