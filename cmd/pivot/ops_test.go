@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/pivotcoach/pivot/bot/metrics"
+	"github.com/pivotcoach/pivot/bot/postgres"
+	"github.com/pivotcoach/pivot/bot/postgres/pgtest"
 	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
@@ -180,5 +183,47 @@ func TestChatCommandsRefuseATakenMetricsAddr(t *testing.T) {
 		if strings.Contains(errb.String(), "secret") {
 			t.Errorf("%s: stderr shows a token: %q", cmd, errb.String())
 		}
+	}
+}
+
+// On PostgreSQL /healthz asks the server: 200 while it runs, 503 naming
+// the database once it has stopped (an instance whose database is gone
+// is taken out of rotation, not left answering trainees with errors).
+func TestHealthzOnPostgreSQL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL cluster")
+	}
+	cluster, err := pgtest.Start()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL is needed in CI: %v", err)
+		}
+		t.Skipf("no PostgreSQL to test against: %v", err)
+	}
+	defer cluster.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, err := postgres.Open(ctx, cluster.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	m := metrics.New("slack", metrics.WithOpenSessions("slack", countOpen(store)))
+	o, err := serveOps(ctx, slog.New(slog.DiscardHandler), "127.0.0.1:0", m, databaseCheck(store), platformCheck("slack", func() bool { return true }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, o, "/healthz"); code != http.StatusOK {
+		t.Fatalf("server running: %d %s", code, body)
+	}
+	if _, body := get(t, o, "/metrics"); !strings.Contains(body, `pivot_open_sessions{platform="slack"} 0`) {
+		t.Errorf("open sessions not counted on PostgreSQL:\n%s", body)
+	}
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, o, "/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"down":["database"]`) {
+		t.Errorf("server stopped: %d %s, want 503 naming the database", code, body)
 	}
 }
