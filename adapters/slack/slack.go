@@ -48,6 +48,9 @@ const SetupGuide = "docs/slack.md"
 const (
 	AppTokenVar = "SLACK_APP_TOKEN"
 	BotTokenVar = "SLACK_BOT_TOKEN"
+	// APIURLVar optionally names another Web API base URL: GovSlack's
+	// https://slack-gov.com/api/, or a local fake in tests.
+	APIURLVar = "SLACK_API_URL"
 )
 
 // Config is what the adapter needs to connect.
@@ -82,9 +85,14 @@ func (e *ConfigError) Error() string {
 }
 
 // ConfigFromEnv reads the tokens from SLACK_APP_TOKEN and SLACK_BOT_TOKEN
-// and checks their shape.
+// and checks their shape; SLACK_API_URL, if set, replaces Slack's Web API
+// address.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{AppToken: strings.TrimSpace(getenv(AppTokenVar)), BotToken: strings.TrimSpace(getenv(BotTokenVar))}
+	c := Config{AppToken: strings.TrimSpace(getenv(AppTokenVar)), BotToken: strings.TrimSpace(getenv(BotTokenVar)),
+		APIURL: strings.TrimSpace(getenv(APIURLVar))}
+	if c.APIURL != "" && !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
+	}
 	return c, c.Validate()
 }
 

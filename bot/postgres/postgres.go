@@ -50,6 +50,7 @@ var (
 	_ bot.ForgetStore        = (*DB)(nil)
 	_ bot.RetentionStore     = (*DB)(nil)
 	_ bot.ConversationLocker = (*DB)(nil)
+	_ bot.ForgetRequestStore = (*DB)(nil)
 )
 
 // IsURL reports whether s names a PostgreSQL database (postgres:// or
@@ -61,6 +62,10 @@ func IsURL(s string) bool {
 // connectTimeout bounds connecting when the URL does not say
 // (connect_timeout=…): an unreachable server fails the start quickly.
 const connectTimeout = 5 * time.Second
+
+// workConns is the size of the pool that does the work, unless the URL
+// sets pool_max_conns.
+const workConns = 16
 
 // lockConns is the size of the pool that holds conversation locks: one
 // connection per conversation being played at the moment, apart from the
@@ -130,6 +135,11 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(withConnectTimeout(rawURL))
 	if err != nil {
 		return nil, &OpenError{Where: where, Reason: "the URL is not a valid PostgreSQL URL (" + hidePassword(err.Error(), rawURL) + ")", Err: err}
+	}
+	if !strings.Contains(rawURL, "pool_max_conns=") {
+		// pgxpool's default (4, or the CPUs) queues turns behind each
+		// other on a small machine; the server's default allows 100.
+		cfg.MaxConns = workConns
 	}
 	cc := cfg.ConnConfig
 	where = fmt.Sprintf("%s/%s", hostPort(cc.Host, cc.Port), cc.Database)
@@ -289,9 +299,9 @@ func migrations() []string {
 // instances starting together apply each migration once.
 const migrationLock = 0x50495654 // "PIVT"
 
-// ourTables are the tables migration 0001 makes: one of them in a
+// ourTables are the tables the migrations make: one of them in a
 // database without pivot_migrations is another program's.
-var ourTables = []string{"sessions", "turns", "events", "group_exercises", "trainers", "aggregates"}
+var ourTables = []string{"sessions", "turns", "events", "group_exercises", "trainers", "aggregates", "forget_requests"}
 
 // migrate applies the embedded migrations not yet recorded in
 // pivot_migrations, in one transaction, under an advisory lock. A

@@ -146,8 +146,8 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	wg.Wait()
 	var n int
 	sqlQuery(t, url, `SELECT COUNT(*) FROM pivot_migrations`, &n)
-	if n != 1 {
-		t.Errorf("%d migrations recorded, want 1", n)
+	if n != 2 {
+		t.Errorf("%d migrations recorded, want the 2 there are", n)
 	}
 }
 
@@ -227,6 +227,36 @@ func TestLostConnectionMidTurnStoresNothingAndSaysSo(t *testing.T) {
 	}
 	if recs, _ := db.Turns(ctx, s.ID); len(recs) != 2 {
 		t.Errorf("%d turns after trying again, want 2", len(recs))
+	}
+}
+
+// "forget me" asked on one instance and confirmed on another: the
+// request is in the database, so the confirmation deletes.
+func TestForgetMeConfirmedOnAnotherInstance(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	lib, err := scenarios.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := bot.New(open(t, url), lib), bot.New(open(t, url), lib)
+	chat := &bottest.Adapter{Threads: true, Private: true}
+	dm := bot.Conversation{Platform: "test", Channel: "D1", User: "U1"}
+	if err := a.Handle(ctx, chat.For(), bot.Event{Conv: dm, Text: "start jennifer", Command: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Handle(ctx, chat.For(), bot.Event{Conv: dm, Text: "forget me", Command: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Handle(ctx, chat.For(), bot.Event{Conv: dm, Text: "forget me confirm", Command: true}); err != nil {
+		t.Fatal(err)
+	}
+	if last := chat.Last().Message.Text; !strings.HasPrefix(last, "Done: 1 session deleted") {
+		t.Errorf("the other instance answered %q", last)
+	}
+	rows, err := a.Store().Sessions(ctx, bot.SessionFilter{User: "U1"})
+	if err != nil || len(rows) != 0 {
+		t.Errorf("%d sessions left (%v)", len(rows), err)
 	}
 }
 

@@ -82,3 +82,46 @@ func (db *DB) Aggregates(ctx context.Context) ([]Aggregate, error) {
 	}
 	return out, nil
 }
+
+// forgetRequestMemory is how long a pending "forget me" is kept at most
+// (the bot accepts a confirmation within bot.ForgetConfirmWindow).
+const forgetRequestMemory = 24 * time.Hour
+
+// AskForget records that the conversation with key asked to be forgotten
+// at t (replacing an earlier request), and drops requests long past.
+func (db *DB) AskForget(ctx context.Context, convKey string, at time.Time) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM forget_requests WHERE asked_at < $1`, ms(at).Add(-forgetRequestMemory)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO forget_requests (conv_key, asked_at) VALUES ($1, $2)
+			ON CONFLICT (conv_key) DO UPDATE SET asked_at = excluded.asked_at`, convKey, ms(at))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("recording a forget request: %w", err)
+	}
+	return nil
+}
+
+// ForgetAskedAt returns when the conversation with key asked to be
+// forgotten, if a request is pending.
+func (db *DB) ForgetAskedAt(ctx context.Context, convKey string) (time.Time, bool, error) {
+	var at time.Time
+	err := db.pool.QueryRow(ctx, `SELECT asked_at FROM forget_requests WHERE conv_key = $1`, convKey).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("reading a forget request: %w", err)
+	}
+	return at.UTC(), true, nil
+}
+
+// ClearForgetRequest drops the conversation's pending request, if any.
+func (db *DB) ClearForgetRequest(ctx context.Context, convKey string) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM forget_requests WHERE conv_key = $1`, convKey); err != nil {
+		return fmt.Errorf("clearing a forget request: %w", err)
+	}
+	return nil
+}

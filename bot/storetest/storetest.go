@@ -85,6 +85,7 @@ func Run(t *testing.T, open Opener) {
 		{"TwoProcessesDeliverEachEventOnce", testTwoProcessesDeliverEachEventOnce},
 		{"TwoProcessesSaveEachTurnOnce", testTwoProcessesSaveEachTurnOnce},
 		{"ConversationLockAcrossProcesses", testConversationLockAcrossProcesses},
+		{"ForgetRequestsAcrossProcesses", testForgetRequestsAcrossProcesses},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, full) })
 	}
@@ -1014,4 +1015,47 @@ func testConversationLockAcrossProcesses(t *testing.T, open opener) {
 		t.Fatalf("the lock of a closed store was not released: %v", err)
 	}
 	u()
+}
+
+// A store shared by several processes keeps "forget me" requests where
+// all see them (bot.ForgetRequestStore); one used by a single process
+// need not.
+func testForgetRequestsAcrossProcesses(t *testing.T, open opener) {
+	a, reopen := open(t, nil)
+	ra, ok := bot.Store(a).(bot.ForgetRequestStore)
+	if !ok {
+		t.Skipf("%T is used by one process at a time: forget requests stay in the bot", a)
+	}
+	rb := reopen().(bot.ForgetRequestStore)
+	ctx := context.Background()
+	key := conv("U1", "").Key()
+	if _, ok, err := rb.ForgetAskedAt(ctx, key); err != nil || ok {
+		t.Fatalf("a request before any was made: %v, %v", ok, err)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	if err := ra.AskForget(ctx, key, at); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := rb.ForgetAskedAt(ctx, key)
+	if err != nil || !ok || !got.Equal(at) {
+		t.Fatalf("the other process sees %v, %v, %v; want %v", got, ok, err, at)
+	}
+	if err := ra.AskForget(ctx, key, at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := rb.ForgetAskedAt(ctx, key); !got.Equal(at.Add(time.Minute)) {
+		t.Errorf("asking again: %v, want the later time", got)
+	}
+	if _, ok, _ := rb.ForgetAskedAt(ctx, conv("U2", "").Key()); ok {
+		t.Error("another conversation has a request")
+	}
+	if err := rb.ClearForgetRequest(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := ra.ForgetAskedAt(ctx, key); ok {
+		t.Error("the request is still there after clearing")
+	}
+	if err := rb.ClearForgetRequest(ctx, key); err != nil {
+		t.Errorf("clearing twice: %v", err)
+	}
 }
