@@ -123,11 +123,12 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// TurnPlayed counts a turn and its timings.
+// TurnPlayed counts a turn and its timings. The timings go first, so a
+// scrape that sees the turn counted sees them too.
 func (m *Metrics) TurnPlayed(t bot.TurnTiming) {
-	m.turns.WithLabelValues(t.Platform).Inc()
 	m.turnSeconds.WithLabelValues(t.Platform).Observe(t.Took.Seconds())
 	m.scoring.WithLabelValues(t.Platform).Observe(t.Scoring.Seconds())
+	m.turns.WithLabelValues(t.Platform).Inc()
 }
 
 // Failed counts a failure by kind.
