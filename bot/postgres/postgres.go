@@ -132,9 +132,12 @@ func (e *ForeignDatabaseError) Error() string {
 // server is not there (connect_timeout in the URL overrides).
 func Open(ctx context.Context, rawURL string) (*DB, error) {
 	where := redact(rawURL)
-	cfg, err := pgxpool.ParseConfig(withConnectTimeout(rawURL))
+	withTimeout := withConnectTimeout(rawURL)
+	cfg, err := pgxpool.ParseConfig(withTimeout)
 	if err != nil {
-		return nil, &OpenError{Where: where, Reason: "the URL is not a valid PostgreSQL URL (" + hidePassword(err.Error(), rawURL) + ")", Err: err}
+		// pgx quotes the URL with its password hidden; show it as given.
+		msg := strings.Replace(err.Error(), withTimeout[len(rawURL):], "", 1)
+		return nil, &OpenError{Where: where, Reason: "the URL is not a valid PostgreSQL URL (" + msg + ")", Err: err}
 	}
 	if !strings.Contains(rawURL, "pool_max_conns=") {
 		// pgxpool's default (4, or the CPUs) queues turns behind each
@@ -225,6 +228,8 @@ func reason(err error) string {
 		return "nothing is listening there (connection refused): is PostgreSQL running, on that host and port?"
 	case errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOENT):
 		return "there is no PostgreSQL socket there: is the server running, with that socket directory?"
+	case strings.Contains(err.Error(), "invalid body length"):
+		return "what answered there is not a PostgreSQL server (" + err.Error() + ")"
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return "the server did not answer in time (unreachable, or a firewall drops the connection)"
 	}

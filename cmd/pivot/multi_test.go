@@ -201,3 +201,37 @@ func TestKillOneInstanceTheOtherCarriesOn(t *testing.T) {
 		t.Error("the second instance did not stop on SIGTERM")
 	}
 }
+
+// PIVOT_DB (or --db) holding a postgres:// URL makes every command use
+// that database: a trainer added by one command is in PostgreSQL, and
+// listed by another.
+func TestCommandsUseThePostgresDatabaseInPIVOT_DB(t *testing.T) {
+	url := pgtest.URL(t)
+	run := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		env := &environment{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+			getenv: func(k string) string {
+				if k == "PIVOT_DB" {
+					return url
+				}
+				return ""
+			}}
+		if code := runMain(context.Background(), env, args); code != 0 {
+			t.Fatalf("pivot %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.String()
+	}
+	run("trainer", "add", "--platform", "slack", "U0TRAINER")
+	if got := run("trainer", "list"); !strings.Contains(got, "slack:U0TRAINER") {
+		t.Errorf("trainer list = %q", got)
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ok, err := db.IsTrainer(context.Background(), "slack", "U0TRAINER"); err != nil || !ok {
+		t.Errorf("the trainer is not in PostgreSQL: %v, %v", ok, err)
+	}
+}
