@@ -196,7 +196,7 @@ func (b *Bot) handle(ctx context.Context, a Adapter, ev Event, arrived time.Time
 // bareCommands are the commands recognised without a slash inside a
 // session, when they are the whole message.
 var bareCommands = map[string]bool{
-	"end": true, "hint": true, "help": true, "restart": true,
+	"end": true, "hint": true, "help": true, "restart": true, "undo": true, "review": true,
 	"coach on": true, "coach off": true, "history": true,
 	"forget me": true, "forget me confirm": true,
 }
@@ -297,13 +297,18 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string, arriv
 			Text: fmt.Sprintf("Your reply was longer than %d characters; %s heard the first %d.", dialogue.MaxReplyRunes, sc.Character, dialogue.MaxReplyRunes)})
 	}
 	turn := t
-	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed}); err != nil {
+	meter := meterOf(sc, t.TrustAfter, &turn)
+	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed, Meter: meter}); err != nil {
 		return err
 	}
 	b.observer.TurnPlayed(TurnTiming{Platform: s.Conv.Platform, Took: time.Since(arrived), Scoring: scoring})
 	if t.Assessment.Coached() {
 		// Blaming and shaming are coached. Coach on/off wins; otherwise fading decides (fade.go).
 		if m, ok := b.inlineCoaching(ctx, s, t); ok {
+			m.Meter = meter
+			if !t.Ended && b.UndoRefused(ctx, s) == "" {
+				m.Buttons = append(m.Buttons, Button{Label: "Undo", Action: "undo"})
+			}
 			b.sendPrivate(ctx, a, s.Conv, m)
 		}
 	}
@@ -379,13 +384,9 @@ func (b *Bot) end(ctx context.Context, a Adapter, s *Session, sc *dialogue.Scena
 	if err != nil {
 		return b.failed(ctx, a, s.Conv, "ending your session", err)
 	}
-	turns := make([]dialogue.Turn, len(recs))
-	for i, r := range recs {
-		turns[i] = r.Turn
-	}
-	d := dialogue.MakeDebrief(sc, turns, s.State)
+	d := b.sessionDebrief(ctx, s, sc, recs)
 	return a.Send(ctx, s.Conv, Message{Kind: KindDebrief, Text: RenderDebrief(d) + b.fadeNote(ctx, s), Debrief: &d,
-		Buttons: []Button{{Label: "Practise again", Action: "start " + sc.ID}}})
+		Buttons: []Button{{Label: "Practise again", Action: "start " + sc.ID}, {Label: "Review", Action: fmt.Sprintf("review %d", s.ID)}}})
 }
 
 // Debrief builds the debrief of a session without ending it.
@@ -398,9 +399,5 @@ func (b *Bot) Debrief(ctx context.Context, s *Session) (dialogue.Debrief, error)
 	if err != nil {
 		return dialogue.Debrief{}, err
 	}
-	turns := make([]dialogue.Turn, len(recs))
-	for i, r := range recs {
-		turns[i] = r.Turn
-	}
-	return dialogue.MakeDebrief(sc, turns, s.State), nil
+	return b.sessionDebrief(ctx, s, sc, recs), nil
 }

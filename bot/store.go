@@ -71,6 +71,25 @@ type TurnRecord struct {
 	SessionID int64
 	Turn      dialogue.Turn
 	At        time.Time
+	// UndoneAt is when the turn was taken back (UndoneTurns only).
+	UndoneAt time.Time
+}
+
+// UndoStore is a store that can take back a session's last turn (the
+// trainee's undo). An undone turn is kept, marked undone, so the debrief
+// can show what was tried; it never counts in figures or trends, and
+// Turns and Sessions do not see it.
+type UndoStore interface {
+	// UndoTurn takes back turn s.State.Turn, the session's last kept
+	// turn, in one transaction: the turn moves to the session's undone
+	// turns and the session's state becomes before (at the turn before).
+	// It is a compare-and-set on s.Version: the session must be open and
+	// unchanged since it was read, else ErrStale; an unknown session is
+	// ErrNotFound. On success s.State is before and s.Version the new one.
+	UndoTurn(ctx context.Context, s *Session, before dialogue.State) error
+	// UndoneTurns returns a session's undone turns in the order they
+	// were taken back.
+	UndoneTurns(ctx context.Context, sessionID int64) ([]TurnRecord, error)
 }
 
 // SessionSummary is a session's headline figures, for history and reports.

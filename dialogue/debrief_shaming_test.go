@@ -30,7 +30,7 @@ func TestDebriefCoachesShaming(t *testing.T) {
 			t.Errorf("shaming finding without a why or rewrite: %+v", f)
 		}
 	}
-	if !strings.Contains(strings.Join(d.Suggestions, "\n"), "Shaming language came up 2 times") {
+	if !strings.Contains(strings.Join(d.Suggestions, "\n"), "Shaming language came up in 2 replies") {
 		t.Errorf("no shaming suggestion: %q", d.Suggestions)
 	}
 	if KindName(Hostile) != "Shaming language" {

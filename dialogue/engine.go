@@ -122,6 +122,9 @@ type Turn struct {
 	Reply       string      `json:"reply"`
 	TrustBefore int         `json:"trust_before"`
 	TrustAfter  int         `json:"trust_after"`
+	// TrustChanges are the moves of trust on the turn, each with its
+	// cause in the trainer's words, for the trust meter.
+	TrustChanges []TrustChange `json:"trust_changes,omitempty"`
 	// Disclosed lists what this turn revealed.
 	Disclosed []string `json:"disclosed"`
 	Ended     bool     `json:"ended"`
@@ -157,6 +160,7 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 		if d := sc.effect(st, f.Kind); d != 0 {
 			before := st.Trust
 			st.Trust = sc.clamp(st.Trust + d)
+			t.noteTrust(st.Trust-before, sc.findingCause(f))
 			tracef("trust %d → %d at turn %d: %q — %s", before, st.Trust, st.Turn, f.Words, f.Kind)
 		}
 	}
@@ -282,6 +286,7 @@ func (sc *Scenario) say(t *Turn, st *State, key string, r Reply) {
 	if r.Trust != 0 {
 		before := st.Trust
 		st.Trust = sc.clamp(st.Trust + r.Trust)
+		t.noteTrust(st.Trust-before, sc.replyCause(t, r.Trust))
 		t.Trace = append(t.Trace, fmt.Sprintf("trust %d → %d: reply %s", before, st.Trust, key))
 	}
 	if r.Ends {

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,18 +26,24 @@ func shardOf(guild string, count int) int {
 // sessions of its own guilds (shard 0 also direct messages), so a
 // session is announced once, by the process Discord sends its events to.
 func TestAShardResumesOnlyItsOwnSessions(t *testing.T) {
-	const count = 2
-	ours := shardOf(guildID, count)
-	// A guild on the other shard, and its channel.
-	otherGuild := strconv.FormatUint(uint64(1-ours)<<22, 10)
-	if shardOf(otherGuild, count) == ours {
-		t.Fatal("test setup: the other guild is on our shard")
+	for _, ours := range []int{0, 1} {
+		t.Run(fmt.Sprintf("shard %d of 2", ours), func(t *testing.T) { testShardResumes(t, ours) })
 	}
-	const otherChannel, dmChannel = "300000000000000077", "300000000000000088"
+}
+
+func testShardResumes(t *testing.T, ours int) {
+	const count = 2
+	// A guild on each shard, with a channel.
+	ourGuild := strconv.FormatUint(uint64(1000+ours)<<22, 10)
+	otherGuild := strconv.FormatUint(uint64(1000+1-ours)<<22, 10)
+	if shardOf(ourGuild, count) != ours || shardOf(otherGuild, count) == ours {
+		t.Fatal("test setup: the guilds are not on the shards meant")
+	}
+	const ourChannel, otherChannel, dmChannel = "300000000000000066", "300000000000000077", "300000000000000088"
 
 	fake := discordfake.New(testToken)
 	t.Cleanup(fake.Close)
-	fake.AddChannel(discordfake.Channel{ID: channelID, Type: discordfake.GuildText, GuildID: guildID, Name: "practice"})
+	fake.AddChannel(discordfake.Channel{ID: ourChannel, Type: discordfake.GuildText, GuildID: ourGuild, Name: "practice"})
 	fake.AddChannel(discordfake.Channel{ID: otherChannel, Type: discordfake.GuildText, GuildID: otherGuild, Name: "elsewhere"})
 	fake.AddChannel(discordfake.Channel{ID: dmChannel, Type: discordfake.DM, Recipient: "400000000000000003"})
 
@@ -55,7 +62,7 @@ func TestAShardResumesOnlyItsOwnSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []bot.Conversation{
-		{Platform: Platform, Workspace: guildID, Channel: channelID, User: "400000000000000001"},
+		{Platform: Platform, Workspace: ourGuild, Channel: ourChannel, User: "400000000000000001"},
 		{Platform: Platform, Workspace: otherGuild, Channel: otherChannel, User: "400000000000000002"},
 		{Platform: Platform, Channel: dmChannel, User: "400000000000000003"},
 	} {
@@ -66,7 +73,7 @@ func TestAShardResumesOnlyItsOwnSessions(t *testing.T) {
 	}
 
 	b := bot.New(store, lib)
-	ad := New(b, Config{Token: testToken, GuildID: guildID, HTTPClient: fake.Client(), NoReconnect: true,
+	ad := New(b, Config{Token: testToken, GuildID: ourGuild, HTTPClient: fake.Client(), NoReconnect: true,
 		ResumeWindow: time.Hour, ShardID: ours, ShardCount: count})
 	if err := ad.Open(ctx); err != nil {
 		t.Fatal(err)
@@ -85,7 +92,7 @@ func TestAShardResumesOnlyItsOwnSessions(t *testing.T) {
 		}
 		return false
 	}
-	if !fake.Wait(10*time.Second, func() bool { return resumed(channelID) }) {
+	if !fake.Wait(10*time.Second, func() bool { return resumed(ourChannel) }) {
 		t.Fatalf("our guild's session was not resumed\n%s", fake.Transcript())
 	}
 	ad.Close() // lets the queued work finish
@@ -95,7 +102,7 @@ func TestAShardResumesOnlyItsOwnSessions(t *testing.T) {
 	if got, want := resumed(dmChannel), ours == 0; got != want {
 		t.Errorf("direct-message session resumed here: %v, want %v (direct messages go to shard 0)", got, want)
 	}
-	if registered := fake.Commands(guildID) != nil; registered != (ours == 0) {
+	if registered := fake.Commands(ourGuild) != nil; registered != (ours == 0) {
 		t.Errorf("/pivot registered by shard %d: %v; only shard 0 registers it", ours, registered)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/pivotcoach/pivot/bot"
 )
 
-const groupCols = `id, platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at, ended_at`
+const groupCols = `id, platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at, ended_at, undo`
 
 func scanGroup(row pgx.Row) (bot.Group, error) {
 	var (
@@ -21,12 +21,13 @@ func scanGroup(row pgx.Row) (bot.Group, error) {
 		status  string
 		started time.Time
 		ended   *time.Time
+		undo    bool
 	)
 	if err := row.Scan(&g.ID, &g.Platform, &g.Workspace, &g.Channel, &g.Trainer, &g.ScenarioID, &g.Seed,
-		&coach, &status, &started, &ended); err != nil {
+		&coach, &status, &started, &ended, &undo); err != nil {
 		return g, err
 	}
-	g.Coach, g.Status = bot.CoachMode(coach), bot.GroupStatus(status)
+	g.Coach, g.Status, g.NoUndo = bot.CoachMode(coach), bot.GroupStatus(status), !undo
 	g.StartedAt, g.EndedAt = started.UTC(), orZero(ended)
 	return g, nil
 }
@@ -43,9 +44,9 @@ func (db *DB) CreateGroup(ctx context.Context, g *bot.Group) error {
 	}
 	var id int64
 	err := db.pool.QueryRow(ctx, `INSERT INTO group_exercises
-		(platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) RETURNING id`,
-		g.Platform, g.Workspace, g.Channel, g.Trainer, g.ScenarioID, g.Seed, string(coach), now).Scan(&id)
+		(platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at, undo)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9) RETURNING id`,
+		g.Platform, g.Workspace, g.Channel, g.Trainer, g.ScenarioID, g.Seed, string(coach), now, !g.NoUndo).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("creating group: %w", err)
 	}

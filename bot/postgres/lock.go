@@ -18,10 +18,7 @@ import (
 //
 // The lock id is hashtextextended(key, seed): 64 bits of the key. Two keys
 // that collide only serialise each other, which is harmless.
-const (
-	convLockSeed  = 1
-	claimLockSeed = 2
-)
+const convLockSeed = 1
 
 // unlockTimeout bounds the unlock: a connection that cannot unlock in
 // this time is closed instead, which releases the lock too.

@@ -51,6 +51,7 @@ var (
 	_ bot.RetentionStore     = (*DB)(nil)
 	_ bot.ConversationLocker = (*DB)(nil)
 	_ bot.ForgetRequestStore = (*DB)(nil)
+	_ bot.UndoStore          = (*DB)(nil)
 )
 
 // IsURL reports whether s names a PostgreSQL database (postgres:// or
@@ -306,7 +307,7 @@ const migrationLock = 0x50495654 // "PIVT"
 
 // ourTables are the tables the migrations make: one of them in a
 // database without pivot_migrations is another program's.
-var ourTables = []string{"sessions", "turns", "events", "group_exercises", "trainers", "aggregates", "forget_requests"}
+var ourTables = []string{"sessions", "turns", "events", "group_exercises", "trainers", "aggregates", "forget_requests", "undone_turns"}
 
 // migrate applies the embedded migrations not yet recorded in
 // pivot_migrations, in one transaction, under an advisory lock. A

@@ -146,8 +146,8 @@ func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
 	wg.Wait()
 	var n int
 	sqlQuery(t, url, `SELECT COUNT(*) FROM pivot_migrations`, &n)
-	if n != 2 {
-		t.Errorf("%d migrations recorded, want the 2 there are", n)
+	if n != 3 {
+		t.Errorf("%d migrations recorded, want the 3 there are", n)
 	}
 }
 
@@ -285,5 +285,59 @@ func sqlQuery(t *testing.T, url, sql string, dest ...any) {
 	defer conn.Close(context.Background())
 	if err := conn.QueryRow(ctx, sql).Scan(dest...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// Retention keeps purged sessions' figures, unattributed, by scenario and
+// start day, adding to what earlier purges kept.
+func TestPurgeKeepsAggregates(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.URL(t))
+	day := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	now := day
+	db.Now = func() time.Time { return now }
+	ended := func(user string, labels ...dialogue.Label) {
+		t.Helper()
+		s := &bot.Session{Conv: bot.Conversation{Platform: "slack", Channel: "C1", User: user}, ScenarioID: "jennifer",
+			State: dialogue.State{Scenario: "jennifer"}}
+		if err := db.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		st := s.State
+		for i, l := range labels {
+			st.Turn = i + 1
+			q := dialogue.ClosedQuestion
+			if l == dialogue.NonBlaming {
+				q = dialogue.OpenQuestion
+			}
+			turn := dialogue.Turn{Number: i + 1, Text: "words", Assessment: dialogue.Assessment{Label: l, Question: q}}
+			if err := db.SaveTurn(ctx, s.ID, turn, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.EndSession(ctx, s.ID, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended("U1", dialogue.NonBlaming, dialogue.Blaming)
+	now = day.Add(time.Hour)
+	if n, err := db.PurgeKeepingAggregates(ctx, now); err != nil || n != 1 {
+		t.Fatalf("first purge: %d, %v", n, err)
+	}
+	ended("U2", dialogue.NonBlaming, dialogue.NonBlaming, dialogue.NonBlaming)
+	now = day.Add(2 * time.Hour)
+	if n, err := db.PurgeKeepingAggregates(ctx, now); err != nil || n != 1 {
+		t.Fatalf("second purge: %d, %v", n, err)
+	}
+	got, err := db.Aggregates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []postgres.Aggregate{{Day: "2026-03-01", ScenarioID: "jennifer", Sessions: 2, Turns: 5, NonBlaming: 4, Open: 4}}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("aggregates = %+v, want %+v", got, want)
+	}
+	if rows, _ := db.Sessions(ctx, bot.SessionFilter{}); len(rows) != 0 {
+		t.Errorf("%d sessions left after purging", len(rows))
 	}
 }

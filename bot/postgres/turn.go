@@ -30,6 +30,14 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 		return fmt.Errorf("saving turn %d of session %d: encoding assessment: %w", t.Number, sessionID, err)
 	}
 	disclosed, trace := jsonList(t.Disclosed), jsonList(t.Trace)
+	changes := "[]"
+	if len(t.TrustChanges) > 0 {
+		b, err := json.Marshal(t.TrustChanges)
+		if err != nil {
+			return fmt.Errorf("saving turn %d of session %d: encoding trust changes: %w", t.Number, sessionID, err)
+		}
+		changes = string(b)
+	}
 	now := db.now()
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE sessions SET state = $1, turn = $2, updated_at = $3, version = version + 1
@@ -43,11 +51,11 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 		a := t.Assessment
 		_, err = tx.Exec(ctx, `INSERT INTO turns
 			(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-			 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+			 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at, trust_changes)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 			sessionID, t.Number, t.Text, t.Cut, string(assessment), string(a.Label), string(a.Phase), string(a.Question),
 			t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
-			disclosed, t.Ended, trace, now)
+			disclosed, t.Ended, trace, now, changes)
 		if isUnique(err) {
 			return fmt.Errorf("%w (%w)", ErrDuplicateTurn, bot.ErrStale)
 		}
@@ -80,34 +88,45 @@ func whyTurnRefused(ctx context.Context, tx pgx.Tx, sessionID int64, n int) erro
 
 // Turns returns a session's turns in order; none for an unknown session.
 func (db *DB) Turns(ctx context.Context, sessionID int64) ([]bot.TurnRecord, error) {
-	rows, err := db.pool.Query(ctx, `SELECT n, text, cut, assessment, intent, fallback, clarify,
-			reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at
-		FROM turns WHERE session_id = $1 ORDER BY n`, sessionID)
+	rows, err := db.pool.Query(ctx, `SELECT `+turnReadCols+` FROM turns WHERE session_id = $1 ORDER BY n`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bot.TurnRecord, error) {
-		var (
-			t                         dialogue.Turn
-			assessment, disclosed, tr []byte
-			reaction                  string
-			at                        time.Time
-		)
-		if err := r.Scan(&t.Number, &t.Text, &t.Cut, &assessment, &t.Intent, &t.Fallback, &t.Clarify,
-			&reaction, &t.ReplyID, &t.Reply, &t.TrustBefore, &t.TrustAfter, &disclosed, &t.Ended, &tr, &at); err != nil {
-			return bot.TurnRecord{}, err
-		}
-		t.Reaction = dialogue.FindingKind(reaction)
-		if err := errors.Join(json.Unmarshal(assessment, &t.Assessment),
-			unjsonList(disclosed, &t.Disclosed), unjsonList(tr, &t.Trace)); err != nil {
-			return bot.TurnRecord{}, fmt.Errorf("turn %d: %w", t.Number, err)
-		}
-		return bot.TurnRecord{SessionID: sessionID, Turn: t, At: at.UTC()}, nil
-	})
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bot.TurnRecord, error) { return scanTurn(r, sessionID) })
 	if err != nil {
 		return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
 	}
 	return out, nil
+}
+
+// turnReadCols are the columns scanTurn reads, shared by turns and
+// undone_turns.
+const turnReadCols = `n, text, cut, assessment, intent, fallback, clarify,
+	reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at, trust_changes`
+
+// scanTurn reads one row of turnReadCols, plus any extra destinations.
+func scanTurn(r pgx.Row, sessionID int64, extra ...any) (bot.TurnRecord, error) {
+	var (
+		t                                  dialogue.Turn
+		assessment, disclosed, tr, changes []byte
+		reaction                           string
+		at                                 time.Time
+	)
+	dest := append([]any{&t.Number, &t.Text, &t.Cut, &assessment, &t.Intent, &t.Fallback, &t.Clarify,
+		&reaction, &t.ReplyID, &t.Reply, &t.TrustBefore, &t.TrustAfter, &disclosed, &t.Ended, &tr, &at, &changes}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return bot.TurnRecord{}, err
+	}
+	t.Reaction = dialogue.FindingKind(reaction)
+	if err := errors.Join(json.Unmarshal(assessment, &t.Assessment),
+		unjsonList(disclosed, &t.Disclosed), unjsonList(tr, &t.Trace),
+		json.Unmarshal(changes, &t.TrustChanges)); err != nil {
+		return bot.TurnRecord{}, fmt.Errorf("turn %d: %w", t.Number, err)
+	}
+	if len(t.TrustChanges) == 0 {
+		t.TrustChanges = nil
+	}
+	return bot.TurnRecord{SessionID: sessionID, Turn: t, At: at.UTC()}, nil
 }
 
 // jsonList encodes a list, nil as [].

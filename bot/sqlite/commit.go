@@ -40,6 +40,7 @@ type turnReq struct {
 	session                             int64
 	t                                   dialogue.Turn
 	state, assessment, disclosed, trace string
+	trustChanges                        string
 	now                                 int64
 	claim                               atomic.Int32 // reqPending, reqTaken or reqAbandoned
 	done                                chan error
@@ -191,8 +192,8 @@ gather:
 	defer update.Close()
 	insert, err := conn.PrepareContext(ctx, `INSERT INTO turns
 		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at, trust_changes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		c.abort(conn, batch, err)
 		return
@@ -272,7 +273,7 @@ func (c *committer) one(ctx context.Context, conn *sql.Conn, update, insert *sql
 	_, err = insert.ExecContext(ctx,
 		r.session, t.Number, t.Text, t.Cut, r.assessment, string(a.Label), string(a.Phase), string(a.Question),
 		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
-		r.disclosed, t.Ended, r.trace, r.now)
+		r.disclosed, t.Ended, r.trace, r.now, r.trustChanges)
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 		if _, err := conn.ExecContext(ctx, `ROLLBACK TO turn`); err != nil {
 			return nil, err

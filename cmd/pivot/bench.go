@@ -43,7 +43,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
 	metricsAt := fs.String("metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics and health at /healthz during the run, as pivot slack does")
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real store (SQLite, or\nPostgreSQL with --db postgres://…) at once, and print turns per second, latency\nper turn and memory.\n\n")
+		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real store at once (a SQLite\nfile, or PostgreSQL with --db postgres://…), and print turns per second, latency per turn and memory.\n\n")
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {

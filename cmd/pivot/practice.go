@@ -79,7 +79,9 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		opts = append(opts, bot.WithSeed(func(bot.Conversation, string) int64 { return s }))
 	}
 	b := bot.New(store, lib, opts...)
-	out := &terminal.Adapter{Out: env.stdout, Info: env.stderr, JSON: *asJSON, Trace: trace}
+	// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+	colour := env.colourOut && env.getenv("NO_COLOR") == ""
+	out := &terminal.Adapter{Out: env.stdout, Info: env.stderr, JSON: *asJSON, Trace: trace, Color: colour}
 	conv := bot.Conversation{Platform: "terminal", Channel: "local", Thread: sc.ID, User: localUser(env)}
 	sess := &terminal.Session{Bot: b, Adapter: out, Conv: conv, Echo: !env.interactive, Prompt: env.interactive && !*asJSON}
 

@@ -47,6 +47,7 @@ type store interface {
 	bot.TrainerStore
 	bot.ForgetStore
 	bot.RetentionStore
+	bot.UndoStore
 }
 
 // openStore opens (creating or migrating if needed) the database for a

@@ -250,10 +250,6 @@ func PasswordURL(t testing.TB, password string) (string, bool) {
 	return u.String(), true
 }
 
-// Started is the cluster this package started, or nil when the tests use
-// PIVOT_TEST_POSTGRES (or have not asked for a database yet).
-func Started() *Cluster { return cluster }
-
 // URL is the URL of database on the cluster.
 func (c *Cluster) URL(database string) string {
 	return fmt.Sprintf("postgres://pivot@/%s?host=%s", database, c.Dir)
