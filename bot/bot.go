@@ -46,6 +46,8 @@ type Bot struct {
 	// PIVOT_RETENTION_DAYS (WithRetention).
 	trainers  []TrainerID
 	retention int
+	// observer hears of turns and failures (WithObserver), for metrics.
+	observer Observer
 
 	mu    sync.Mutex
 	locks map[string]*convLock
@@ -74,7 +76,8 @@ func WithSeed(f func(c Conversation, scenarioID string) int64) Option {
 
 // New makes a bot over a store and a scenario library.
 func New(store Store, lib *scenarios.Library, opts ...Option) *Bot {
-	b := &Bot{store: store, lib: lib, log: slog.New(slog.DiscardHandler), now: time.Now, locks: map[string]*convLock{}}
+	b := &Bot{store: store, lib: lib, log: slog.New(slog.DiscardHandler), now: time.Now, locks: map[string]*convLock{},
+		observer: unobserved{}}
 	b.seed = func(c Conversation, id string) int64 {
 		h := fnv.New64a()
 		fmt.Fprintf(h, "%s/%s/%d", c.Key(), id, b.now().UnixNano())
@@ -132,10 +135,21 @@ func (b *Bot) lock(ctx context.Context, key string) (func(), error) {
 
 // Handle processes one event and answers through a.
 func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
+	// Latency is wall-clock time, whatever clock the bot is given.
+	err := b.handle(ctx, a, ev, time.Now())
+	var told *ReportedError
+	if err != nil && !errors.As(err, &told) && !errors.Is(err, ErrToldUser) {
+		b.observer.Failed(ev.Conv.Platform, unreportedKind(err))
+	}
+	return err
+}
+
+// handle is Handle; arrived is when the event reached the bot.
+func (b *Bot) handle(ctx context.Context, a Adapter, ev Event, arrived time.Time) error {
 	if ev.ID != "" {
 		first, err := b.store.FirstDelivery(ctx, ev.ID)
 		if err != nil {
-			return fmt.Errorf("recording event %s: %w", ev.ID, err)
+			return fmt.Errorf("recording event %s: %w", ev.ID, storeFailure{err})
 		}
 		if !first {
 			b.log.Debug("duplicate event dropped", "event", ev.ID)
@@ -176,7 +190,7 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 		return b.command(ctx, a, ev.Conv, cmd)
 	}
 	defer unlock()
-	return b.turn(ctx, a, s, ev.Text)
+	return b.turn(ctx, a, s, ev.Text, arrived)
 }
 
 // bareCommands are the commands recognised without a slash inside a
@@ -224,13 +238,15 @@ func (e *ReportedError) Unwrap() error { return e.Err }
 // to log.
 func (b *Bot) failed(ctx context.Context, a Adapter, c Conversation, doing string, err error) error {
 	b.log.Error("bot error", "doing", doing, "conv", c.Key(), "err", err)
+	b.observer.Failed(c.Platform, failureKind(doing, err))
 	_ = a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
 		Text: fmt.Sprintf("Sorry, something went wrong while %s, and nothing was changed. Please try again in a moment.", doing)})
 	return &ReportedError{Doing: doing, Err: err}
 }
 
-// turn plays one trainee reply in session s.
-func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error {
+// turn plays one trainee reply in session s; arrived is when the event
+// reached the bot, for the turn's latency.
+func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string, arrived time.Time) error {
 	sc, err := b.lib.Get(s.ScenarioID)
 	if err != nil {
 		return b.failed(ctx, a, s.Conv, "finding this session's scenario", err)
@@ -245,8 +261,11 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	// stored now, so it is neither lost nor saved over a later turn.
 	var t dialogue.Turn
 	var st dialogue.State
+	var scoring time.Duration
 	for attempt := 1; ; attempt++ {
+		stepped := time.Now()
 		t, st = dialogue.Step(sc, s.State, raw)
+		scoring = time.Since(stepped)
 		if t.Text == "" {
 			return nil // nothing but invisible characters
 		}
@@ -282,6 +301,7 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed, Meter: meter}); err != nil {
 		return err
 	}
+	b.observer.TurnPlayed(TurnTiming{Platform: s.Conv.Platform, Took: time.Since(arrived), Scoring: scoring})
 	if t.Assessment.Coached() {
 		// Blaming and shaming are coached. Coach on/off wins; otherwise fading decides (fade.go).
 		if m, ok := b.inlineCoaching(ctx, s, t); ok {

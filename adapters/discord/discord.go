@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -81,6 +82,9 @@ type Config struct {
 	ResumeWindow time.Duration
 	// PublicThreads gives sessions public threads instead of private ones.
 	PublicThreads bool
+	// Observer, if set, hears of 429s (which discordgo waits out and
+	// retries) and the gateway connection going up and down (metrics).
+	Observer bot.PlatformObserver
 	// ShardID and ShardCount make this process one gateway shard of
 	// ShardCount (0 or 1: the only one). Discord sends a guild's events to
 	// shard (guild_id >> 22) % ShardCount and direct messages to shard 0;
@@ -140,6 +144,8 @@ type Adapter struct {
 	ctx    context.Context // work; cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// connected: the gateway connection is up (health checks).
+	connected atomic.Bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -248,6 +254,9 @@ func (a *Adapter) Open(ctx context.Context) (err error) {
 	})
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { a.setConnected(true) })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { a.setConnected(false) })
+	s.AddHandler(a.onRateLimit)
 	if err := s.Open(); err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
@@ -277,6 +286,29 @@ func (a *Adapter) Open(ctx context.Context) (err error) {
 		a.log.Error("resuming open sessions", "err", err)
 	}
 	return nil
+}
+
+// Connected reports whether the gateway connection to Discord is up now:
+// false before Open, while discordgo reconnects, and after Close.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
+
+// setConnected records the gateway connection going up or down.
+func (a *Adapter) setConnected(up bool) {
+	if a.connected.Swap(up) != up && a.cfg.Observer != nil {
+		a.cfg.Observer.Connected(Platform, up)
+	}
+}
+
+// onRateLimit hears of a 429: discordgo waits it out and sends the same
+// request again.
+func (a *Adapter) onRateLimit(_ *discordgo.Session, r *discordgo.RateLimit) {
+	if a.cfg.Observer != nil {
+		a.cfg.Observer.RateLimited(Platform)
+		a.cfg.Observer.Retried(Platform)
+	}
+	if r.TooManyRequests != nil {
+		a.log.Warn("rate limited by Discord; waiting before sending again", "retry_after", r.TooManyRequests.RetryAfter)
+	}
 }
 
 // Close disconnects from the gateway, lets queued work finish (up to 10

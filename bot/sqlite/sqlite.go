@@ -402,6 +402,14 @@ func (db *DB) Close() error {
 // Path returns the path the database was opened with.
 func (db *DB) Path() string { return db.path }
 
+// Ping checks that the database can still be read: a query on the file,
+// not only on an open connection (health checks). It fails once the
+// database is closed, or when the file cannot be read.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
+}
+
 // now is the current time, UTC, to the millisecond stored.
 func (db *DB) now() time.Time { return fromMS(db.Now().UnixMilli()) }
 

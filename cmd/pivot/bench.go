@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/bot/loadtest"
+	"github.com/pivotcoach/pivot/bot/metrics"
 	"github.com/pivotcoach/pivot/bot/postgres"
 	"github.com/pivotcoach/pivot/bot/sqlite"
 )
@@ -39,6 +41,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	hold := fs.Bool("hold", false, "print each committed turn as a line 'committed session=S turn=N' (fault tests)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
+	metricsAt := fs.String("metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics and health at /healthz during the run, as pivot slack does")
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real store at once (a SQLite\nfile, or PostgreSQL with --db postgres://…), and print turns per second, latency per turn and memory.\n\n")
 		fs.PrintDefaults()
@@ -94,6 +97,16 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	out := env.stdout
 	cfg := loadtest.Config{Trainees: *trainees, Turns: *turns, Rate: *rate, Scenarios: ids, BlamingShare: *blaming, Seed: *seed,
 		Duration: time.Duration(*seconds * float64(time.Second))}
+	if *metricsAt != "" {
+		m := metrics.New(loadtest.Platform, metrics.WithOpenSessions(loadtest.Platform, countOpen(store)))
+		log := slog.New(slog.NewTextHandler(env.stderr, nil))
+		opsCtx, stopOps := context.WithCancel(ctx)
+		defer stopOps()
+		if _, err := serveOps(opsCtx, log, *metricsAt, m, databaseCheck(store)); err != nil {
+			return err
+		}
+		cfg.Observer = m
+	}
 	if *hold {
 		// One write per line, so every line printed before a kill is in
 		// the pipe: each names a turn already committed.
