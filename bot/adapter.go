@@ -58,6 +58,9 @@ type Message struct {
 	Turn *dialogue.Turn
 	// Disclosed is set with Turn: every disclosure reached so far.
 	Disclosed []string
+	// Meter is the trust meter, set on character messages and on
+	// coaching: trust now and each move on the turn with its cause.
+	Meter *Meter
 	// Debrief is set on debrief messages.
 	Debrief *dialogue.Debrief
 	// Scenarios is set on list messages.

@@ -46,6 +46,8 @@ type Bot struct {
 	// PIVOT_RETENTION_DAYS (WithRetention).
 	trainers  []TrainerID
 	retention int
+	// observer hears of turns and failures (WithObserver), for metrics.
+	observer Observer
 
 	mu    sync.Mutex
 	locks map[string]*convLock
@@ -74,7 +76,8 @@ func WithSeed(f func(c Conversation, scenarioID string) int64) Option {
 
 // New makes a bot over a store and a scenario library.
 func New(store Store, lib *scenarios.Library, opts ...Option) *Bot {
-	b := &Bot{store: store, lib: lib, log: slog.New(slog.DiscardHandler), now: time.Now, locks: map[string]*convLock{}}
+	b := &Bot{store: store, lib: lib, log: slog.New(slog.DiscardHandler), now: time.Now, locks: map[string]*convLock{},
+		observer: unobserved{}}
 	b.seed = func(c Conversation, id string) int64 {
 		h := fnv.New64a()
 		fmt.Fprintf(h, "%s/%s/%d", c.Key(), id, b.now().UnixNano())
@@ -92,8 +95,14 @@ func (b *Bot) Library() *scenarios.Library { return b.lib }
 // Store returns the bot's store.
 func (b *Bot) Store() Store { return b.store }
 
-// lock serialises work in one conversation.
-func (b *Bot) lock(key string) func() {
+// lock serialises work in one conversation (or on one group: key names
+// what is locked). In this process goroutines queue on a mutex; when the
+// store is a ConversationLocker (PostgreSQL, shared by several
+// processes) the holder then takes the store's lock too, so a trainee's
+// turns are played one at a time whichever process receives them. The
+// in-process queue comes first so that waiting goroutines hold no
+// database connection.
+func (b *Bot) lock(ctx context.Context, key string) (func(), error) {
 	b.mu.Lock()
 	l, ok := b.locks[key]
 	if !ok {
@@ -103,7 +112,7 @@ func (b *Bot) lock(key string) func() {
 	l.users++
 	b.mu.Unlock()
 	l.Lock()
-	return func() {
+	release := func() {
 		l.Unlock()
 		b.mu.Lock()
 		l.users--
@@ -112,14 +121,35 @@ func (b *Bot) lock(key string) func() {
 		}
 		b.mu.Unlock()
 	}
+	cl, ok := b.store.(ConversationLocker)
+	if !ok {
+		return release, nil
+	}
+	unlockStore, err := cl.LockConversation(ctx, key)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("locking %s: %w", key, err)
+	}
+	return func() { unlockStore(); release() }, nil
 }
 
 // Handle processes one event and answers through a.
 func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
+	// Latency is wall-clock time, whatever clock the bot is given.
+	err := b.handle(ctx, a, ev, time.Now())
+	var told *ReportedError
+	if err != nil && !errors.As(err, &told) && !errors.Is(err, ErrToldUser) {
+		b.observer.Failed(ev.Conv.Platform, unreportedKind(err))
+	}
+	return err
+}
+
+// handle is Handle; arrived is when the event reached the bot.
+func (b *Bot) handle(ctx context.Context, a Adapter, ev Event, arrived time.Time) error {
 	if ev.ID != "" {
 		first, err := b.store.FirstDelivery(ctx, ev.ID)
 		if err != nil {
-			return fmt.Errorf("recording event %s: %w", ev.ID, err)
+			return fmt.Errorf("recording event %s: %w", ev.ID, storeFailure{err})
 		}
 		if !first {
 			b.log.Debug("duplicate event dropped", "event", ev.ID)
@@ -135,7 +165,10 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 	if text == "" {
 		return nil
 	}
-	unlock := b.lock(ev.Conv.Key())
+	unlock, err := b.lock(ctx, ev.Conv.Key())
+	if err != nil {
+		return b.failed(ctx, a, ev.Conv, "loading your session", err)
+	}
 	s, err := b.store.OpenSession(ctx, ev.Conv)
 	if errors.Is(err, ErrNotFound) {
 		unlock()
@@ -157,13 +190,13 @@ func (b *Bot) Handle(ctx context.Context, a Adapter, ev Event) error {
 		return b.command(ctx, a, ev.Conv, cmd)
 	}
 	defer unlock()
-	return b.turn(ctx, a, s, ev.Text)
+	return b.turn(ctx, a, s, ev.Text, arrived)
 }
 
 // bareCommands are the commands recognised without a slash inside a
 // session, when they are the whole message.
 var bareCommands = map[string]bool{
-	"end": true, "hint": true, "help": true, "restart": true,
+	"end": true, "hint": true, "help": true, "restart": true, "undo": true, "review": true,
 	"coach on": true, "coach off": true, "history": true,
 	"forget me": true, "forget me confirm": true,
 }
@@ -205,13 +238,15 @@ func (e *ReportedError) Unwrap() error { return e.Err }
 // to log.
 func (b *Bot) failed(ctx context.Context, a Adapter, c Conversation, doing string, err error) error {
 	b.log.Error("bot error", "doing", doing, "conv", c.Key(), "err", err)
+	b.observer.Failed(c.Platform, failureKind(doing, err))
 	_ = a.Send(ctx, c, Message{Kind: KindNotice, Private: true,
 		Text: fmt.Sprintf("Sorry, something went wrong while %s, and nothing was changed. Please try again in a moment.", doing)})
 	return &ReportedError{Doing: doing, Err: err}
 }
 
-// turn plays one trainee reply in session s.
-func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error {
+// turn plays one trainee reply in session s; arrived is when the event
+// reached the bot, for the turn's latency.
+func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string, arrived time.Time) error {
 	sc, err := b.lib.Get(s.ScenarioID)
 	if err != nil {
 		return b.failed(ctx, a, s.Conv, "finding this session's scenario", err)
@@ -226,8 +261,11 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 	// stored now, so it is neither lost nor saved over a later turn.
 	var t dialogue.Turn
 	var st dialogue.State
+	var scoring time.Duration
 	for attempt := 1; ; attempt++ {
+		stepped := time.Now()
 		t, st = dialogue.Step(sc, s.State, raw)
+		scoring = time.Since(stepped)
 		if t.Text == "" {
 			return nil // nothing but invisible characters
 		}
@@ -259,12 +297,18 @@ func (b *Bot) turn(ctx context.Context, a Adapter, s *Session, raw string) error
 			Text: fmt.Sprintf("Your reply was longer than %d characters; %s heard the first %d.", dialogue.MaxReplyRunes, sc.Character, dialogue.MaxReplyRunes)})
 	}
 	turn := t
-	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed}); err != nil {
+	meter := meterOf(sc, t.TrustAfter, &turn)
+	if err := a.Send(ctx, s.Conv, Message{Kind: KindCharacter, Speaker: sc.Character, Text: t.Reply, Turn: &turn, Disclosed: st.Disclosed, Meter: meter}); err != nil {
 		return err
 	}
+	b.observer.TurnPlayed(TurnTiming{Platform: s.Conv.Platform, Took: time.Since(arrived), Scoring: scoring})
 	if t.Assessment.Coached() {
 		// Blaming and shaming are coached. Coach on/off wins; otherwise fading decides (fade.go).
 		if m, ok := b.inlineCoaching(ctx, s, t); ok {
+			m.Meter = meter
+			if !t.Ended && b.UndoRefused(ctx, s) == "" {
+				m.Buttons = append(m.Buttons, Button{Label: "Undo", Action: "undo"})
+			}
 			b.sendPrivate(ctx, a, s.Conv, m)
 		}
 	}
@@ -340,13 +384,9 @@ func (b *Bot) end(ctx context.Context, a Adapter, s *Session, sc *dialogue.Scena
 	if err != nil {
 		return b.failed(ctx, a, s.Conv, "ending your session", err)
 	}
-	turns := make([]dialogue.Turn, len(recs))
-	for i, r := range recs {
-		turns[i] = r.Turn
-	}
-	d := dialogue.MakeDebrief(sc, turns, s.State)
+	d := b.sessionDebrief(ctx, s, sc, recs)
 	return a.Send(ctx, s.Conv, Message{Kind: KindDebrief, Text: RenderDebrief(d) + b.fadeNote(ctx, s), Debrief: &d,
-		Buttons: []Button{{Label: "Practise again", Action: "start " + sc.ID}}})
+		Buttons: []Button{{Label: "Practise again", Action: "start " + sc.ID}, {Label: "Review", Action: fmt.Sprintf("review %d", s.ID)}}})
 }
 
 // Debrief builds the debrief of a session without ending it.
@@ -359,9 +399,5 @@ func (b *Bot) Debrief(ctx context.Context, s *Session) (dialogue.Debrief, error)
 	if err != nil {
 		return dialogue.Debrief{}, err
 	}
-	turns := make([]dialogue.Turn, len(recs))
-	for i, r := range recs {
-		turns[i] = r.Turn
-	}
-	return dialogue.MakeDebrief(sc, turns, s.State), nil
+	return b.sessionDebrief(ctx, s, sc, recs), nil
 }

@@ -50,6 +50,10 @@ func (b *Bot) command(ctx context.Context, a Adapter, c Conversation, line strin
 		return b.coach(ctx, a, c, args)
 	case "restart":
 		return b.restart(ctx, a, c)
+	case "undo":
+		return b.undo(ctx, a, c)
+	case "review":
+		return b.reviewCommand(ctx, a, c, args)
 	case "history":
 		return b.history(ctx, a, c)
 	case "group":
@@ -63,17 +67,19 @@ func (b *Bot) command(ctx context.Context, a Adapter, c Conversation, line strin
 		Text: fmt.Sprintf("I don't know the command %q. %s", Sanitize(fields[0], 40), shortHelp)})
 }
 
-const shortHelp = "Commands: start SCENARIO, list, hint, coach on|off, restart, end, history, join, forget me, help."
+const shortHelp = "Commands: start SCENARIO, list, hint, undo, coach on|off, restart, end, history, review, join, forget me, help."
 
 // HelpText explains the commands in every platform's terms.
 const HelpText = `*Pivot* — practise non-blaming domestic-violence interviews.
 • *start SCENARIO* [gentle|standard|hard] — begin an interview (try *start jennifer*, or *start jennifer gentle* to learn, *hard* for assessment)
 • *list* — the scenarios you can practise
 • *hint* — a question worth asking next
+• *undo* — take back your last reply and say it another way (your debrief shows both)
 • *coach on* / *coach off* — inline feedback after a blaming reply (on by default; off for an exam-style run)
 • *restart* — start the same interview again
 • *end* — finish and get your debrief
 • *history* — your past sessions and how they went
+• *review* [SESSION] — a session turn by turn: label, findings, phase, trust and what it unlocked (trainers: any session of their groups, or *review @trainee*)
 • *join ID* — join a group exercise (or press its *Join* button)
 • *forget me* — delete your transcripts and scores (asks you to confirm)
 Trainers: *group start SCENARIO*, *group status*, *group end* [names:on] — say *group* for more.
@@ -156,7 +162,10 @@ func (b *Bot) start(ctx context.Context, a Adapter, c Conversation, id string, g
 			return nil, b.failed(ctx, a, c, "opening a thread for your session", err)
 		}
 	}
-	unlock := b.lock(target.Key())
+	unlock, err := b.lock(ctx, target.Key())
+	if err != nil {
+		return nil, b.failed(ctx, a, target, "starting your session", err)
+	}
 	defer unlock()
 	if refused, err := b.alreadyOpen(ctx, a, target); refused || err != nil {
 		return nil, err
@@ -239,7 +248,10 @@ func (b *Bot) Resume(ctx context.Context, a Adapter, c Conversation) (*Session, 
 // Abandon ends the conversation's open session without a debrief (the
 // trainee chose to start afresh). Its turns stay in history.
 func (b *Bot) Abandon(ctx context.Context, c Conversation) error {
-	unlock := b.lock(c.Key())
+	unlock, err := b.lock(ctx, c.Key())
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	s, err := b.store.OpenSession(ctx, c)
 	if errors.Is(err, ErrNotFound) {
@@ -264,7 +276,10 @@ func (b *Bot) End(ctx context.Context, a Adapter, c Conversation) error {
 
 // withSession runs f on the conversation's open session under its lock.
 func (b *Bot) withSession(ctx context.Context, a Adapter, c Conversation, f func(*Session, *dialogue.Scenario) error) error {
-	unlock := b.lock(c.Key())
+	unlock, err := b.lock(ctx, c.Key())
+	if err != nil {
+		return b.failed(ctx, a, c, "loading your session", err)
+	}
 	defer unlock()
 	s, err := b.store.OpenSession(ctx, c)
 	if errors.Is(err, ErrNotFound) {

@@ -280,7 +280,7 @@ func RenderCoachingBrief(t dialogue.Turn) string {
 	for _, f := range t.Assessment.CoachedFindings() {
 		fmt.Fprintf(&b, "\n• %s.", dialogue.KindName(f.Kind))
 		if f.Rewrite != "" {
-			fmt.Fprintf(&b, " Try: “%s”", f.Rewrite)
+			fmt.Fprintf(&b, " %s", dialogue.TryText(f.Rewrite))
 		}
 	}
 	return b.String()

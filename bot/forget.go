@@ -24,6 +24,19 @@ type RetentionStore interface {
 	PurgeKeepingAggregates(ctx context.Context, t time.Time) (int, error)
 }
 
+// ForgetRequestStore keeps pending "forget me" requests where every
+// process sharing the store sees them (PostgreSQL), so the confirmation
+// may reach another instance than the request did. Without it the bot
+// keeps them in memory (one process per store, as with SQLite).
+type ForgetRequestStore interface {
+	// AskForget records that the conversation with key asked at t.
+	AskForget(ctx context.Context, convKey string, at time.Time) error
+	// ForgetAskedAt returns when it asked, if a request is pending.
+	ForgetAskedAt(ctx context.Context, convKey string) (time.Time, bool, error)
+	// ClearForgetRequest drops the request (there may be none).
+	ClearForgetRequest(ctx context.Context, convKey string) error
+}
+
 // ForgetConfirmWindow is how long "forget me confirm" may follow
 // "forget me".
 const ForgetConfirmWindow = 10 * time.Minute
@@ -41,33 +54,30 @@ func (b *Bot) forget(ctx context.Context, a Adapter, c Conversation, args []stri
 	}
 	key := c.Key()
 	now := b.now()
-	b.mu.Lock()
-	asked, pending := b.forgetAsked[key]
+	asked, pending, err := b.forgetAskedAt(ctx, key)
+	if err != nil {
+		return b.failed(ctx, a, c, "deleting your data", err)
+	}
 	if pending && now.Sub(asked) > ForgetConfirmWindow {
-		delete(b.forgetAsked, key)
 		pending = false
 	}
-	b.mu.Unlock()
 	if words == "me" || !pending {
 		rows, err := b.store.Sessions(ctx, SessionFilter{Platform: c.Platform, User: c.User})
 		if err != nil {
 			return b.failed(ctx, a, c, "counting your sessions", err)
 		}
-		b.mu.Lock()
-		if b.forgetAsked == nil {
-			b.forgetAsked = map[string]time.Time{}
+		if err := b.askForget(ctx, key, now); err != nil {
+			return b.failed(ctx, a, c, "noting your request", err)
 		}
-		b.forgetAsked[key] = now
-		b.mu.Unlock()
 		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf(
 			"This deletes all %d of your practice sessions here, with their transcripts and scores, including any open interview. It cannot be undone. To go ahead, say *forget me confirm* here within %d minutes.",
 			len(rows), int(ForgetConfirmWindow/time.Minute)),
 			Buttons: []Button{{Label: "Forget me", Action: "forget me confirm"}}})
 		return nil
 	}
-	b.mu.Lock()
-	delete(b.forgetAsked, key)
-	b.mu.Unlock()
+	if err := b.clearForget(ctx, key); err != nil {
+		return b.failed(ctx, a, c, "deleting your data", err)
+	}
 	n, err := fs.ForgetUser(ctx, c.Platform, c.User)
 	if err != nil {
 		return b.failed(ctx, a, c, "deleting your data", err)
@@ -75,6 +85,41 @@ func (b *Bot) forget(ctx context.Context, a Adapter, c Conversation, args []stri
 	b.log.Info("user forgotten", "platform", c.Platform, "sessions", n)
 	b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: fmt.Sprintf(
 		"Done: %s deleted, with their transcripts and scores. Pivot keeps nothing more about your practice here.", Plural(n, "session"))})
+	return nil
+}
+
+// forgetAskedAt, askForget and clearForget keep the pending "forget me"
+// requests in the store if it can (ForgetRequestStore), else in memory.
+func (b *Bot) forgetAskedAt(ctx context.Context, key string) (time.Time, bool, error) {
+	if rs, ok := b.store.(ForgetRequestStore); ok {
+		return rs.ForgetAskedAt(ctx, key)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.forgetAsked[key]
+	return t, ok, nil
+}
+
+func (b *Bot) askForget(ctx context.Context, key string, at time.Time) error {
+	if rs, ok := b.store.(ForgetRequestStore); ok {
+		return rs.AskForget(ctx, key, at)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.forgetAsked == nil {
+		b.forgetAsked = map[string]time.Time{}
+	}
+	b.forgetAsked[key] = at
+	return nil
+}
+
+func (b *Bot) clearForget(ctx context.Context, key string) error {
+	if rs, ok := b.store.(ForgetRequestStore); ok {
+		return rs.ClearForgetRequest(ctx, key)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.forgetAsked, key)
 	return nil
 }
 

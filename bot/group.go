@@ -33,17 +33,20 @@ const (
 
 // Group is a group exercise.
 type Group struct {
-	ID         int64       `json:"id"`
-	Platform   string      `json:"platform"`
-	Workspace  string      `json:"workspace,omitempty"`
-	Channel    string      `json:"channel"`
-	Trainer    string      `json:"trainer"`
-	ScenarioID string      `json:"scenario"`
-	Seed       int64       `json:"seed"`
-	Coach      CoachMode   `json:"coach,omitempty"` // "" or auto: fading decides
-	Status     GroupStatus `json:"status"`
-	StartedAt  time.Time   `json:"started_at"`
-	EndedAt    time.Time   `json:"ended_at,omitzero"`
+	ID         int64     `json:"id"`
+	Platform   string    `json:"platform"`
+	Workspace  string    `json:"workspace,omitempty"`
+	Channel    string    `json:"channel"`
+	Trainer    string    `json:"trainer"`
+	ScenarioID string    `json:"scenario"`
+	Seed       int64     `json:"seed"`
+	Coach      CoachMode `json:"coach,omitempty"` // "" or auto: fading decides
+	// NoUndo switches undo off for an assessed exercise: every turn a
+	// member says counts as said.
+	NoUndo    bool        `json:"no_undo,omitempty"`
+	Status    GroupStatus `json:"status"`
+	StartedAt time.Time   `json:"started_at"`
+	EndedAt   time.Time   `json:"ended_at,omitzero"`
 }
 
 // JoinableFrom reports whether a user in c may join g by its number (or
@@ -144,7 +147,7 @@ func (b *Bot) group(ctx context.Context, a Adapter, c Conversation, args []strin
 }
 
 const groupHelp = `*Group exercises* (trainers):
-• *group start SCENARIO* [coach:on|off] — post an exercise card with a Join button
+• *group start SCENARIO* [coach:on|off] [no-undo] — post an exercise card with a Join button; no-undo for an assessed exercise (every reply counts as said)
 • *group status* [ID] — who joined and how it is going (only you see it)
 • *group coach on|off|auto* [ID] — inline coaching for everyone in the exercise
 • *group end* [ID] [names:on] — end every interview, debrief the room; names:on shows names in the channel
@@ -153,7 +156,7 @@ Trainees: press *Join* on the card, or say *join ID*.`
 // GroupStart opens a group exercise of scenario id in c's channel, run by
 // c's user, and posts its card. It does not check that the user is a
 // trainer; the "group start" command does.
-func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id string, coach CoachMode) (*Group, error) {
+func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id string, coach CoachMode, opts ...GroupOption) (*Group, error) {
 	gs, err := b.groups()
 	if err != nil {
 		return nil, b.failed(ctx, a, c, "starting a group exercise", err)
@@ -164,7 +167,10 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 			Sanitize(id, 40), strings.Join(b.lib.IDs(), ", "))})
 		return nil, nil
 	}
-	unlock := b.lock("group-channel/" + c.Platform + "/" + c.Workspace + "/" + c.Channel)
+	unlock, err := b.lock(ctx, "group-channel/"+c.Platform+"/"+c.Workspace+"/"+c.Channel)
+	if err != nil {
+		return nil, b.failed(ctx, a, c, "starting the group exercise", err)
+	}
 	defer unlock()
 	open, err := gs.Groups(ctx, GroupFilter{Platform: c.Platform, Workspace: c.Workspace, Channel: c.Channel, Status: GroupOpen})
 	if err != nil {
@@ -177,13 +183,16 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 	}
 	g := &Group{Platform: c.Platform, Workspace: c.Workspace, Channel: c.Channel, Trainer: c.User,
 		ScenarioID: sc.ID, Seed: b.seed(c, "group/"+sc.ID), Coach: coach, Status: GroupOpen}
+	for _, o := range opts {
+		o(g)
+	}
 	if err := gs.CreateGroup(ctx, g); err != nil {
 		return nil, b.failed(ctx, a, c, "starting a group exercise", err)
 	}
 	b.log.Info("group started", "group", g.ID, "scenario", sc.ID, "channel", c.Channel)
 	card := Message{Kind: KindGroup, Text: fmt.Sprintf(
 		"*Group exercise %d: %s*\nEveryone interviews %s (%s). Press *Join* (or say *join %s*, also in a direct message with me) and your own interview opens, just for you; everyone gets the same character and the same replies to the same words. Your trainer ends the exercise and we debrief together.",
-		g.ID, sc.Title, sc.Character, sc.Role, g.JoinCode()),
+		g.ID, sc.Title, sc.Character, sc.Role, g.JoinCode()) + g.undoNote(),
 		Buttons: []Button{{Label: "Join", Action: fmt.Sprintf("group join %d", g.ID)}}}
 	channel := c
 	channel.Thread = ""
@@ -194,6 +203,9 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 	if coach == CoachOn || coach == CoachOff {
 		note += fmt.Sprintf(" Inline coaching is %s for everyone, whatever fading would give.", coach)
 	}
+	if g.NoUndo {
+		note += " Undo is off: every reply a trainee says counts as said."
+	}
 	b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: note,
 		Buttons: []Button{{Label: "Status", Action: fmt.Sprintf("group status %d", g.ID)}, {Label: "End", Action: fmt.Sprintf("group end %d", g.ID)}}})
 	return g, nil
@@ -201,9 +213,13 @@ func (b *Bot) GroupStart(ctx context.Context, a Adapter, c Conversation, id stri
 
 func (b *Bot) groupStart(ctx context.Context, a Adapter, c Conversation, args []string) error {
 	var id string
+	var opts []GroupOption
 	coach := CoachAuto
 	for _, arg := range args {
 		switch strings.ToLower(arg) {
+		case "no-undo", "noundo", "undo:off":
+			opts = append(opts, WithoutUndo())
+		case "undo:on":
 		case "coach:on":
 			coach = CoachOn
 		case "coach:off":
@@ -220,8 +236,23 @@ func (b *Bot) groupStart(ctx context.Context, a Adapter, c Conversation, args []
 		b.sendPrivate(ctx, a, c, Message{Kind: KindNotice, Text: "Name the scenario: *group start SCENARIO*. The scenarios are: " + strings.Join(b.lib.IDs(), ", ") + "."})
 		return nil
 	}
-	_, err := b.GroupStart(ctx, a, c, id, coach)
+	_, err := b.GroupStart(ctx, a, c, id, coach, opts...)
 	return err
+}
+
+// GroupOption changes how a group exercise runs.
+type GroupOption func(*Group)
+
+// WithoutUndo switches undo off for the exercise (an assessed exercise:
+// every reply counts as said).
+func WithoutUndo() GroupOption { return func(g *Group) { g.NoUndo = true } }
+
+// undoNote tells joiners that undo is off, on the card and when they join.
+func (g *Group) undoNote() string {
+	if !g.NoUndo {
+		return ""
+	}
+	return " Undo is off in this exercise: it is assessed, so every reply counts as said."
 }
 
 // findGroup picks the group an argument names, else the open group in c's
@@ -314,7 +345,10 @@ func (b *Bot) joinGroup(ctx context.Context, a Adapter, c Conversation, id int64
 	if err != nil {
 		return nil, b.failed(ctx, a, c, "joining the group exercise", err)
 	}
-	unlock := b.lock(fmt.Sprintf("group/%d", id))
+	unlock, err := b.lock(ctx, fmt.Sprintf("group/%d", id))
+	if err != nil {
+		return nil, b.failed(ctx, a, c, "joining the group exercise", err)
+	}
 	defer unlock()
 	g, err := gs.Group(ctx, id)
 	allowed := err == nil && g.JoinableFrom(c)
@@ -350,6 +384,9 @@ func (b *Bot) joinGroup(ctx context.Context, a Adapter, c Conversation, id int64
 	s, err := b.start(ctx, a, c, g.ScenarioID, g, startConfig{})
 	if s != nil {
 		b.log.Info("group joined", "group", g.ID, "session", s.ID)
+		if g.NoUndo {
+			b.sendPrivate(ctx, a, s.Conv, Message{Kind: KindNotice, Text: strings.TrimSpace(g.undoNote())})
+		}
 	}
 	return s, err
 }
@@ -407,7 +444,10 @@ func (b *Bot) groupCoach(ctx context.Context, a Adapter, c Conversation, args []
 	n := 0
 	for _, m := range open {
 		err := func() error {
-			unlock := b.lock(m.Conv.Key())
+			unlock, err := b.lock(ctx, m.Conv.Key())
+			if err != nil {
+				return err
+			}
 			defer unlock()
 			s, err := b.store.OpenSession(ctx, m.Conv)
 			if err != nil {
@@ -470,7 +510,10 @@ func (b *Bot) GroupEnd(ctx context.Context, a Adapter, id int64) (*GroupReport, 
 	if err != nil {
 		return nil, err
 	}
-	unlock := b.lock(fmt.Sprintf("group/%d", id))
+	unlock, err := b.lock(ctx, fmt.Sprintf("group/%d", id))
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	g, err := gs.Group(ctx, id)
 	if err != nil {
@@ -498,7 +541,10 @@ func (b *Bot) GroupEnd(ctx context.Context, a Adapter, id int64) (*GroupReport, 
 
 // endMember ends one trainee's open session of group id, if still open.
 func (b *Bot) endMember(ctx context.Context, a Adapter, c Conversation, id int64) error {
-	unlock := b.lock(c.Key())
+	unlock, err := b.lock(ctx, c.Key())
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	s, err := b.store.OpenSession(ctx, c)
 	if errors.Is(err, ErrNotFound) {

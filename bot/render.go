@@ -61,12 +61,11 @@ func RenderCoaching(t dialogue.Turn) string {
 	for _, f := range t.Assessment.CoachedFindings() {
 		fmt.Fprintf(&b, "\n• %s — “%s”: %s", dialogue.KindName(f.Kind), f.Words, f.Why)
 		if f.Rewrite != "" {
-			fmt.Fprintf(&b, "\n  Try: “%s”", f.Rewrite)
+			fmt.Fprintf(&b, "\n  %s", dialogue.TryText(f.Rewrite))
 		}
 	}
-	if t.TrustAfter < t.TrustBefore {
-		fmt.Fprintf(&b, "\nTrust %d → %d.", t.TrustBefore, t.TrustAfter)
-	}
+	// Trust is not repeated here: the trust meter, with each move's
+	// cause, goes with the reply and with this message (Message.Meter).
 	return b.String()
 }
 
@@ -76,7 +75,8 @@ func RenderDebrief(d dialogue.Debrief) string {
 	fmt.Fprintf(&b, "*Debrief: your interview with %s*\n", d.Character)
 	if d.Turns == 0 {
 		b.WriteString("No replies were scored in this session.\n")
-		return b.String()
+		renderRedos(&b, d) // every turn taken back: still worth seeing
+		return strings.TrimRight(b.String(), "\n")
 	}
 	fmt.Fprintf(&b, "Non-blaming replies: %d of %d (%.0f%%). Open questions: %.0f%%.\n", d.NonBlaming, d.Turns, d.NonBlamingShare*100, d.OpenShare*100)
 	if d.Shaming > 0 {
@@ -84,27 +84,19 @@ func RenderDebrief(d dialogue.Debrief) string {
 	}
 	fmt.Fprintf(&b, "Key disclosures reached: %d of %d.\n", d.KeyReached, d.KeyTotal)
 	renderComponents(&b, d)
-	if d.EndedEarly {
-		why := "trust fell too far"
-		if d.EndReason != "" {
-			why = d.EndReason
-		}
-		fmt.Fprintf(&b, "%s ended the interview: %s.\n", d.Character, why)
-		for _, c := range d.CostlyTurns {
-			fmt.Fprintf(&b, "• Turn %d cost %d trust: “%s”\n", c.Turn, -c.Delta, Sanitize(c.Text, 200))
-		}
-	}
+	renderEnded(&b, d)
 	renderStrengths(&b, d)
+	renderRedos(&b, d)
 	if len(d.Blaming) > 0 {
 		b.WriteString("\n*Blaming replies and what to say instead:*\n")
 		for _, f := range d.Blaming {
-			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  Try: “%s”\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, f.Rewrite)
+			fmt.Fprintf(&b, "• Turn %d, %s — “%s”: %s\n  %s\n", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why, dialogue.TryText(f.Rewrite))
 		}
 	}
 	if len(d.ShamingFindings) > 0 {
 		b.WriteString("\n*Shaming language and what to say instead:*\n")
 		for _, f := range d.ShamingFindings {
-			fmt.Fprintf(&b, "• Turn %d, shaming language — “%s”: %s\n  Try: “%s”\n", f.Turn, f.Words, f.Why, f.Rewrite)
+			fmt.Fprintf(&b, "• Turn %d, shaming language — “%s”: %s\n  %s\n", f.Turn, f.Words, f.Why, dialogue.TryText(f.Rewrite))
 		}
 	}
 	fmt.Fprintf(&b, "\n*Phases:* %s\n", PhaseTimeline(d.Timeline))

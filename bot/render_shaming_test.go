@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 func TestRenderCoachingShaming(t *testing.T) {
-	a := dialogue.Score(dialogue.Perpetrator, "Are you an abuser, Brian?")
+	a := score.Default().Score(dialogue.Perpetrator, "Are you an abuser, Brian?")
 	got := RenderCoaching(dialogue.Turn{Number: 1, Assessment: a, TrustBefore: 40, TrustAfter: 28})
 	for _, want := range []string{"shaming language", "Shaming language — “abuser”", "Try: “"} {
 		if !strings.Contains(got, want) {

@@ -74,3 +74,75 @@ func renderComponents(b *strings.Builder, d dialogue.Debrief) {
 		}
 	}
 }
+
+// renderRedos writes the turns taken back (undo): how many, and for each
+// turn redone the wording tried and the one kept.
+func renderRedos(b *strings.Builder, d dialogue.Debrief) {
+	if d.Undos == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n*Tried again:* you took back %s.\n", Plural(d.Undos, "turn"))
+	for _, r := range d.Redone {
+		for i, v := range r.Tried {
+			first := "first"
+			if i > 0 {
+				first = "then"
+			}
+			fmt.Fprintf(b, "• Turn %d, %s: “%s” (%s)\n", r.Turn, first, Sanitize(v.Text, 200), versionNote(v))
+		}
+		if r.Kept != nil {
+			fmt.Fprintf(b, "  Kept: “%s” (%s)\n", Sanitize(r.Kept.Text, 200), versionNote(*r.Kept))
+		}
+	}
+}
+
+// DebriefPart is one teaching part of a debrief — a title and its lines —
+// for adapters that lay a debrief out their own way (Slack blocks,
+// Discord embeds) rather than sending RenderDebrief's text.
+type DebriefPart struct {
+	Title string
+	Body  string
+}
+
+// DebriefParts are the debrief's teaching parts, in RenderDebrief's order:
+// the critical components table, why the interview ended, what worked,
+// what was tried again, and what is still unknown.
+func DebriefParts(d dialogue.Debrief) []DebriefPart {
+	var parts []DebriefPart
+	// title "": the rendering's first line is its title.
+	add := func(title string, render func(*strings.Builder, dialogue.Debrief)) {
+		var b strings.Builder
+		render(&b, d)
+		body := strings.TrimSpace(b.String())
+		if body == "" {
+			return
+		}
+		if title == "" {
+			title, body, _ = strings.Cut(body, "\n")
+			title = strings.TrimSuffix(strings.ReplaceAll(title, "*", ""), ":")
+		}
+		parts = append(parts, DebriefPart{Title: title, Body: body})
+	}
+	add("", renderComponents)
+	add("Why the interview ended", renderEnded)
+	add("", renderStrengths)
+	add("Tried again", renderRedos)
+	add("", renderGaps)
+	return parts
+}
+
+// renderEnded says why the character ended the interview and quotes the
+// turns that cost the most trust.
+func renderEnded(b *strings.Builder, d dialogue.Debrief) {
+	if !d.EndedEarly {
+		return
+	}
+	why := "trust fell too far"
+	if d.EndReason != "" {
+		why = d.EndReason
+	}
+	fmt.Fprintf(b, "%s ended the interview: %s.\n", d.Character, why)
+	for _, c := range d.CostlyTurns {
+		fmt.Fprintf(b, "• Turn %d cost %d trust: “%s”\n", c.Turn, -c.Delta, Sanitize(c.Text, 200))
+	}
+}

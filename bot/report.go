@@ -312,7 +312,7 @@ func RenderGroupDebrief(r *GroupReport, names bool) string {
 			}
 			fmt.Fprintf(&b, "• %s — %s, in %s, e.g. “%s”", dialogue.KindName(f.Kind), Plural(f.Count, "time"), Plural(f.Trainees, "interview"), f.Words)
 			if f.Rewrite != "" {
-				fmt.Fprintf(&b, "\n  Try: “%s”", f.Rewrite)
+				fmt.Fprintf(&b, "\n  %s", dialogue.TryText(f.Rewrite))
 			}
 			b.WriteString("\n")
 		}

@@ -17,6 +17,28 @@ var ErrNotFound = errors.New("not found")
 // change on what is stored now.
 var ErrStale = errors.New("the session changed since it was read")
 
+// ErrSessionOpen is returned (wrapped) by CreateSession, and by
+// UpdateSession reopening a session, when the conversation already has an
+// open session: there is at most one.
+var ErrSessionOpen = errors.New("conversation already has an open session")
+
+// ErrDuplicateTurn is returned (wrapped, with ErrStale) by SaveTurn when
+// the session already has a turn with that number: turns are never
+// overwritten.
+var ErrDuplicateTurn = errors.New("turn already saved")
+
+// ConversationLocker is a store shared by several processes (PostgreSQL)
+// that serialises work on one conversation or group across them: the bot
+// takes the lock around reading a session, playing a turn and saving it,
+// so a trainee's turns are processed one at a time, in the order they are
+// taken, whichever process receives them. The lock is released by unlock,
+// or by the database if the process dies. A store used by one process
+// (SQLite) need not have it: the bot's own mutex serialises its work, and
+// the compare-and-set writes keep a second process from overwriting.
+type ConversationLocker interface {
+	LockConversation(ctx context.Context, key string) (unlock func(), err error)
+}
+
 // SessionStatus is where a practice session is in its life.
 type SessionStatus string
 
@@ -49,6 +71,25 @@ type TurnRecord struct {
 	SessionID int64
 	Turn      dialogue.Turn
 	At        time.Time
+	// UndoneAt is when the turn was taken back (UndoneTurns only).
+	UndoneAt time.Time
+}
+
+// UndoStore is a store that can take back a session's last turn (the
+// trainee's undo). An undone turn is kept, marked undone, so the debrief
+// can show what was tried; it never counts in figures or trends, and
+// Turns and Sessions do not see it.
+type UndoStore interface {
+	// UndoTurn takes back turn s.State.Turn, the session's last kept
+	// turn, in one transaction: the turn moves to the session's undone
+	// turns and the session's state becomes before (at the turn before).
+	// It is a compare-and-set on s.Version: the session must be open and
+	// unchanged since it was read, else ErrStale; an unknown session is
+	// ErrNotFound. On success s.State is before and s.Version the new one.
+	UndoTurn(ctx context.Context, s *Session, before dialogue.State) error
+	// UndoneTurns returns a session's undone turns in the order they
+	// were taken back.
+	UndoneTurns(ctx context.Context, sessionID int64) ([]TurnRecord, error)
 }
 
 // SessionSummary is a session's headline figures, for history and reports.

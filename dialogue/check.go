@@ -5,13 +5,15 @@ import (
 	"strconv"
 	"sync"
 	"unicode"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
 // compiledIdx is what loading precomputes so a turn costs no parsing.
 type compiledIdx struct {
 	concepts conceptIndex
 	// patterns[i] are the compiled patterns of Intents[i].
-	patterns [][]*Pattern
+	patterns [][]*pattern.Pattern
 	// byID maps an intent id to its index in Intents.
 	byID map[string]int
 	// The learned matcher is trained on first use, once.
@@ -204,9 +206,12 @@ func check(sc *Scenario) []Problem {
 		if len(in.Replies) == 0 {
 			add(path, CodeMissing, "intent %q needs at least one reply", in.ID)
 		}
-		var pats []*Pattern
+		var pats []*pattern.Pattern
 		for j, src := range in.Patterns {
 			p, err := CompilePattern(src, sc.Concepts)
+			if err == nil {
+				err = patternCost(p)
+			}
 			if err != nil {
 				add(path+".patterns."+strconv.Itoa(j), CodeBadPattern, "%v", err)
 				continue

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Debrief is what a practice session gives back: the figures, each blaming
@@ -48,6 +49,10 @@ type Debrief struct {
 	// Components scores the session against the Safe & Together
 	// critical components (components.go); nil if the scenario maps none.
 	Components []ComponentScore `json:"components,omitempty"`
+	// Undos counts the turns taken back; Redone shows, for each turn
+	// taken back, the versions tried and the one kept (debrief_undo.go).
+	Undos  int    `json:"undos,omitempty"`
+	Redone []Redo `json:"redone,omitempty"`
 }
 
 // CostlyTurn is a trainee line that lowered trust, and by how much.
@@ -110,7 +115,7 @@ func MakeDebrief(sc *Scenario, turns []Turn, st State) Debrief {
 			d.Skipped = append(d.Skipped, p)
 		}
 	}
-	d.OutOfOrd = outOfOrder(d.Timeline)
+	d.OutOfOrd = outOfOrder(d.Timeline, turns)
 	for _, ds := range sc.Disclosures {
 		s := DisclosureState{ID: ds.ID, Title: ds.Title, Key: ds.Key}
 		if st.HasDisclosed(ds.ID) {
@@ -132,7 +137,41 @@ func MakeDebrief(sc *Scenario, turns []Turn, st State) Debrief {
 	}
 	d.Suggestions = suggestions(sc, d)
 	addTeaching(&d, sc, turns, st)
+	d.Suggestions = beyondOneSlip(d)
 	return d
+}
+
+// beyondOneSlip keeps a single blaming reply in an otherwise non-blaming
+// interview from being the only thing to try next time: a lone finding
+// may be a misreading, and even when it is not, the interview has more to
+// teach. It adds the next thing worth practising: a critical component
+// not covered well, with its question, or else a key disclosure not
+// reached, or else the strong-interview advice.
+func beyondOneSlip(d Debrief) []string {
+	out := d.Suggestions
+	if len(out) != 1 || d.Turns-d.NonBlaming != 1 || d.Turns < 3 || len(d.Blaming) == 0 {
+		return out
+	}
+	for _, c := range d.Components {
+		if c.Coverage != CoveredWell && c.Question != "" {
+			return append(out, fmt.Sprintf("Otherwise a sound interview. Go further on %s: “%s”", lowerFirst(c.Name), c.Question))
+		}
+	}
+	for _, g := range d.Gaps {
+		if g.Question != "" {
+			return append(out, fmt.Sprintf("Otherwise a sound interview. Still unknown: %s. A question that opens it: “%s”", g.Title, g.Question))
+		}
+	}
+	return append(out, "Otherwise a strong interview. Try it again with coaching off (coach off) to practise under exam conditions.")
+}
+
+// lowerFirst lowers a name's first letter for use mid-sentence ("The
+// perpetrator's pattern" → "the perpetrator's pattern").
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // costlyTurns returns up to n turns that lowered trust most, worst first.
@@ -158,12 +197,17 @@ func (d Debrief) TrustFell(sc *Scenario) bool {
 
 // outOfOrder notes the orderings the practice model coaches: worries
 // before any engagement, and next steps before both worries and what is
-// working well have been explored.
-func outOfOrder(timeline []Phase) []string {
+// working well have been explored. A next-steps move is noted only if it
+// did no good: a good move (one that earned credit, opened a disclosure
+// or raised trust) showed the character was ready for it, and a blaming
+// one is coached as blaming, not as a matter of order. timeline is the
+// phase of each of turns, in order.
+func outOfOrder(timeline []Phase, turns []Turn) []string {
 	var notes []string
 	if len(timeline) > 0 && timeline[0] != Engagement {
 		notes = append(notes, fmt.Sprintf("opened with %s before any engagement", phaseName(timeline[0])))
 	}
+	scored := scoredTurns(turns)
 	seenW, seenWW := false, false
 	for i, p := range timeline {
 		switch p {
@@ -172,22 +216,55 @@ func outOfOrder(timeline []Phase) []string {
 		case WorkingWell:
 			seenWW = true
 		case NextSteps:
-			if !seenW || !seenWW {
-				var missing string
-				switch {
-				case !seenW && !seenWW:
-					missing = "the worries and what is working well"
-				case !seenW:
-					missing = "the worries"
-				default:
-					missing = "what is working well"
-				}
-				notes = append(notes, fmt.Sprintf("turn %d moved to next steps before %s had been explored", i+1, missing))
+			if seenW && seenWW {
 				return notes
 			}
+			if i < len(scored) && (goodMove(scored[i]) || scored[i].Assessment.Blaming()) {
+				continue
+			}
+			var missing string
+			switch {
+			case !seenW && !seenWW:
+				missing = "the worries and what is working well"
+			case !seenW:
+				missing = "the worries"
+			default:
+				missing = "what is working well"
+			}
+			return append(notes, fmt.Sprintf("turn %d moved to next steps before %s had been explored", i+1, missing))
 		}
 	}
 	return notes
+}
+
+// scoredTurns are the turns MakeDebrief counts, in order (the timeline's
+// turns).
+func scoredTurns(turns []Turn) []Turn {
+	var out []Turn
+	for _, t := range turns {
+		if t.Text == "" && t.Assessment.Label == "" {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// goodMove reports whether a turn did good: non-blaming, and it earned a
+// credit finding, opened a disclosure or raised trust.
+func goodMove(t Turn) bool {
+	if t.Assessment.Blaming() {
+		return false
+	}
+	if len(t.Disclosed) > 0 || t.TrustAfter > t.TrustBefore {
+		return true
+	}
+	for _, f := range t.Assessment.Findings {
+		if f.Kind.Positive() {
+			return true
+		}
+	}
+	return false
 }
 
 func phaseName(p Phase) string {
@@ -211,13 +288,20 @@ func PhaseName(p Phase) string { return phaseName(p) }
 // most important first.
 func suggestions(sc *Scenario, d Debrief) []string {
 	var out []string
+	// A kind is counted once per turn: one sentence with two
+	// mutualizing words is one mutualizing reply, not two.
 	counts := map[FindingKind]int{}
 	var first = map[FindingKind]Finding{}
+	counted := map[FindingKind]map[int]bool{}
 	for _, f := range d.Blaming {
-		if counts[f.Kind] == 0 {
+		if counted[f.Kind] == nil {
+			counted[f.Kind] = map[int]bool{}
 			first[f.Kind] = f.Finding
 		}
-		counts[f.Kind]++
+		if !counted[f.Kind][f.Turn] {
+			counted[f.Kind][f.Turn] = true
+			counts[f.Kind]++
+		}
 	}
 	for _, k := range BlamingKinds {
 		if counts[k] == 0 {
@@ -226,9 +310,9 @@ func suggestions(sc *Scenario, d Debrief) []string {
 		f := first[k]
 		times := "once"
 		if counts[k] > 1 {
-			times = fmt.Sprintf("%d times", counts[k])
+			times = fmt.Sprintf("in %d replies", counts[k])
 		}
-		s := fmt.Sprintf("%s came up %s. Next time, instead of %q, try: %q", kindName(k), times, f.Words, f.Rewrite)
+		s := fmt.Sprintf("%s came up %s. Next time, instead of “%s”, %s", kindName(k), times, f.Words, lowerFirst(TryText(f.Rewrite)))
 		out = append(out, s)
 		if len(out) == 2 {
 			break
@@ -238,16 +322,16 @@ func suggestions(sc *Scenario, d Debrief) []string {
 		f := d.ShamingFindings[0].Finding
 		times := "once"
 		if d.Shaming > 1 {
-			times = fmt.Sprintf("%d times", d.Shaming)
+			times = fmt.Sprintf("in %d replies", d.Shaming)
 		}
-		s := fmt.Sprintf("Shaming language came up %s (not blaming, but it costs engagement). Next time, instead of %q, name the behaviour: %q", times, f.Words, f.Rewrite)
+		s := fmt.Sprintf("Shaming language came up %s (not blaming, but it costs engagement). Next time, instead of “%s”, name the behaviour. %s", times, f.Words, TryText(f.Rewrite))
 		out = append(out, s)
 	}
 	if len(d.Skipped) > 0 && len(out) < 3 {
 		p := d.Skipped[0]
 		s := fmt.Sprintf("You did not get to %s.", phaseName(p))
 		if h := sc.Hints[p]; len(h) > 0 {
-			s += fmt.Sprintf(" A question to try: %q", h[0])
+			s += " " + TryText(h[0])
 		}
 		out = append(out, s)
 	}

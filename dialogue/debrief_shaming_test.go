@@ -3,6 +3,8 @@ package dialogue
 import (
 	"strings"
 	"testing"
+
+	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 // Shaming language is coached as its own line: it is counted and listed
@@ -12,7 +14,7 @@ func TestDebriefCoachesShaming(t *testing.T) {
 	sc := &Scenario{ID: "t", Character: "Brian", Role: Perpetrator}
 	var turns []Turn
 	for i, line := range []string{"Are you an abuser, Brian?", "What did the boys see when you pushed Jennifer?", "Men like you never change, do you."} {
-		a := Score(Perpetrator, line)
+		a := score.Default().Score(Perpetrator, line)
 		turns = append(turns, Turn{Number: i + 1, Text: line, Assessment: a})
 	}
 	if !turns[0].Assessment.Coached() || turns[0].Assessment.Blaming() {
@@ -30,7 +32,7 @@ func TestDebriefCoachesShaming(t *testing.T) {
 			t.Errorf("shaming finding without a why or rewrite: %+v", f)
 		}
 	}
-	if !strings.Contains(strings.Join(d.Suggestions, "\n"), "Shaming language came up 2 times") {
+	if !strings.Contains(strings.Join(d.Suggestions, "\n"), "Shaming language came up in 2 replies") {
 		t.Errorf("no shaming suggestion: %q", d.Suggestions)
 	}
 	if KindName(Hostile) != "Shaming language" {

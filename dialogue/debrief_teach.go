@@ -160,7 +160,7 @@ func (sc *Scenario) questionFor(id string, skip map[string]bool) (string, string
 			if fallback == "" {
 				fallback, fallbackIntent = ex, c.in.ID
 			}
-			if strings.HasSuffix(ex, "?") && Score(sc.Role, ex).Label != Blaming {
+			if strings.HasSuffix(ex, "?") && sc.Scorer().Score(sc.Role, ex).Label != Blaming {
 				return ex, c.in.ID
 			}
 		}

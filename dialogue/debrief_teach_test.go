@@ -111,7 +111,7 @@ func TestDebriefNamesGapsWithAQuestionThatOpensThem(t *testing.T) {
 			t.Errorf("gap %q has no question", g.Title)
 			continue
 		}
-		if a := dialogue.Score(sc.Role, g.Question); a.Blaming() {
+		if a := sc.Scorer().Score(sc.Role, g.Question); a.Blaming() {
 			t.Errorf("the question for %q is blaming: %q", g.ID, g.Question)
 		}
 		_, after := playLines(sc, append(append([]string(nil), strongJennifer[:8]...), g.Question))

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
 // State is everything the engine remembers between turns. It is a plain
@@ -122,6 +124,9 @@ type Turn struct {
 	Reply       string      `json:"reply"`
 	TrustBefore int         `json:"trust_before"`
 	TrustAfter  int         `json:"trust_after"`
+	// TrustChanges are the moves of trust on the turn, each with its
+	// cause in the trainer's words, for the trust meter.
+	TrustChanges []TrustChange `json:"trust_changes,omitempty"`
 	// Disclosed lists what this turn revealed.
 	Disclosed []string `json:"disclosed"`
 	Ended     bool     `json:"ended"`
@@ -157,6 +162,7 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 		if d := sc.effect(st, f.Kind); d != 0 {
 			before := st.Trust
 			st.Trust = sc.clamp(st.Trust + d)
+			t.noteTrust(st.Trust-before, sc.findingCause(f))
 			tracef("trust %d → %d at turn %d: %q — %s", before, st.Trust, st.Turn, f.Words, f.Kind)
 		}
 	}
@@ -200,6 +206,9 @@ func Step(sc *Scenario, st State, text string) (Turn, State) {
 	st.Pending = ""
 	rd := sc.read(toks, a.Phase)
 	t.Confidence = rd.confidence
+	if rd.patternsCut {
+		tracef("pattern matching stopped at the turn's budget of %d steps; the patterns not tried count as not matching", turnPatternSteps)
+	}
 	if rd.intent >= 0 && rd.tiedWith >= 0 {
 		a0, a1 := sc.Intents[rd.intent], sc.Intents[rd.tiedWith]
 		if r, rkey, ok := sc.pick(st, "clarify", sc.Clarify, a.Phase); ok {
@@ -282,6 +291,7 @@ func (sc *Scenario) say(t *Turn, st *State, key string, r Reply) {
 	if r.Trust != 0 {
 		before := st.Trust
 		st.Trust = sc.clamp(st.Trust + r.Trust)
+		t.noteTrust(st.Trust-before, sc.replyCause(t, r.Trust))
 		t.Trace = append(t.Trace, fmt.Sprintf("trust %d → %d: reply %s", before, st.Trust, key))
 	}
 	if r.Ends {
@@ -312,13 +322,16 @@ type candidate struct {
 
 // rank returns matching intents, most specific first. Equal scores keep no
 // file-order meaning: ties are broken by the caller, not silently here.
-func (sc *Scenario) rank(toks []Token) []candidate {
+// Every step of matching is charged to budget (the turn's); once it is
+// spent no further pattern matches, and budget.Err says so.
+func (sc *Scenario) rank(toks []Token, budget *pattern.Budget) []candidate {
 	var out []candidate
+	m := pattern.NewMatcher(patternLine(toks), budget)
 	for i, pats := range sc.index.patterns {
 		best := candidate{intent: i, score: -1}
 		for _, p := range pats {
-			if s, end, ok := p.match(toks, sc.index.concepts); ok && s > best.score {
-				best.score, best.pattern, best.end = s, p.Source, end
+			if r, ok := m.Find(p); ok && r.Weight > best.score {
+				best.score, best.pattern, best.end = r.Weight, p.Source(), r.End
 			}
 		}
 		if best.score >= 0 {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
 // tiny is a small scenario exercising the engine's rules, independent of
@@ -269,14 +271,13 @@ func TestPatternSyntax(t *testing.T) {
 		{"(how [are is] ~kids)", "how did the boys", false},
 		{"(what [did do] * see)", "what did they see", true},
 	}
-	idx := buildConcepts(concepts)
 	for _, c := range cases {
 		p, err := CompilePattern(c.pattern, concepts)
 		if err != nil {
 			t.Fatalf("%q: %v", c.pattern, err)
 		}
 		clean, _ := Clean(c.text)
-		_, ok := p.Match(Tokenize(clean), idx)
+		_, ok := pattern.NewMatcher(patternLine(Tokenize(clean)), nil).Find(p)
 		if ok != c.match {
 			t.Errorf("%q on %q: match=%v, want %v", c.pattern, c.text, ok, c.match)
 		}

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 // hostile are the bad inputs of docs/reliability.md, as seeds.
@@ -88,7 +89,7 @@ func FuzzScore(f *testing.F) {
 		f.Add(uint8(i), s)
 	}
 	f.Fuzz(func(t *testing.T, r uint8, s string) {
-		a := dialogue.Score(roles[int(r)%len(roles)], s)
+		a := score.Default().Score(roles[int(r)%len(roles)], s)
 		if !a.Phase.Valid() {
 			t.Fatalf("assessment phase %q", a.Phase)
 		}

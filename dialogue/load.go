@@ -104,6 +104,7 @@ func LoadScenario(data []byte, source string, opts ...LoadOption) (*Scenario, er
 		return nil, &ScenarioError{probs}
 	}
 	sc.Source = source
+	sc.scorer = cfg.scorer
 	sc.Pos = positions(&root)
 	probs = append(probs, linkMoves(&sc, cfg.moves)...)
 	probs = append(probs, check(&sc)...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/pivotcoach/pivot/dialogue/score"
 	"gopkg.in/yaml.v3"
 )
 
@@ -105,7 +106,11 @@ func LoadMoves(data []byte, source string) (*Moves, error) {
 			add(pos, CodeMissing, "move %q needs examples: the matcher learns the move from them", mv.ID)
 		}
 		for _, src := range mv.Patterns {
-			if _, err := CompilePattern(src, nil); err != nil {
+			p, err := CompilePattern(src, nil)
+			if err == nil {
+				err = patternCost(p)
+			}
+			if err != nil {
 				add(pos, CodeBadPattern, "move %q: %v", mv.ID, err)
 			}
 		}
@@ -121,7 +126,14 @@ func LoadMoves(data []byte, source string) (*Moves, error) {
 type LoadOption func(*loadConfig)
 
 type loadConfig struct {
-	moves *Moves
+	moves  *Moves
+	scorer *score.Scorer
+}
+
+// WithScorer hands the scenario the scorer that marks trainee replies in
+// it; without it the scenario uses score.Default().
+func WithScorer(s *score.Scorer) LoadOption {
+	return func(c *loadConfig) { c.scorer = s }
 }
 
 // WithMoves links the scenario's move: references to the shared library.

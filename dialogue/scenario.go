@@ -1,5 +1,7 @@
 package dialogue
 
+import "github.com/pivotcoach/pivot/dialogue/score"
+
 // FormatVersion is the scenario format this engine reads
 // (docs/scenario-format.md).
 const FormatVersion = 1
@@ -73,6 +75,18 @@ type Scenario struct {
 	moves *Moves
 	// training holds extra labelled wordings for the matcher.
 	training []TrainingExample
+	// scorer marks the trainee's replies (WithScorer); nil means
+	// score.Default().
+	scorer *score.Scorer
+}
+
+// Scorer is the scorer that marks replies in this scenario: the one given
+// to LoadScenario (WithScorer), else the shipped score.Default().
+func (sc *Scenario) Scorer() *score.Scorer {
+	if sc.scorer != nil {
+		return sc.scorer
+	}
+	return score.Default()
 }
 
 // TrustModel is the character's trust (or, for a perpetrator, engagement)

@@ -1,35 +1,18 @@
 package dialogue
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// CaseFacts are the facts of a scenario's case that change a rewrite: the
-// other adult's name (him, to a survivor; her, to a perpetrator), the
-// children's names, and whether the parents have already separated.
-type CaseFacts struct {
-	Partner   string   `yaml:"partner"`
-	Children  []string `yaml:"children"`
-	Separated bool     `yaml:"separated"`
-}
-
-// ScoreReply is Score for this scenario's role, with rewrites that speak
-// to the case: to the role in front of the trainee, with the case's names,
-// and (for a survivor who has separated) not about whether she might
-// leave. The label, phase and findings are Score's; only rewrites change.
+// ScoreReply is the scenario's scorer's ScoreCase for this scenario's
+// role and facts: rewrites speak to the case (the role in front of the
+// trainee, the case's names, and no question about leaving for a survivor
+// who has separated). The label, phase and findings are Score's.
 func (sc *Scenario) ScoreReply(text string) Assessment {
-	a := Score(sc.Role, text)
-	f := sc.CaseFacts()
-	for i := range a.Findings {
-		if k := a.Findings[i].Kind; a.Findings[i].Rewrite != "" && (k.Blaming() || k == Hostile) {
-			a.Findings[i].Rewrite = f.personalise(sc.Role, a.Findings[i].Rewrite)
-		}
-	}
-	return a
+	return sc.Scorer().ScoreCase(sc.Role, sc.CaseFacts(), text)
 }
 
 // CaseFacts are the scenario's facts: its `facts:` block where it has
@@ -82,75 +65,6 @@ var notChildName = map[string]bool{"kids": true, "children": true, "boys": true,
 func titleWord(w string) string {
 	r, n := utf8.DecodeRuneInString(w)
 	return string(unicode.ToUpper(r)) + w[n:]
-}
-
-var (
-	reHe       = regexp.MustCompile(`\b(he|him)\b`)
-	reHis      = regexp.MustCompile(`\bhis\b`)
-	reShe      = regexp.MustCompile(`\bshe\b`)
-	reChildren = regexp.MustCompile(`\bthe (children|boys|kids)\b`)
-	reLeave    = regexp.MustCompile(`\b(leave|leaving|left him)\b`)
-)
-
-// separatedRewrite replaces a rewrite about leaving for a survivor who has
-// already left.
-const separatedRewrite = "What has he done since you separated, at handovers, by message or through the children, that worries you? What has helped you keep the children safe?"
-
-// personalise fits a rewrite to the case: a survivor who has separated is
-// not asked about leaving; the first "he"/"him"/"his" (to her) or "she"
-// (to him) becomes the partner's name, and "the children" their names.
-func (f CaseFacts) personalise(role Role, rw string) string {
-	if role == Survivor && f.Separated && reLeave.MatchString(rw) {
-		if alt := embeddedRules().alt[rw]; alt.separated != "" {
-			rw = alt.separated
-		} else {
-			rw = separatedRewrite
-		}
-	}
-	if f.Partner != "" {
-		switch role {
-		case Survivor:
-			rw = replaceFirstQuoted(rw, reHe, reHis, f.Partner)
-		case Perpetrator:
-			rw = replaceFirstQuoted(rw, reShe, nil, f.Partner)
-		}
-	}
-	if len(f.Children) > 0 {
-		names := f.Children[0]
-		if n := len(f.Children); n > 1 {
-			names = strings.Join(f.Children[:n-1], ", ") + " and " + f.Children[n-1]
-		}
-		done := false
-		rw = reChildren.ReplaceAllStringFunc(rw, func(m string) string {
-			if done {
-				return m
-			}
-			done = true
-			return names
-		})
-	}
-	return rw
-}
-
-// replaceFirstQuoted puts name for the first pronoun matching re (or its
-// possessive, matching pos) in rw.
-func replaceFirstQuoted(rw string, re, pos *regexp.Regexp, name string) string {
-	first, isPos := re.FindStringIndex(rw), false
-	if pos != nil {
-		if p := pos.FindStringIndex(rw); p != nil && (first == nil || p[0] < first[0]) {
-			first, isPos = p, true
-		}
-	}
-	if first == nil {
-		return rw
-	}
-	repl := name
-	if isPos {
-		repl = name + "'s"
-	}
-	// keep a capital at the start of a sentence ("He" never matches the
-	// lower-case patterns, so the name is capitalised already)
-	return rw[:first[0]] + repl + rw[first[1]:]
 }
 
 // nameIndex is where name first stands as a word in s, not straight after

@@ -2,6 +2,8 @@ package dialogue
 
 import (
 	"sort"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 	"unicode"
 	"unicode/utf8"
 )
@@ -47,6 +49,9 @@ type reading struct {
 	// the phase nor the order of the line separates (-1 if none): the
 	// character asks which was meant.
 	tiedWith int
+	// patternsCut: the turn's pattern-matching budget ran out, so some
+	// patterns were not tried (a pathological line or pattern).
+	patternsCut bool
 }
 
 // candidate readings of one clause, best first.
@@ -65,13 +70,21 @@ const tieMargin = 0.02
 // read decides which intent a line asks about. phase is the scorer's
 // phase for the line, which settles ties.
 func (sc *Scenario) read(toks []Token, phase Phase) reading {
+	budget := pattern.NewBudget(turnPatternSteps)
+	r := sc.readWithin(toks, phase, budget)
+	r.patternsCut = budget.Err() != nil
+	return r
+}
+
+// readWithin is read with every pattern match charged to budget.
+func (sc *Scenario) readWithin(toks []Token, phase Phase, budget *pattern.Budget) reading {
 	// The whole line first; a clause wins only when it is clearly surer,
 	// so an aside ("the kids are at school, aye?") does not hijack the
 	// question around it.
 	parts := clauses(toks)
-	best := sc.readPart(parts[0])
+	best := sc.readPart(parts[0], budget)
 	for _, part := range parts[1:] {
-		c := sc.readPart(part)
+		c := sc.readPart(part, budget)
 		if len(c) > 0 && (len(best) == 0 || c[0].score > best[0].score+clauseMargin) {
 			best = c
 		}
@@ -121,7 +134,7 @@ func (sc *Scenario) read(toks []Token, phase Phase) reading {
 
 // readPart scores one clause with both readers: every intent either
 // reader gives some weight, best first.
-func (sc *Scenario) readPart(toks []Token) []scored {
+func (sc *Scenario) readPart(toks []Token, budget *pattern.Budget) []scored {
 	m := sc.matcher()
 	p := m.Probabilities(toks, sc.index.concepts)
 	// Unknown words discount the matcher (not the patterns an author
@@ -138,7 +151,7 @@ func (sc *Scenario) readPart(toks []Token) []scored {
 		all[i].score = all[i].learned
 	}
 	learned := sc.learnedIntents()
-	for _, c := range sc.rank(toks) {
+	for _, c := range sc.rank(toks, budget) {
 		if all[c.intent].pattern == "" {
 			bonus := PatternBonus
 			if !learned[c.intent] {
@@ -196,7 +209,7 @@ func clauses(toks []Token) [][]Token {
 	}
 	start := 0
 	for i := 1; i < len(toks); i++ {
-		if toks[i].Norm == "and" || toks[i].Norm == "or" || toks[i].Norm == "also" || toks[i].Norm == "but" || toks[i-1].sentenceEnd {
+		if toks[i].Norm == "and" || toks[i].Norm == "or" || toks[i].Norm == "also" || toks[i].Norm == "but" || toks[i-1].SentenceEnd {
 			if i-start >= 3 && len(toks)-i >= 3 {
 				out = append(out, toks[start:i])
 				start = i

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
 )
 
 // Problem codes found by validation, beyond those found while loading
@@ -663,7 +665,7 @@ func (sc *Scenario) ReadLine(text string) LineReading {
 		return LineReading{}
 	}
 	clean, _ := Clean(text)
-	rd := sc.read(Tokenize(clean), Score(sc.Role, clean).Phase)
+	rd := sc.read(Tokenize(clean), sc.Scorer().Score(sc.Role, clean).Phase)
 	out := LineReading{Confidence: rd.confidence, How: rd.how, Pattern: rd.pattern, Confirm: rd.confirm}
 	if rd.intent >= 0 {
 		out.Intent = sc.Intents[rd.intent].ID
@@ -689,7 +691,7 @@ func (sc *Scenario) RankIntents(text string) []IntentMatch {
 	}
 	clean, _ := Clean(text)
 	var out []IntentMatch
-	for _, c := range sc.rank(Tokenize(clean)) {
+	for _, c := range sc.rank(Tokenize(clean), pattern.NewBudget(turnPatternSteps)) {
 		out = append(out, IntentMatch{Intent: sc.Intents[c.intent].ID, Score: c.score, Pattern: c.pattern})
 	}
 	return out

@@ -268,3 +268,36 @@ func TestValidateNamesSecondAskAndMissingMoves(t *testing.T) {
 		t.Errorf("messages should name the move and the intent: %v", probs)
 	}
 }
+
+// Patterns are checked where they are written: a mistake names the
+// character, control characters are refused (issue 16), and a pattern too
+// costly to match on every turn is refused with what to do about it.
+func TestValidatePatternMistakes(t *testing.T) {
+	for _, tc := range []struct{ pattern, want string }{
+		{`(how * boys`, `at character 1: this ( is never closed: expected )`},
+		{`money\u001b]0;pwned\u0007`, `at character 6: control or formatting character U+001B is not allowed`},
+		{`money \u202epay`, `control or formatting character U+202E`},
+		{`(a *12 a *12 a *12 a *12 a *12 a *12 a *12 a *12 a *12 a *12 a *12 a *12 a *12 b)`, `is too costly: it compiles to 3`},
+	} {
+		doc := bigHeaderInternal + "  - id: x\n    topic: x\n    phase: worries\n    patterns: [\"" + tc.pattern + "\"]\n    replies:\n      - text: Yes.\n"
+		_, err := LoadScenario([]byte(doc), "p.yaml")
+		if err == nil || !strings.Contains(err.Error(), CodeBadPattern) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("pattern %q: %v, want %s saying %q", tc.pattern, err, CodeBadPattern, tc.want)
+		}
+	}
+}
+
+const bigHeaderInternal = `format: 1
+id: p
+title: Patterns
+character: Dana
+role: survivor
+brief: You are visiting Dana.
+opening: Hello.
+trust:
+  start: 40
+  end_below: 10
+fallbacks:
+  - text: Sorry?
+intents:
+`

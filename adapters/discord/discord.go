@@ -25,8 +25,10 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -40,9 +42,13 @@ const Platform = "discord"
 
 // Environment variables and the setup guide they point to.
 const (
-	TokenEnv   = "DISCORD_TOKEN"
-	GuildEnv   = "DISCORD_GUILD_ID"
-	SetupGuide = "docs/discord.md"
+	TokenEnv = "DISCORD_TOKEN"
+	GuildEnv = "DISCORD_GUILD_ID"
+	// ShardIDEnv and ShardCountEnv run this process as one gateway shard
+	// of several (docs/multi-instance.md).
+	ShardIDEnv    = "DISCORD_SHARD_ID"
+	ShardCountEnv = "DISCORD_SHARD_COUNT"
+	SetupGuide    = "docs/discord.md"
 )
 
 // Start-up errors. Their messages name the variable and the guide and
@@ -76,6 +82,30 @@ type Config struct {
 	ResumeWindow time.Duration
 	// PublicThreads gives sessions public threads instead of private ones.
 	PublicThreads bool
+	// Observer, if set, hears of 429s (which discordgo waits out and
+	// retries) and the gateway connection going up and down (metrics).
+	Observer bot.PlatformObserver
+	// ShardID and ShardCount make this process one gateway shard of
+	// ShardCount (0 or 1: the only one). Discord sends a guild's events to
+	// shard (guild_id >> 22) % ShardCount and direct messages to shard 0;
+	// the processes share one database.
+	ShardID, ShardCount int
+}
+
+// ownsConversation reports whether this shard serves c: its guild's
+// shard, or shard 0 for a direct message (no guild).
+func (c Config) ownsConversation(conv bot.Conversation) bool {
+	if c.ShardCount <= 1 {
+		return true
+	}
+	if conv.Workspace == "" {
+		return c.ShardID == 0
+	}
+	guild, err := strconv.ParseUint(conv.Workspace, 10, 64)
+	if err != nil {
+		return c.ShardID == 0
+	}
+	return int((guild>>22)%uint64(c.ShardCount)) == c.ShardID
 }
 
 // ConfigFromEnv reads DISCORD_TOKEN and DISCORD_GUILD_ID.
@@ -85,7 +115,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if tok == "" {
 		return Config{}, ErrNoToken
 	}
-	return Config{Token: tok, GuildID: strings.TrimSpace(getenv(GuildEnv))}, nil
+	cfg := Config{Token: tok, GuildID: strings.TrimSpace(getenv(GuildEnv))}
+	id, count := strings.TrimSpace(getenv(ShardIDEnv)), strings.TrimSpace(getenv(ShardCountEnv))
+	if id == "" && count == "" {
+		return cfg, nil
+	}
+	var err1, err2 error
+	cfg.ShardID, err1 = strconv.Atoi(id)
+	cfg.ShardCount, err2 = strconv.Atoi(count)
+	if err1 != nil || err2 != nil || cfg.ShardCount < 1 || cfg.ShardID < 0 || cfg.ShardID >= cfg.ShardCount {
+		return Config{}, fmt.Errorf("%s=%q and %s=%q must be set together, as a shard number from 0 to the count less one (for two processes: 0 and 1, with a count of 2); see docs/multi-instance.md",
+			ShardIDEnv, id, ShardCountEnv, count)
+	}
+	return cfg, nil
 }
 
 // Adapter is a connected Discord bot. It implements bot.Adapter,
@@ -102,6 +144,8 @@ type Adapter struct {
 	ctx    context.Context // work; cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// connected: the gateway connection is up (health checks).
+	connected atomic.Bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -184,6 +228,9 @@ func (a *Adapter) Open(ctx context.Context) (err error) {
 	// events arrive; they only queue work, so they never block it.
 	s.SyncEvents = true
 	s.StateEnabled = true
+	if a.cfg.ShardCount > 1 {
+		s.ShardID, s.ShardCount = a.cfg.ShardID, a.cfg.ShardCount
+	}
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
 		discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
 	a.s = s
@@ -207,6 +254,9 @@ func (a *Adapter) Open(ctx context.Context) (err error) {
 	})
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onMessage)
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { a.setConnected(true) })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { a.setConnected(false) })
+	s.AddHandler(a.onRateLimit)
 	if err := s.Open(); err != nil {
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
@@ -224,14 +274,41 @@ func (a *Adapter) Open(ctx context.Context) (err error) {
 	}
 	a.log.Info("discord connected", "bot", a.botID, "application", a.appID)
 
-	if err := a.registerCommands(ctx); err != nil {
-		_ = s.Close()
-		return err
+	// One shard registers /pivot for all (the same overwrite from every
+	// shard would only race).
+	if a.cfg.ShardID == 0 {
+		if err := a.registerCommands(ctx); err != nil {
+			_ = s.Close()
+			return err
+		}
 	}
 	if err := a.resumeSessions(ctx); err != nil {
 		a.log.Error("resuming open sessions", "err", err)
 	}
 	return nil
+}
+
+// Connected reports whether the gateway connection to Discord is up now:
+// false before Open, while discordgo reconnects, and after Close.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
+
+// setConnected records the gateway connection going up or down.
+func (a *Adapter) setConnected(up bool) {
+	if a.connected.Swap(up) != up && a.cfg.Observer != nil {
+		a.cfg.Observer.Connected(Platform, up)
+	}
+}
+
+// onRateLimit hears of a 429: discordgo waits it out and sends the same
+// request again.
+func (a *Adapter) onRateLimit(_ *discordgo.Session, r *discordgo.RateLimit) {
+	if a.cfg.Observer != nil {
+		a.cfg.Observer.RateLimited(Platform)
+		a.cfg.Observer.Retried(Platform)
+	}
+	if r.TooManyRequests != nil {
+		a.log.Warn("rate limited by Discord; waiting before sending again", "retry_after", r.TooManyRequests.RetryAfter)
+	}
 }
 
 // Close disconnects from the gateway, lets queued work finish (up to 10
@@ -280,8 +357,12 @@ func (a *Adapter) resumeSessions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	announced := 0
+	announced, others := 0, 0
 	for _, s := range open {
+		if !a.cfg.ownsConversation(s.Conv) {
+			others++ // another shard's process resumes it
+			continue
+		}
 		a.mu.Lock()
 		a.watched[s.Conv.Channel] = true
 		if s.Conv.Workspace == "" {
@@ -293,7 +374,7 @@ func (a *Adapter) resumeSessions(ctx context.Context) error {
 			announced++
 		}
 	}
-	a.log.Info("discord sessions resumed", "open", len(open), "announced", announced)
+	a.log.Info("discord sessions resumed", "open", len(open)-others, "announced", announced, "other_shards", others)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -323,6 +324,8 @@ func TestPracticeSessionEndToEnd(t *testing.T) {
 	if turns[0].Turn.Assessment.Label == dialogue.Blaming {
 		if len(coaching) != 1 || !coaching[0].Ephemeral() || coaching[0].Interaction != click.ID {
 			t.Errorf("coaching = %+v, want one ephemeral follow-up to the hint click", coaching)
+		} else if !strings.Contains(coaching[0].Content, "trust ▮") || !slices.Contains(coaching[0].CustomIDs(), "undo") {
+			t.Errorf("coaching = %q with buttons %v; want the trust meter and an Undo button", coaching[0].Content, coaching[0].CustomIDs())
 		}
 	} else {
 		t.Logf("the scorer labelled the reply %q, not blaming", turns[0].Turn.Assessment.Label)
@@ -342,8 +345,8 @@ func TestPracticeSessionEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(debrief.Embeds[0].Title, "Debrief: your interview with Jennifer") || debrief.Ephemeral() {
 		t.Errorf("debrief = %+v", debrief.Embeds[0])
 	}
-	if got := strings.Join(debrief.CustomIDs(), ","); got != "start jennifer" {
-		t.Errorf("debrief buttons = %q, want start jennifer", got)
+	if got := strings.Join(debrief.CustomIDs(), ","); !strings.HasPrefix(got, "start jennifer,review ") {
+		t.Errorf("debrief buttons = %q, want start jennifer and review", got)
 	}
 	h.waitIdle()
 	if cb := h.callback(end.ID); cb.Type != 5 {

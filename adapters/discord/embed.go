@@ -42,20 +42,20 @@ func debriefEmbeds(d *dialogue.Debrief) [][]*discordgo.MessageEmbed {
 		fmt.Fprintf(&desc, "Shaming language: **%d of %d** replies.\n", d.Shaming, d.Turns)
 	}
 	fmt.Fprintf(&desc, "Key disclosures reached: **%d of %d**.", d.KeyReached, d.KeyTotal)
-	if d.EndedEarly {
-		fmt.Fprintf(&desc, "\n%s ended the interview: trust fell too far.", d.Character)
+	for _, part := range bot.DebriefParts(*d) {
+		fields = append(fields, field{part.Title, escapeMarkdown(part.Body)})
 	}
 	for _, f := range d.Blaming {
 		v := fmt.Sprintf("“%s”: %s", escapeMarkdown(f.Words), f.Why)
 		if f.Rewrite != "" {
-			v += fmt.Sprintf("\nTry: “%s”", f.Rewrite)
+			v += "\n" + dialogue.TryText(f.Rewrite)
 		}
 		fields = append(fields, field{fmt.Sprintf("Blaming — turn %d, %s", f.Turn, dialogue.KindName(f.Kind)), v})
 	}
 	for _, f := range d.ShamingFindings {
 		v := fmt.Sprintf("“%s”: %s", escapeMarkdown(f.Words), f.Why)
 		if f.Rewrite != "" {
-			v += fmt.Sprintf("\nTry: “%s”", f.Rewrite)
+			v += "\n" + dialogue.TryText(f.Rewrite)
 		}
 		fields = append(fields, field{fmt.Sprintf("Shaming language — turn %d", f.Turn), v})
 	}

@@ -164,3 +164,31 @@ func TestRedactHidesInteractionTokens(t *testing.T) {
 		t.Errorf("redact = %q", got)
 	}
 }
+
+// The Discord debrief has every part that teaches, components first.
+func TestDiscordDebriefHasTheTeachingParts(t *testing.T) {
+	d := dialogue.Debrief{Character: "Jennifer", Turns: 3, NonBlaming: 2, Trust: []int{38, 42, 8}, KeyTotal: 10,
+		Components: []dialogue.ComponentScore{{ID: "pattern", Name: "The perpetrator's pattern of coercive control", Coverage: dialogue.Missed, Question: "How does the money work in your house?"}},
+		EndedEarly: true, EndReason: "a single grave line at turn 3",
+		CostlyTurns: []dialogue.CostlyTurn{{Turn: 3, Text: "We will take the boys", Delta: -30}},
+		Undos:       1, Redone: []dialogue.Redo{{Turn: 2, Tried: []dialogue.TurnVersion{{Text: "Why haven't you left him?", Label: dialogue.Blaming, TrustDelta: -15}}}},
+		Suggestions: []string{"x"}}
+	var names []string
+	var values strings.Builder
+	for _, msg := range debriefEmbeds(&d) {
+		for _, e := range msg {
+			for _, f := range e.Fields {
+				names = append(names, f.Name)
+				values.WriteString(f.Value + "\n")
+			}
+		}
+	}
+	if len(names) == 0 || names[0] != "Safe & Together critical components" {
+		t.Errorf("fields = %q; want the components table first", names)
+	}
+	for _, want := range []string{"How does the money work in your house?", "Turn 3 cost 30 trust", "Why haven't you left him?"} {
+		if !strings.Contains(values.String(), want) {
+			t.Errorf("Discord debrief lacks %q", want)
+		}
+	}
+}

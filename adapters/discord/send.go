@@ -48,6 +48,10 @@ func render(m bot.Message) []part {
 		if m.Kind == bot.KindCharacter && m.Speaker != "" {
 			text = "**" + m.Speaker + ":** " + text
 		}
+		if m.Meter != nil && (m.Kind == bot.KindCharacter || m.Kind == bot.KindCoaching) {
+			// The trust meter as Discord's small subtext line under the reply.
+			text += "\n-# " + escapeMarkdown(m.Meter.Text())
+		}
 		for _, p := range bot.Split(text, maxContent) {
 			if strings.TrimSpace(p) != "" {
 				parts = append(parts, part{content: p})

@@ -23,10 +23,13 @@ import (
 // harness is one running `pivot slack`: a bot over a SQLite file, the
 // adapter, and the real slack-go client connected to the fake.
 type harness struct {
-	t      *testing.T
-	fake   *slackfake.Server
-	db     *sqlite.DB
-	ad     *slack.Adapter
+	t    *testing.T
+	fake *slackfake.Server
+	db   bot.Store
+	ad   *slack.Adapter
+	// conn is the fake's connection this instance holds, when several
+	// run at once (-1: one instance, the newest connection).
+	conn   int
 	cancel context.CancelFunc
 	done   chan error
 	logs   *syncBuffer
@@ -59,11 +62,18 @@ func dbFile(t *testing.T) string { return filepath.Join(t.TempDir(), "pivot.db")
 // waits until its Socket Mode client has connected.
 func start(t *testing.T, fake *slackfake.Server, path string) *harness {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startOn(t, fake, db)
+}
+
+// startOn runs the adapter against fake over db (which it closes at the
+// end) and waits until its Socket Mode client has connected.
+func startOn(t *testing.T, fake *slackfake.Server, db bot.Store) *harness {
+	t.Helper()
+	ctx := context.Background()
 	lib, err := scenarios.Embedded()
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +87,7 @@ func start(t *testing.T, fake *slackfake.Server, path string) *harness {
 	}
 	before := fake.Connects()
 	runCtx, cancel := context.WithCancel(ctx)
-	h := &harness{t: t, fake: fake, db: db, ad: ad, cancel: cancel, done: make(chan error, 1), logs: logs, env: envCounter(fake)}
+	h := &harness{t: t, fake: fake, db: db, ad: ad, cancel: cancel, done: make(chan error, 1), logs: logs, env: envCounter(fake), conn: -1}
 	go func() { h.done <- ad.Run(runCtx) }()
 	t.Cleanup(h.stop)
 	deadline := time.Now().Add(waitFor)
@@ -133,7 +143,11 @@ func (h *harness) push(typ string, payload any) string {
 func (h *harness) pushAs(id, typ string, payload any) {
 	h.t.Helper()
 	before := h.fake.Acks(id)
-	if err := h.fake.Push(id, typ, payload); err != nil {
+	push := h.fake.Push
+	if h.conn >= 0 {
+		push = func(id, typ string, payload any) error { return h.fake.PushTo(h.conn, id, typ, payload) }
+	}
+	if err := push(id, typ, payload); err != nil {
 		h.t.Fatal(err)
 	}
 	h.waitUntil("ack of "+id, func() bool { return h.fake.Acks(id) > before })

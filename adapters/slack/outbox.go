@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/pivotcoach/pivot/bot"
 )
 
 // outbox sends Web API posts through one lane per channel: in order, one
@@ -17,6 +19,8 @@ import (
 // other.
 type outbox struct {
 	log *slog.Logger
+	// observer, if set, counts 429s and the posts sent again.
+	observer bot.PlatformObserver
 
 	mu    sync.Mutex
 	ctx   context.Context
@@ -39,8 +43,8 @@ type postResult struct {
 
 var errStopped = errors.New("slack adapter stopped")
 
-func newOutbox(log *slog.Logger) *outbox {
-	return &outbox{log: log, lanes: map[string]chan *postJob{}}
+func newOutbox(log *slog.Logger, observer bot.PlatformObserver) *outbox {
+	return &outbox{log: log, observer: observer, lanes: map[string]chan *postJob{}}
 }
 
 // start opens the outbox; its lanes end with ctx.
@@ -103,10 +107,16 @@ func (o *outbox) send(j *postJob) (string, error) {
 		if err := j.ctx.Err(); err != nil {
 			return "", err
 		}
+		if attempt > 1 && o.observer != nil {
+			o.observer.Retried(Platform)
+		}
 		ts, err := j.call(j.ctx)
 		var rl *slack.RateLimitedError
 		if !errors.As(err, &rl) {
 			return ts, err
+		}
+		if o.observer != nil {
+			o.observer.RateLimited(Platform)
 		}
 		wait := rl.RetryAfter
 		if wait <= 0 {

@@ -185,6 +185,19 @@ func render(m bot.Message) (text string, blocks []slack.Block) {
 	case len(m.Buttons) > 0:
 		blocks = append(sections(textLines(body)), actions(m.Buttons)...)
 	}
+	if m.Meter != nil && (m.Kind == bot.KindCharacter || m.Kind == bot.KindCoaching) {
+		// The trust meter as a context line under the reply or the
+		// coaching, above any buttons.
+		if blocks == nil {
+			blocks = sections(textLines(body))
+		}
+		meter := slack.NewContextBlock("pivot_trust", mrkdwn(Escape(truncate(m.Meter.Text(), maxSectionText))))
+		n := len(blocks)
+		if len(m.Buttons) > 0 {
+			n--
+		}
+		blocks = append(blocks[:n], append([]slack.Block{meter}, blocks[n:]...)...)
+	}
 	if blocks != nil {
 		return truncate(text, maxFallbackText), limit(blocks)
 	}
@@ -251,15 +264,20 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		fields = append(fields, mrkdwn(fmt.Sprintf("*Shaming language*\n%d of %d replies", d.Shaming, d.Turns)))
 	}
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
-	if d.EndedEarly {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(Escape(d.Character+" ended the interview: trust fell too far.")), nil, nil))
+	// The parts that teach: the components table first, why it ended,
+	// what worked, what was tried again, what is still unknown.
+	for _, part := range bot.DebriefParts(d) {
+		lines := []string{Escape("*" + part.Title + ":*")}
+		lines = append(lines, textLines(part.Body)...)
+		blocks = append(blocks, slack.NewDividerBlock())
+		blocks = append(blocks, sections(lines)...)
 	}
 	if len(d.Blaming) > 0 {
 		lines := []string{"*Blaming replies and what to say instead:*"}
 		for _, f := range d.Blaming {
 			line := fmt.Sprintf("• Turn %d, %s — “%s”: %s", f.Turn, dialogue.KindName(f.Kind), f.Words, f.Why)
 			if f.Rewrite != "" {
-				line += "\n   Try: “" + f.Rewrite + "”"
+				line += "\n   " + dialogue.TryText(f.Rewrite)
 			}
 			lines = append(lines, Escape(line))
 		}
@@ -271,7 +289,7 @@ func debriefBlocks(d dialogue.Debrief, buttons []bot.Button) []slack.Block {
 		for _, f := range d.ShamingFindings {
 			line := fmt.Sprintf("• Turn %d — “%s”: %s", f.Turn, f.Words, f.Why)
 			if f.Rewrite != "" {
-				line += "\n   Try: “" + f.Rewrite + "”"
+				line += "\n   " + dialogue.TryText(f.Rewrite)
 			}
 			lines = append(lines, Escape(line))
 		}

@@ -187,3 +187,58 @@ func TestSplitText(t *testing.T) {
 		t.Errorf("short text split: %q", got)
 	}
 }
+
+// The trust meter shows under the character's reply and the coaching,
+// above the coaching's Undo button, each move with its cause, escaped.
+func TestTrustMeterUnderReplyAndCoaching(t *testing.T) {
+	meter := &bot.Meter{Trust: 27, Min: 0, Max: 100, Changes: []dialogue.TrustChange{{Delta: -15, Cause: "blamed her: “<!here> why”"}}}
+	for _, m := range []bot.Message{
+		{Kind: bot.KindCharacter, Speaker: "Jennifer", Text: "You sound just like him.", Meter: meter},
+		{Kind: bot.KindCoaching, Text: "Coaching: that reply was *blaming*.", Meter: meter, Buttons: []bot.Button{{Label: "Undo", Action: "undo"}}},
+	} {
+		_, blocks := render(m)
+		raw, _ := json.Marshal(blocks)
+		got := string(raw)
+		if !strings.Contains(got, "trust ▮▮▮▯▯▯▯▯▯▯ 27 (-15: blamed her: “\\u0026lt;!here\\u0026gt; why”)") {
+			t.Errorf("%s: no escaped trust meter in %s", m.Kind, got)
+		}
+		if len(m.Buttons) > 0 {
+			if _, ok := blocks[len(blocks)-1].(*slack.ActionBlock); !ok || !strings.Contains(got, `"value":"undo"`) && !strings.Contains(got, "undo") {
+				t.Errorf("coaching blocks end with %T, want the Undo button: %s", blocks[len(blocks)-1], got)
+			}
+		}
+	}
+}
+
+// teachingDebrief has every teaching part: components, why it ended,
+// strengths, a redone turn and a gap.
+func teachingDebrief() dialogue.Debrief {
+	return dialogue.Debrief{Character: "Jennifer", Turns: 3, NonBlaming: 2, Trust: []int{38, 42, 8}, KeyTotal: 10,
+		Components: []dialogue.ComponentScore{{ID: "pattern", Name: "The perpetrator's pattern of coercive control", Coverage: dialogue.Missed, Question: "How does the money work in your house?"}},
+		EndedEarly: true, EndReason: "a single grave line at turn 3",
+		CostlyTurns: []dialogue.CostlyTurn{{Turn: 3, Text: "We will take the boys", Delta: -30}},
+		Strengths:   []dialogue.Strength{{Turn: 1, Text: "Is it safe to talk?", Open: false}},
+		Undos:       1, Redone: []dialogue.Redo{{Turn: 2, Tried: []dialogue.TurnVersion{{Text: "Why haven't you left him?", Label: dialogue.Blaming, TrustDelta: -15}}}},
+		Gaps:        []dialogue.Gap{{ID: "money_control", Title: "Brian controls the money", Question: "How does the money work in your house?"}},
+		Suggestions: []string{"x"}}
+}
+
+// The Slack debrief leads with the components table and has every part
+// that teaches.
+func TestSlackDebriefHasTheTeachingParts(t *testing.T) {
+	_, blocks := render(bot.Message{Kind: bot.KindDebrief, Text: "x", Debrief: ptr(teachingDebrief())})
+	raw, _ := json.Marshal(blocks)
+	got := string(raw)
+	for _, want := range []string{"Safe \\u0026amp; Together critical components", "How does the money work in your house?",
+		"a single grave line at turn 3", "Turn 3 cost 30 trust", "What worked", "Is it safe to talk?", "you took back 1 turn",
+		"Why haven't you left him?", "Still unknown", "Brian controls the money"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Slack debrief lacks %q", want)
+		}
+	}
+	if c, p := strings.Index(got, "critical components"), strings.Index(got, "Phases"); c < 0 || p < c {
+		t.Errorf("the components table should come before the phases")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

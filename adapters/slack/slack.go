@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -47,6 +48,9 @@ const SetupGuide = "docs/slack.md"
 const (
 	AppTokenVar = "SLACK_APP_TOKEN"
 	BotTokenVar = "SLACK_BOT_TOKEN"
+	// APIURLVar optionally names another Web API base URL: GovSlack's
+	// https://slack-gov.com/api/, or a local fake in tests.
+	APIURLVar = "SLACK_API_URL"
 )
 
 // Config is what the adapter needs to connect.
@@ -64,6 +68,9 @@ type Config struct {
 	// ShutdownGrace is how long Run lets queued events finish after its
 	// context ends (0: 5 seconds).
 	ShutdownGrace time.Duration
+	// Observer, if set, hears of 429s, retried posts and the Socket Mode
+	// connection going up and down (metrics).
+	Observer bot.PlatformObserver
 }
 
 // ConfigError is a missing, malformed or rejected token. Its message names
@@ -78,9 +85,14 @@ func (e *ConfigError) Error() string {
 }
 
 // ConfigFromEnv reads the tokens from SLACK_APP_TOKEN and SLACK_BOT_TOKEN
-// and checks their shape.
+// and checks their shape; SLACK_API_URL, if set, replaces Slack's Web API
+// address.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{AppToken: strings.TrimSpace(getenv(AppTokenVar)), BotToken: strings.TrimSpace(getenv(BotTokenVar))}
+	c := Config{AppToken: strings.TrimSpace(getenv(AppTokenVar)), BotToken: strings.TrimSpace(getenv(BotTokenVar)),
+		APIURL: strings.TrimSpace(getenv(APIURLVar))}
+	if c.APIURL != "" && !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
+	}
 	return c, c.Validate()
 }
 
@@ -124,6 +136,8 @@ type Adapter struct {
 
 	out  *outbox
 	work *dispatcher
+	// connected: the Socket Mode connection is up (health checks).
+	connected atomic.Bool
 
 	mu    sync.Mutex
 	dms   map[string]string // user → the bot's direct message with them
@@ -157,8 +171,20 @@ func New(b *bot.Bot, cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{bot: b, cfg: cfg, log: log, api: slack.New(cfg.BotToken, opts...), work: newDispatcher(),
 		dms: map[string]string{}, names: map[string]string{}}
-	a.out = newOutbox(log)
+	a.out = newOutbox(log, cfg.Observer)
 	return a, nil
+}
+
+// Connected reports whether the Socket Mode connection to Slack is up
+// now: false before Run connects, while the client reconnects, and after
+// Run returns.
+func (a *Adapter) Connected() bool { return a.connected.Load() }
+
+// setConnected records the connection going up or down.
+func (a *Adapter) setConnected(up bool) {
+	if a.connected.Swap(up) != up && a.cfg.Observer != nil {
+		a.cfg.Observer.Connected(Platform, up)
+	}
 }
 
 // BotUserID is the bot's own user id (known once Run has started).
@@ -233,6 +259,7 @@ loop:
 		}
 	}
 	stopSocket()
+	a.setConnected(false)
 	grace := a.cfg.ShutdownGrace
 	if grace <= 0 {
 		grace = 5 * time.Second
@@ -251,14 +278,19 @@ loop:
 func (a *Adapter) onSocketEvent(ctx, work context.Context, sm *socketmode.Client, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		// Also after a lost connection or Slack's disconnect request.
+		a.setConnected(false)
 		a.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected:
+		a.setConnected(true)
 		a.log.Info("connected to Slack (Socket Mode)")
 	case socketmode.EventTypeHello:
 		a.log.Debug("hello from Slack")
 	case socketmode.EventTypeConnectionError:
+		a.setConnected(false)
 		a.log.Warn("Socket Mode connection failed; the client retries", "err", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
+		a.setConnected(false)
 		a.log.Error("Slack refused the app-level token", "var", AppTokenVar)
 	case socketmode.EventTypeErrorBadMessage:
 		// A message the library could not parse: ack it anyway, or

@@ -455,3 +455,36 @@ func TestAPIError(t *testing.T) {
 	h.say(channel, alice, thread, "What are you most worried about?")
 	h.waitPosts("the next reply", 2, character(channel, thread))
 }
+
+// A blaming line gets coaching with the trust meter and an Undo button;
+// pressing it takes the turn back, repeats Jennifer's last line with the
+// meter, and the debrief shows both versions and a Review button.
+func TestUndoButtonAndTrustMeter(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New(t)
+	h := start(t, fake, dbFile(t))
+	thread := h.startSession(channel, alice)
+	h.say(channel, alice, thread, "Hi Jennifer, I'm Sam from children's services. Is it safe to talk right now?")
+	h.waitPosts("Jennifer's answer", 2, character(channel, thread))
+	h.say(channel, alice, thread, "Why haven't you left him?")
+	coaching := h.waitPosts("coaching", 1, ephemeralTo(channel, thread, alice, "Coaching"))[0]
+	if b := coaching.BlocksText(); !strings.Contains(b, "trust ▮") || !strings.Contains(b, `"value":"undo"`) {
+		t.Fatalf("coaching blocks lack the trust meter or the Undo button: %s", b)
+	}
+	replies := filter(fake.Posts(), character(channel, thread))
+	if b := replies[len(replies)-1].BlocksText(); !strings.Contains(b, "blamed her") {
+		t.Errorf("Jennifer's reply has no trust meter naming the cause: %s", b)
+	}
+	h.click(channel, alice, coaching.TS, thread, "undo")
+	h.waitPosts("the undo notice", 1, ephemeralTo(channel, thread, alice, "Turn 2 taken back"))
+	h.waitPosts("Jennifer's last line again", 4, character(channel, thread))
+	h.say(channel, alice, thread, "What gets in the way when you think about leaving?")
+	h.waitPosts("Jennifer's answer", 5, character(channel, thread))
+	h.say(channel, alice, thread, "end")
+	d := h.waitPosts("debrief", 1, func(p slackfake.Post) bool { return p.ThreadTS == thread && strings.Contains(p.Text, "Debrief") })[0]
+	for _, want := range []string{"you took back 1 turn", "Why haven't you left him?", `"value":"review `} {
+		if !strings.Contains(d.BlocksText(), want) {
+			t.Errorf("debrief lacks %q: %s", want, d.BlocksText())
+		}
+	}
+}

@@ -9,11 +9,13 @@ import (
 // terminal session (one interview per 'pivot practice SCENARIO').
 const HelpText = `Commands (type them on a line of their own):
 /hint         a question worth asking next (also: hint, hint please)
+/undo         take back your last reply and say it another way (the debrief shows both)
 /coach on     feedback after a blaming reply (on by default)
 /coach off    feedback in the debrief only, as in an assessment
 /restart      start this interview again (the first attempt stays in your history)
 /end          finish and get your debrief (also /quit, /exit, or Ctrl-D)
 /history      your past sessions and how they went
+/review       every turn of this session so far, with its feedback
 /forget me    delete your transcripts and scores (asks you to confirm)
 /help         this list
 Everything else you type is said to the character.

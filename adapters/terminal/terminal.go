@@ -30,6 +30,9 @@ type Adapter struct {
 	JSON bool
 	// Trace shows the engine's decisions after each reply (pivot play --trace).
 	Trace bool
+	// Color draws the trust meter in colour (a terminal that shows it,
+	// NO_COLOR unset); otherwise it is plain text.
+	Color bool
 
 	mu    sync.Mutex
 	ended bool
@@ -37,19 +40,21 @@ type Adapter struct {
 
 // TurnJSON is the --json shape of one trainee turn.
 type TurnJSON struct {
-	Turn      int                `json:"turn"`
-	Text      string             `json:"text"`
-	Reply     string             `json:"reply"`
-	Intent    string             `json:"intent"`
-	Fallback  bool               `json:"fallback"`
-	Label     dialogue.Label     `json:"label"`
-	Findings  []dialogue.Finding `json:"findings"`
-	Phase     dialogue.Phase     `json:"phase"`
-	Question  string             `json:"question"`
-	Trust     int                `json:"trust"`
-	Disclosed []string           `json:"disclosed"`
-	New       []string           `json:"new_disclosures"`
-	Ended     bool               `json:"ended"`
+	Turn     int                `json:"turn"`
+	Text     string             `json:"text"`
+	Reply    string             `json:"reply"`
+	Intent   string             `json:"intent"`
+	Fallback bool               `json:"fallback"`
+	Label    dialogue.Label     `json:"label"`
+	Findings []dialogue.Finding `json:"findings"`
+	Phase    dialogue.Phase     `json:"phase"`
+	Question string             `json:"question"`
+	Trust    int                `json:"trust"`
+	// TrustChanges are the moves of trust on the turn with their causes.
+	TrustChanges []dialogue.TrustChange `json:"trust_changes,omitempty"`
+	Disclosed    []string               `json:"disclosed"`
+	New          []string               `json:"new_disclosures"`
+	Ended        bool                   `json:"ended"`
 }
 
 // Send writes m.
@@ -72,6 +77,9 @@ func (a *Adapter) Send(_ context.Context, _ bot.Conversation, m bot.Message) err
 	switch m.Kind {
 	case bot.KindCharacter:
 		_, err = fmt.Fprintf(w, "%s: %s\n", m.Speaker, m.Text)
+		if m.Meter != nil && err == nil {
+			_, err = fmt.Fprintf(w, "  %s\n", a.meter(*m.Meter))
+		}
 		if a.Trace && m.Turn != nil {
 			a.writeTrace(w, m.Turn)
 		}
@@ -107,7 +115,7 @@ func (a *Adapter) sendJSON(m bot.Message) error {
 		}
 		if err := enc.Encode(TurnJSON{Turn: t.Number, Text: t.Text, Reply: t.Reply, Intent: t.Intent, Fallback: t.Fallback,
 			Label: t.Assessment.Label, Findings: findings, Phase: t.Assessment.Phase, Question: string(t.Assessment.Question),
-			Trust: t.TrustAfter, Disclosed: disclosed, New: fresh, Ended: t.Ended}); err != nil {
+			Trust: t.TrustAfter, TrustChanges: t.TrustChanges, Disclosed: disclosed, New: fresh, Ended: t.Ended}); err != nil {
 			return err
 		}
 		if a.Trace && a.Info != nil {
@@ -128,6 +136,47 @@ func (a *Adapter) sendJSON(m bot.Message) error {
 		return err
 	}
 	return nil
+}
+
+// ANSI colours for the trust meter.
+const (
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiGreen  = "\x1b[32m"
+	ansiDim    = "\x1b[2m"
+	ansiReset  = "\x1b[0m"
+)
+
+// meter is the trust meter line: plain text, or with the filled cells in
+// the colour of where trust stands and each move in the colour of its
+// direction. Causes quote scenario text and the trainee's words, so they
+// are sanitised.
+func (a *Adapter) meter(m bot.Meter) string {
+	if !a.Color {
+		return Sanitize(m.Text())
+	}
+	f := m.Filled()
+	fill := ansiGreen
+	switch {
+	case f < 3:
+		fill = ansiRed
+	case f < 6:
+		fill = ansiYellow
+	}
+	s := fmt.Sprintf("trust %s%s%s%s%s%s %d", fill, strings.Repeat("▮", f), ansiReset,
+		ansiDim, strings.Repeat("▯", bot.MeterCells-f), ansiReset, m.Trust)
+	if len(m.Changes) == 0 {
+		return s
+	}
+	parts := make([]string, len(m.Changes))
+	for i, c := range m.Changes {
+		colour, sign := ansiGreen, "+"
+		if c.Delta < 0 {
+			colour, sign = ansiRed, ""
+		}
+		parts[i] = fmt.Sprintf("%s%s%d%s: %s", colour, sign, c.Delta, ansiReset, Sanitize(c.Cause))
+	}
+	return s + " (" + strings.Join(parts, "; ") + ")"
 }
 
 func (a *Adapter) writeTrace(w io.Writer, t *dialogue.Turn) {

@@ -226,3 +226,25 @@ func TestSanitizeMalformedCSIKeepsTheText(t *testing.T) {
 		}
 	}
 }
+
+// The trust meter follows each character reply: plain text unless the
+// terminal shows colour, and a cause quoting the trainee's words can never
+// drive the terminal.
+func TestTrustMeterPlainOrColour(t *testing.T) {
+	m := bot.Message{Kind: bot.KindCharacter, Speaker: "Jennifer", Text: "Go on.",
+		Meter: &bot.Meter{Trust: 52, Min: 0, Max: 100, Changes: []dialogue.TrustChange{{Delta: 4, Cause: "asked about his behaviour"}, {Delta: -1, Cause: "said “\x1b[2Jhi”"}}}}
+	var plainOut, colourOut strings.Builder
+	if err := (&Adapter{Out: &plainOut}).Send(context.Background(), bot.Conversation{}, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Adapter{Out: &colourOut, Color: true}).Send(context.Background(), bot.Conversation{}, m); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  trust ▮▮▮▮▮▯▯▯▯▯ 52 (+4: asked about his behaviour; -1: said “"; !strings.Contains(plainOut.String(), want) || strings.Contains(plainOut.String(), "\x1b") {
+		t.Errorf("plain meter:\n%q\nwant %q and no escape codes", plainOut.String(), want)
+	}
+	c := colourOut.String()
+	if !strings.Contains(c, "\x1b[33m▮▮▮▮▮\x1b[0m") || !strings.Contains(c, "\x1b[32m+4\x1b[0m: asked about his behaviour") || strings.Contains(c, "\x1b[2J") {
+		t.Errorf("colour meter: %q", c)
+	}
+}

@@ -57,6 +57,8 @@ type Config struct {
 	OnTurn func(TurnEvent)
 	// Sample is how often memory is sampled (default 50ms).
 	Sample time.Duration
+	// Observer, if set, is the bot's (metrics during a bench run).
+	Observer bot.Observer
 }
 
 // TurnEvent is one committed, answered turn.
@@ -100,8 +102,9 @@ type Result struct {
 	TurnsPerS  float64
 	// Latency of a whole turn (Handle: read session, score, step,
 	// commit, send); Write: the store's SaveTurn (a committed
-	// transaction); Read: the store's OpenSession; Rest: Latency minus
-	// store time, i.e. the scorer, the engine and the bot.
+	// transaction); Read: the store's OpenSession (and, on a store
+	// shared by processes, the wait for the conversation lock); Rest:
+	// Latency minus store time, i.e. the scorer, the engine and the bot.
 	Latency, Write, Read, Rest Summary
 	// Memory: peaks sampled during the run (heap in use, goroutine
 	// stacks, total from the OS), and heap+stacks after a GC before the
@@ -155,6 +158,33 @@ func (s TimedStore) OpenSession(ctx context.Context, c bot.Conversation) (*bot.S
 		tm.read += time.Since(start)
 	}
 	return sess, err
+}
+
+// timedLockingStore is a TimedStore over a store shared by several
+// processes (PostgreSQL): the bot takes the store's conversation lock
+// around each turn, as it does in service, and the wait for it counts as
+// read time (it is a round trip to the database before the session is read).
+type timedLockingStore struct {
+	TimedStore
+	locker bot.ConversationLocker
+}
+
+func (s timedLockingStore) LockConversation(ctx context.Context, key string) (func(), error) {
+	start := time.Now()
+	unlock, err := s.locker.LockConversation(ctx, key)
+	if tm, ok := ctx.Value(timingKey{}).(*timing); ok {
+		tm.read += time.Since(start)
+	}
+	return unlock, err
+}
+
+// timed wraps store so the turns' store time is measured, keeping the
+// conversation lock of a store that has one.
+func timed(store bot.Store) bot.Store {
+	if l, ok := store.(bot.ConversationLocker); ok {
+		return timedLockingStore{TimedStore{store}, l}
+	}
+	return TimedStore{store}
 }
 
 // trainee is one simulated trainee and what the adapter saw for it.
@@ -281,10 +311,14 @@ func Run(ctx context.Context, store bot.Store, lib *scenarios.Library, cfg Confi
 		scs = append(scs, sc)
 		pools = append(pools, newPool(sc))
 	}
-	ts := TimedStore{store}
-	b := bot.New(ts, lib, bot.WithSeed(func(c bot.Conversation, id string) int64 {
+	ts := timed(store)
+	opts := []bot.Option{bot.WithSeed(func(c bot.Conversation, id string) int64 {
 		return cfg.Seed + int64(len(c.Key())) // repeatable per run
-	}))
+	})}
+	if cfg.Observer != nil {
+		opts = append(opts, bot.WithObserver(cfg.Observer))
+	}
+	b := bot.New(ts, lib, opts...)
 	out := &sink{byKey: make(map[string]*trainee, cfg.Trainees)}
 	trs := make([]*trainee, cfg.Trainees)
 	for i := range trs {
@@ -496,7 +530,7 @@ func live() uint64 {
 }
 
 // Micro measures the scorer and the engine alone, one goroutine, over a
-// scenario's practice lines: time per dialogue.Score call and per
+// scenario's practice lines: time per call of the scenario's scorer and per
 // dialogue.Step call (which includes scoring), each over n calls.
 func Micro(sc *dialogue.Scenario, n int) (score, step time.Duration) {
 	good, bad := Lines(sc)
@@ -504,9 +538,10 @@ func Micro(sc *dialogue.Scenario, n int) (score, step time.Duration) {
 	if len(lines) == 0 || n <= 0 {
 		return 0, 0
 	}
+	scorer := sc.Scorer()
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		_ = dialogue.Score(sc.Role, lines[i%len(lines)])
+		_ = scorer.Score(sc.Role, lines[i%len(lines)])
 	}
 	score = time.Since(start) / time.Duration(n)
 	st := dialogue.NewState(sc, 1)

@@ -40,6 +40,7 @@ type turnReq struct {
 	session                             int64
 	t                                   dialogue.Turn
 	state, assessment, disclosed, trace string
+	trustChanges                        string
 	now                                 int64
 	claim                               atomic.Int32 // reqPending, reqTaken or reqAbandoned
 	done                                chan error
@@ -270,9 +271,9 @@ func (c *committer) catchUp(conn *sql.Conn) {
 const (
 	insertTurnQuery = `INSERT INTO turns
 		(session_id, n, text, cut, assessment, label, phase, question, intent, fallback, clarify,
-		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
-		WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?1 AND turn = ?21 AND status = 'open')`
+		 reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at, trust_changes)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21
+		WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?1 AND turn = ?22 AND status = 'open')`
 	updateStateQuery = `UPDATE sessions SET state = ?, turn = ?, updated_at = ?, version = version + 1
 		WHERE id = ? AND turn = ? AND status = 'open'`
 )
@@ -296,7 +297,7 @@ func (c *committer) one(ctx context.Context, tx *sql.Tx, insert, update *sql.Stm
 	res, err := insert.ExecContext(ctx,
 		r.session, t.Number, t.Text, t.Cut, r.assessment, string(a.Label), string(a.Phase), string(a.Question),
 		t.Intent, t.Fallback, t.Clarify, string(t.Reaction), t.ReplyID, t.Reply, t.TrustBefore, t.TrustAfter,
-		r.disclosed, t.Ended, r.trace, r.now, t.Number-1)
+		r.disclosed, t.Ended, r.trace, r.now, r.trustChanges, t.Number-1)
 	if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 		return fmt.Errorf("%w (%w)", ErrDuplicateTurn, bot.ErrStale), nil
 	}

@@ -20,7 +20,7 @@ var (
 	_ bot.RetentionStore = (*DB)(nil)
 )
 
-const groupCols = `id, platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at, ended_at`
+const groupCols = `id, platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at, ended_at, undo`
 
 func scanGroup(row scanner) (*bot.Group, error) {
 	var (
@@ -29,12 +29,13 @@ func scanGroup(row scanner) (*bot.Group, error) {
 		status  string
 		started int64
 		ended   sql.NullInt64
+		undo    bool
 	)
 	if err := row.Scan(&g.ID, &g.Platform, &g.Workspace, &g.Channel, &g.Trainer, &g.ScenarioID, &g.Seed,
-		&coach, &status, &started, &ended); err != nil {
+		&coach, &status, &started, &ended, &undo); err != nil {
 		return nil, err
 	}
-	g.Coach, g.Status = bot.CoachMode(coach), bot.GroupStatus(status)
+	g.Coach, g.Status, g.NoUndo = bot.CoachMode(coach), bot.GroupStatus(status), !undo
 	g.StartedAt, g.EndedAt = fromMS(started), fromNullMS(ended)
 	return &g, nil
 }
@@ -50,9 +51,9 @@ func (db *DB) CreateGroup(ctx context.Context, g *bot.Group) error {
 		coach = bot.CoachAuto
 	}
 	res, err := db.w.ExecContext(ctx, `INSERT INTO group_exercises
-		(platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
-		g.Platform, g.Workspace, g.Channel, g.Trainer, g.ScenarioID, g.Seed, string(coach), ms(now))
+		(platform, workspace, channel, trainer, scenario_id, seed, coach, status, started_at, undo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+		g.Platform, g.Workspace, g.Channel, g.Trainer, g.ScenarioID, g.Seed, string(coach), ms(now), !g.NoUndo)
 	if err != nil {
 		return fmt.Errorf("creating group: %w", err)
 	}

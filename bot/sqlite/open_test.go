@@ -101,7 +101,7 @@ func TestOpenMarksTheFile(t *testing.T) {
 	if got := pragma(t, db.w, "application_id"); got != "1346983508" {
 		t.Errorf("application_id = %s, want %d", got, ApplicationID)
 	}
-	if got := pragma(t, db.w, "user_version"); got != "3" || schemaVersion() != 3 {
+	if got := pragma(t, db.w, "user_version"); got != "4" || schemaVersion() != 4 {
 		t.Errorf("user_version = %s, want %d", got, schemaVersion())
 	}
 	db.Close()

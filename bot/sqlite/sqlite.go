@@ -42,7 +42,7 @@ var _ bot.Store = (*DB)(nil)
 
 // ErrDuplicateTurn is returned (wrapped) by SaveTurn when the session
 // already has a turn with that number: turns are never overwritten.
-var ErrDuplicateTurn = errors.New("turn already saved")
+var ErrDuplicateTurn = bot.ErrDuplicateTurn
 
 // ErrReadOnly is returned (wrapped) by writes to a database opened with
 // OpenReadOnly.
@@ -55,7 +55,7 @@ var ErrNeedsUpgrade = errors.New("the database was made by an older Pivot and mu
 
 // ErrSessionOpen is returned (wrapped) by CreateSession when the
 // conversation already has an open session: there is at most one.
-var ErrSessionOpen = errors.New("conversation already has an open session")
+var ErrSessionOpen = bot.ErrSessionOpen
 
 // DB is a Pivot database: a SQLite file (or memory) and its connections.
 // Every method is safe for concurrent use.
@@ -413,6 +413,14 @@ func (db *DB) Close() error {
 
 // Path returns the path the database was opened with.
 func (db *DB) Path() string { return db.path }
+
+// Ping checks that the database can still be read: a query on the file,
+// not only on an open connection (health checks). It fails once the
+// database is closed, or when the file cannot be read.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
+}
 
 // now is the current time, UTC, to the millisecond stored.
 func (db *DB) now() time.Time { return fromMS(db.Now().UnixMilli()) }

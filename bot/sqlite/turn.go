@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,8 +44,16 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 	if err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
+	changes := "[]"
+	if len(t.TrustChanges) > 0 {
+		b, err := json.Marshal(t.TrustChanges)
+		if err != nil {
+			return fmt.Errorf("saving turn %d of session %d: encoding trust changes: %w", t.Number, sessionID, err)
+		}
+		changes = string(b)
+	}
 	r := &turnReq{ctx: ctx, session: sessionID, t: t, state: string(state), assessment: string(assessment),
-		disclosed: disclosed, trace: trace, now: ms(db.now()), done: make(chan error, 1)}
+		disclosed: disclosed, trace: trace, trustChanges: changes, now: ms(db.now()), done: make(chan error, 1)}
 	if err := db.commits.submit(r); err != nil {
 		return fmt.Errorf("saving turn %d of session %d: %w", t.Number, sessionID, err)
 	}
@@ -56,7 +65,7 @@ func (db *DB) SaveTurn(ctx context.Context, sessionID int64, t dialogue.Turn, st
 // Turns returns a session's turns in order; none for an unknown session.
 func (db *DB) Turns(ctx context.Context, sessionID int64) ([]bot.TurnRecord, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT n, text, cut, assessment, intent, fallback, clarify,
-			reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at
+			reaction, reply_id, reply, trust_before, trust_after, disclosed, ended, trace, at, trust_changes
 		FROM turns WHERE session_id = ? ORDER BY n`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
@@ -64,30 +73,45 @@ func (db *DB) Turns(ctx context.Context, sessionID int64) ([]bot.TurnRecord, err
 	defer rows.Close()
 	var out []bot.TurnRecord
 	for rows.Next() {
-		var (
-			t                         dialogue.Turn
-			assessment, disclosed, tr string
-			reaction                  string
-			at                        int64
-		)
-		if err := rows.Scan(&t.Number, &t.Text, &t.Cut, &assessment, &t.Intent, &t.Fallback, &t.Clarify,
-			&reaction, &t.ReplyID, &t.Reply, &t.TrustBefore, &t.TrustAfter, &disclosed, &t.Ended, &tr, &at); err != nil {
-			return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
-		}
-		t.Reaction = dialogue.FindingKind(reaction)
-		err := errors.Join(
-			json.Unmarshal([]byte(assessment), &t.Assessment),
-			unjsonList(disclosed, &t.Disclosed),
-			unjsonList(tr, &t.Trace))
+		rec, err := scanTurn(rows, sessionID)
 		if err != nil {
-			return nil, fmt.Errorf("reading turn %d of session %d: %w", t.Number, sessionID, err)
+			return nil, err
 		}
-		out = append(out, bot.TurnRecord{SessionID: sessionID, Turn: t, At: fromMS(at)})
+		out = append(out, rec)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
 	}
 	return out, nil
+}
+
+// scanTurn reads one row of turns (or undone_turns, whose extra columns
+// come after the shared ones and are scanned into extra).
+func scanTurn(rows *sql.Rows, sessionID int64, extra ...any) (bot.TurnRecord, error) {
+	var (
+		t                         dialogue.Turn
+		assessment, disclosed, tr string
+		reaction, changes         string
+		at                        int64
+	)
+	dest := append([]any{&t.Number, &t.Text, &t.Cut, &assessment, &t.Intent, &t.Fallback, &t.Clarify,
+		&reaction, &t.ReplyID, &t.Reply, &t.TrustBefore, &t.TrustAfter, &disclosed, &t.Ended, &tr, &at, &changes}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return bot.TurnRecord{}, fmt.Errorf("reading turns of session %d: %w", sessionID, err)
+	}
+	t.Reaction = dialogue.FindingKind(reaction)
+	err := errors.Join(
+		json.Unmarshal([]byte(assessment), &t.Assessment),
+		unjsonList(disclosed, &t.Disclosed),
+		unjsonList(tr, &t.Trace),
+		json.Unmarshal([]byte(changes), &t.TrustChanges))
+	if len(t.TrustChanges) == 0 {
+		t.TrustChanges = nil
+	}
+	if err != nil {
+		return bot.TurnRecord{}, fmt.Errorf("reading turn %d of session %d: %w", t.Number, sessionID, err)
+	}
+	return bot.TurnRecord{SessionID: sessionID, Turn: t, At: fromMS(at)}, nil
 }
 
 // jsonList encodes a list, nil as [] so SQL's JSON functions see a list.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,7 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pivotcoach/pivot/bot"
 	"github.com/pivotcoach/pivot/bot/loadtest"
+	"github.com/pivotcoach/pivot/bot/metrics"
+	"github.com/pivotcoach/pivot/bot/postgres"
 	"github.com/pivotcoach/pivot/bot/sqlite"
 )
 
@@ -29,7 +33,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	turns := fs.Int("turns", 20, "lines each trainee says (ignored with --seconds)")
 	seconds := fs.Float64("seconds", 0, "run for this many seconds instead of a number of turns")
 	rate := fs.Float64("rate", 0, "target turns per second over all trainees (0: as fast as the bot answers)")
-	db := fs.String("db", "", "database file (default: a new temporary file, removed afterwards)")
+	db := fs.String("db", "", "database: a SQLite file or a postgres:// URL (default: a new temporary SQLite file, removed afterwards)")
 	scenario := fs.String("scenario", "", "scenario ids, comma-separated (default: all, round-robin)")
 	blaming := fs.Float64("blaming", 0.15, "share of blaming lines")
 	seed := fs.Int64("seed", 1, "seed for the trainees' choice of lines")
@@ -37,8 +41,9 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	hold := fs.Bool("hold", false, "print each committed turn as a line 'committed session=S turn=N' (fault tests)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	memprofile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
+	metricsAt := fs.String("metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics and health at /healthz during the run, as pivot slack does")
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real SQLite store at once,\nand print turns per second, latency per turn and memory.\n\n")
+		fmt.Fprintf(env.stderr, "Usage: pivot bench [options]\n\nRun many simulated trainees through the bot core and a real store at once (a SQLite\nfile, or PostgreSQL with --db postgres://…), and print turns per second, latency per turn and memory.\n\n")
 		fs.PrintDefaults()
 	}
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -78,7 +83,12 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		defer os.RemoveAll(dir)
 		path = filepath.Join(dir, "bench.db")
 	}
-	store, err := sqlite.Open(ctx, path)
+	var store bot.Store
+	if postgres.IsURL(path) {
+		store, err = postgres.Open(ctx, path)
+	} else {
+		store, err = sqlite.Open(ctx, path)
+	}
 	if err != nil {
 		return err
 	}
@@ -87,6 +97,16 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 	out := env.stdout
 	cfg := loadtest.Config{Trainees: *trainees, Turns: *turns, Rate: *rate, Scenarios: ids, BlamingShare: *blaming, Seed: *seed,
 		Duration: time.Duration(*seconds * float64(time.Second))}
+	if *metricsAt != "" {
+		m := metrics.New(loadtest.Platform, metrics.WithOpenSessions(loadtest.Platform, countOpen(store)))
+		log := slog.New(slog.NewTextHandler(env.stderr, nil))
+		opsCtx, stopOps := context.WithCancel(ctx)
+		defer stopOps()
+		if _, err := serveOps(opsCtx, log, *metricsAt, m, databaseCheck(store)); err != nil {
+			return err
+		}
+		cfg.Observer = m
+	}
 	if *hold {
 		// One write per line, so every line printed before a kill is in
 		// the pipe: each names a turn already committed.
@@ -100,7 +120,7 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		out = env.stderr // the report
 	}
 
-	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), path)
+	fmt.Fprintf(out, "pivot bench: %d trainees, %s, %s, GOMAXPROCS=%d, db %s\n", *trainees, describeLoad(cfg), describeRate(*rate), runtime.GOMAXPROCS(0), benchDBName(store))
 	if *micro > 0 && !*hold {
 		for _, id := range orAll(ids, lib.IDs()) {
 			sc, _ := lib.Get(id)
@@ -129,18 +149,8 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 	printBench(out, res)
-	if fi, err := os.Stat(path); err == nil {
-		wal, _ := os.Stat(path + "-wal")
-		var walSize int64
-		if wal != nil {
-			walSize = wal.Size()
-		}
-		now, peak := store.LogBytes()
-		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL file; log %.1f MB at the last checkpoint, at most %.1f MB)\n",
-			mb(uint64(fi.Size())), mb(uint64(walSize)), mb(uint64(now)), mb(uint64(peak)))
-	}
-	if groups, turns := store.CommitGroups(); groups > 0 {
-		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
+	if db, ok := store.(*sqlite.DB); ok {
+		printSQLiteFigures(out, db, path)
 	}
 	if res.Duplicates > 0 {
 		return fmt.Errorf("%d replies were delivered twice", res.Duplicates)
@@ -200,3 +210,29 @@ func writeHeapProfile(path string) error {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 func mb(b uint64) float64        { return float64(b) / (1 << 20) }
+
+// benchDBName names the database in the report's first line.
+func benchDBName(s bot.Store) string {
+	if db, ok := s.(*postgres.DB); ok {
+		return "postgres " + db.Where()
+	}
+	return s.(*sqlite.DB).Path()
+}
+
+// printSQLiteFigures prints the file, log and group-commit figures of a
+// SQLite run.
+func printSQLiteFigures(out io.Writer, store *sqlite.DB, path string) {
+	if fi, err := os.Stat(path); err == nil {
+		wal, _ := os.Stat(path + "-wal")
+		var walSize int64
+		if wal != nil {
+			walSize = wal.Size()
+		}
+		now, peak := store.LogBytes()
+		fmt.Fprintf(out, "  database      %.1f MB (+ %.1f MB WAL file; log %.1f MB at the last checkpoint, at most %.1f MB)\n",
+			mb(uint64(fi.Size())), mb(uint64(walSize)), mb(uint64(now)), mb(uint64(peak)))
+	}
+	if groups, turns := store.CommitGroups(); groups > 0 {
+		fmt.Fprintf(out, "  commits       %d transactions for %d turns (%.1f per commit)\n", groups, turns, float64(turns)/float64(groups))
+	}
+}

@@ -23,7 +23,7 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	public := fs.Bool("public-threads", false, "give sessions public threads (default: private threads only the trainee sees)")
 	resume := fs.Duration("resume-window", 24*time.Hour, "at start, tell sessions active within this window that the bot is back (0: resume silently)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: pivot discord [--db FILE] [--scenarios DIR] [--public-threads] [--debug]")
+		fmt.Fprintln(env.stderr, "Usage: pivot discord [--db FILE] [--scenarios DIR] [--public-threads] [--metrics-addr ADDR] [--debug]")
 		fmt.Fprintln(env.stderr, "\nRuns Pivot as a Discord bot with the /pivot command. It reads")
 		fmt.Fprintln(env.stderr, "DISCORD_TOKEN (the bot token) and, optionally, DISCORD_GUILD_ID: the")
 		fmt.Fprintln(env.stderr, "server to register /pivot in at once for testing (else globally).")
@@ -41,7 +41,7 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	chat, err := startChat(ctx, env, flags)
+	chat, err := startChat(ctx, env, flags, discord.Platform)
 	if err != nil {
 		return err
 	}
@@ -57,11 +57,15 @@ func runDiscord(ctx context.Context, env *environment, args []string) error {
 	cfg.Logger = log
 	cfg.PublicThreads = *public
 	cfg.ResumeWindow = *resume
+	cfg.Observer = chat.platformObserver()
 	ad := discord.New(chat.bot, cfg)
+	if err := chat.serveOps(ctx, ad.Connected); err != nil {
+		return err
+	}
 	scope := "globally (may take up to an hour to appear)"
 	if cfg.GuildID != "" {
 		scope = "in server " + cfg.GuildID
 	}
-	log.Info("starting pivot discord", "db", chat.store.Path(), "scenarios", chat.scenarios, "commands", scope)
+	log.Info("starting pivot discord", "db", storeName(chat.store), "scenarios", chat.scenarios, "commands", scope)
 	return ad.Run(ctx)
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 func init() {
@@ -26,7 +24,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	scripts := fs.Bool("dialogue", false, "FILEs are labelled interview scripts: play them through the characters and report how often each answered what was asked")
 	misses := fs.Bool("misses", false, "with --dialogue: list every line not answered appropriately")
 	dir := fs.String("scenarios", "", "with --dialogue: also load scenarios from this folder (default $PIVOT_SCENARIOS)")
-	modelFile := fs.String("model", "", "score with this learned-layer file (from pivot train -o) instead of the built-in one")
+	modelFile := fs.String("model", "", "score with this learned-layer file (from go run ./dialogue/score/internal/trainmodel -o FILE) instead of the built-in one")
 	fs.Usage = func() {
 		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] FILE.jsonl")
 		fmt.Fprintln(env.stderr, "       pivot eval --dialogue [--misses] [--json] SCRIPT.jsonl...")
@@ -55,19 +53,19 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	score := dialogue.Score
+	scorer := score.Default()
 	if *modelFile != "" {
 		data, err := os.ReadFile(*modelFile)
 		if err != nil {
 			return err
 		}
-		m, err := dialogue.ParseModel(data)
+		m, err := score.ParseModel(data)
 		if err != nil {
 			return fmt.Errorf("%s: %w", *modelFile, err)
 		}
-		score = m.Score
+		scorer = score.New(score.WithModel(m))
 	}
-	rep := dialogue.Evaluate(examples, score)
+	rep := score.Evaluate(examples, scorer.Score)
 	if *asJSON {
 		return writeReportJSON(env.stdout, rep)
 	}
@@ -83,67 +81,9 @@ func readInput(env *environment, name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-// parseLabelled reads JSON Lines strictly: every non-blank line must be an
-// object with a non-empty text and a valid role, label and phase, and no
-// other fields. The first bad line fails the whole file, by line number.
-func parseLabelled(data []byte) ([]dialogue.Labelled, error) {
-	return parseLabelledOpts(data, false)
-}
-
-// parseLabelledOpts is parseLabelled; with noPhase a line may leave
-// "phase" out (training-only hard negatives whose phase was never labelled:
-// the phase head skips them).
-func parseLabelledOpts(data []byte, noPhase bool) ([]dialogue.Labelled, error) {
-	var out []dialogue.Labelled
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		raw := bytes.TrimSpace(sc.Bytes())
-		if len(raw) == 0 {
-			continue
-		}
-		var ex struct {
-			Text  *string `json:"text"`
-			Role  string  `json:"role"`
-			Label string  `json:"label"`
-			Phase string  `json:"phase"`
-			// Kind is the blaming finding kind a blaming line was
-			// written for (optional; fresh sets carry it so that recall
-			// can be read per kind).
-			Kind string `json:"kind"`
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&ex); err != nil {
-			return nil, fmt.Errorf("line %d: %v", line, err)
-		}
-		if dec.More() {
-			return nil, fmt.Errorf("line %d: more than one JSON value", line)
-		}
-		switch {
-		case ex.Text == nil || strings.TrimSpace(*ex.Text) == "":
-			return nil, fmt.Errorf("line %d: missing or empty \"text\"", line)
-		case !dialogue.Role(ex.Role).Valid():
-			return nil, fmt.Errorf("line %d: \"role\" must be survivor or perpetrator, not %q", line, ex.Role)
-		case dialogue.Label(ex.Label) != dialogue.Blaming && dialogue.Label(ex.Label) != dialogue.NonBlaming:
-			return nil, fmt.Errorf("line %d: \"label\" must be blaming or non_blaming, not %q", line, ex.Label)
-		case !dialogue.Phase(ex.Phase).Valid() && !(noPhase && ex.Phase == ""):
-			return nil, fmt.Errorf("line %d: \"phase\" must be engagement, worries, working_well or next_steps, not %q", line, ex.Phase)
-		}
-		if ex.Kind != "" && (!dialogue.FindingKind(ex.Kind).Blaming() || dialogue.Label(ex.Label) != dialogue.Blaming) {
-			return nil, fmt.Errorf("line %d: \"kind\" %q: only a blaming line names a kind, and it must be a blaming kind", line, ex.Kind)
-		}
-		out = append(out, dialogue.Labelled{Text: *ex.Text, Role: dialogue.Role(ex.Role), Label: dialogue.Label(ex.Label), Phase: dialogue.Phase(ex.Phase), Kind: dialogue.FindingKind(ex.Kind), Line: line})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %v", line+1, err)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no labelled lines")
-	}
-	return out, nil
+// parseLabelled reads a scorer eval file strictly (score.ParseLabelled).
+func parseLabelled(data []byte) ([]score.Labelled, error) {
+	return score.ParseLabelled(data, false)
 }
 
 type jsonEvalError struct {
@@ -164,15 +104,15 @@ type jsonReport struct {
 		Kappa     float64 `json:"kappa"`
 	} `json:"blaming"`
 	Phase struct {
-		Accuracy float64                         `json:"accuracy"`
-		MacroF1  float64                         `json:"macro_f1"`
-		PerPhase map[dialogue.Phase]dialogue.PRF `json:"per_phase"`
+		Accuracy float64                      `json:"accuracy"`
+		MacroF1  float64                      `json:"macro_f1"`
+		PerPhase map[dialogue.Phase]score.PRF `json:"per_phase"`
 	} `json:"phase"`
-	Kinds  map[dialogue.FindingKind]dialogue.KindRecall `json:"kinds,omitempty"`
-	Errors []jsonEvalError                              `json:"errors"`
+	Kinds  map[dialogue.FindingKind]score.KindRecall `json:"kinds,omitempty"`
+	Errors []jsonEvalError                           `json:"errors"`
 }
 
-func writeReportJSON(w io.Writer, rep dialogue.Report) error {
+func writeReportJSON(w io.Writer, rep score.Report) error {
 	var j jsonReport
 	j.N = rep.N
 	j.Blaming.Precision, j.Blaming.Recall, j.Blaming.F1, j.Blaming.Kappa = rep.Blaming.Precision, rep.Blaming.Recall, rep.Blaming.F1, rep.Blaming.Kappa
@@ -191,7 +131,7 @@ func writeReportJSON(w io.Writer, rep dialogue.Report) error {
 	return enc.Encode(j)
 }
 
-func writeReport(w io.Writer, name string, rep dialogue.Report) {
+func writeReport(w io.Writer, name string, rep score.Report) {
 	b := rep.Blaming
 	fmt.Fprintf(w, "%s: %d labelled replies\n\n", name, rep.N)
 	fmt.Fprintln(w, "Blaming (positive class: blaming)")

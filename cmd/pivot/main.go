@@ -44,6 +44,8 @@ type environment struct {
 	getenv func(string) string
 	// interactive is true when stdin is a terminal a person types into.
 	interactive bool
+	// colourOut is true when stdout is a terminal that shows colour.
+	colourOut bool
 }
 
 // usageError is a mistake in how the command was called.
@@ -72,6 +74,7 @@ func main() {
 	env := &environment{
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		getenv: os.Getenv, interactive: isTerminal(os.Stdin),
+		colourOut: isTerminal(os.Stdout) && os.Getenv("TERM") != "dumb",
 	}
 	os.Exit(runMain(ctx, env, os.Args[1:]))
 }

@@ -79,29 +79,26 @@ func practice(ctx context.Context, env *environment, name string, args []string,
 		opts = append(opts, bot.WithSeed(func(bot.Conversation, string) int64 { return s }))
 	}
 	b := bot.New(store, lib, opts...)
-	out := &terminal.Adapter{Out: env.stdout, Info: env.stderr, JSON: *asJSON, Trace: trace}
+	// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+	colour := env.colourOut && env.getenv("NO_COLOR") == ""
+	out := &terminal.Adapter{Out: env.stdout, Info: env.stderr, JSON: *asJSON, Trace: trace, Color: colour}
 	conv := bot.Conversation{Platform: "terminal", Channel: "local", Thread: sc.ID, User: localUser(env)}
 	sess := &terminal.Session{Bot: b, Adapter: out, Conv: conv, Echo: !env.interactive, Prompt: env.interactive && !*asJSON}
 
 	// One process per interview: a second 'pivot practice jennifer' on the
 	// same database is refused rather than closing this one's session and
 	// starting its own under it.
-	claim, err := store.Claim(ctx, conv.Key())
-	var held *sqlite.ClaimedError
-	if errors.As(err, &held) {
-		return fmt.Errorf("your interview with %s is already open in another pivot (process %d on %s, since %s). Carry on there, or finish it there (/end, or Ctrl-C to keep it for later) and run this again",
-			who, held.PID, held.Host, held.Since.Local().Format("15:04"))
-	}
+	lostClaim, release, err := claimInterview(ctx, store, conv.Key(), who)
 	if err != nil {
 		return err
 	}
-	defer claim.Release(context.WithoutCancel(ctx))
+	defer release()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var lost atomic.Bool
 	go func() {
 		select {
-		case <-claim.Lost():
+		case <-lostClaim:
 			lost.Store(true)
 			cancel()
 		case <-ctx.Done():
@@ -196,4 +193,27 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 		pos = append(pos, a)
 	}
 	return append(flags, pos...)
+}
+
+// claimInterview makes this process the one driving the interview in a
+// SQLite file (a second 'pivot practice' on it is refused with who holds
+// it). lost is closed if another process takes it over. On PostgreSQL the
+// bot's per-conversation lock in the database serialises the turns, and
+// its compare-and-set writes keep two terminals from overwriting each
+// other, so there is no claim (lost is never closed).
+func claimInterview(ctx context.Context, st store, key, who string) (lost <-chan struct{}, release func(), err error) {
+	db, ok := st.(*sqlite.DB)
+	if !ok {
+		return nil, func() {}, nil
+	}
+	claim, err := db.Claim(ctx, key)
+	var held *sqlite.ClaimedError
+	if errors.As(err, &held) {
+		return nil, nil, fmt.Errorf("your interview with %s is already open in another pivot (process %d on %s, since %s). Carry on there, or finish it there (/end, or Ctrl-C to keep it for later) and run this again",
+			who, held.PID, held.Host, held.Since.Local().Format("15:04"))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return claim.Lost(), func() { claim.Release(context.WithoutCancel(ctx)) }, nil
 }

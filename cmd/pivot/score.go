@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue"
+	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 func init() {
@@ -33,10 +34,11 @@ func runScore(ctx context.Context, env *environment, args []string) error {
 	if !r.Valid() {
 		return usagef("--role must be survivor or perpetrator, not %q", *role)
 	}
+	scorer := score.Default()
 	out := bufio.NewWriter(env.stdout)
 	defer out.Flush()
 	emit := func(text string) error {
-		a := dialogue.Score(r, text)
+		a := scorer.Score(r, text)
 		if *asJSON {
 			return writeAssessmentJSON(out, a)
 		}

@@ -233,3 +233,48 @@ func TestEvalCommandDevFloors(t *testing.T) {
 		t.Errorf("dev figures below target: %+v", rep)
 	}
 }
+
+// pivot eval --model measures another learned layer without a rebuild:
+// the shipped model.bin scores as the built-in scorer does, a model that
+// calls everything blaming changes the verdicts, and a broken file is an
+// error naming the file.
+func TestEvalCommandModel(t *testing.T) {
+	line := `{"text": "Tell me about your week.", "role": "survivor", "label": "non_blaming", "phase": "worries"}` + "\n"
+	p := writeFile(t, "week.jsonl", line)
+	run := func(args ...string) (int, string, string) {
+		env, out, errb := scoreEnv("")
+		code := runMain(context.Background(), env, append([]string{"eval", "--json"}, args...))
+		return code, out.String(), errb.String()
+	}
+	code, builtIn, errs := run(p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	code, shipped, errs := run("--model", filepath.Join("..", "..", "dialogue", "score", "rules", "model.bin"), p)
+	if code != 0 || shipped != builtIn {
+		t.Errorf("the shipped model.bin by --model: exit %d %s\n%s\nbuilt in:\n%s", code, errs, shipped, builtIn)
+	}
+	// a learned layer whose bias alone says "blaming" on any reply about
+	// someone
+	always := writeFile(t, "always.json", `{"version": 2, "threshold": 0.6, "credit_threshold": 1, "engagement_threshold": 1, "phase_margin": -1, "weights": {"bias": 5, "u:week": 1}}`)
+	code, out, errs := run("--model", always, p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, `"got_label":"blaming"`) || !strings.Contains(out, "learned check") {
+		t.Errorf("--model with an always-blaming layer:\n%s", out)
+	}
+	broken := writeFile(t, "broken.bin", "PVSM\x01\x00")
+	if code, _, errs := run("--model", broken, p); code != 1 || !strings.Contains(errs, "broken.bin") {
+		t.Errorf("broken model: exit %d, stderr %q", code, errs)
+	}
+}
+
+// The scorer's model is no longer trained by the binary: pivot train
+// without --matchers says where that moved.
+func TestTrainCommandMatchersOnly(t *testing.T) {
+	env, _, errb := scoreEnv("")
+	if code := runMain(context.Background(), env, []string{"train"}); code != 2 || !strings.Contains(errb.String(), "go generate ./dialogue/score") {
+		t.Errorf("pivot train: exit %d, stderr %q", code, errb)
+	}
+}

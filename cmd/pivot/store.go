@@ -3,16 +3,21 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/pivotcoach/pivot/bot"
+	"github.com/pivotcoach/pivot/bot/postgres"
 	"github.com/pivotcoach/pivot/bot/sqlite"
 	"github.com/pivotcoach/pivot/scenarios"
 )
 
 // dbPath is where the database lives: --db, else PIVOT_DB, else
-// $XDG_DATA_HOME/pivot/pivot.db, else ~/.local/share/pivot/pivot.db.
+// $XDG_DATA_HOME/pivot/pivot.db, else ~/.local/share/pivot/pivot.db. A
+// postgres:// (or postgresql://) URL names a PostgreSQL database instead
+// of a SQLite file.
 func dbPath(env *environment, flagValue string) string {
 	if flagValue != "" {
 		return flagValue
@@ -32,24 +37,62 @@ func dbPath(env *environment, flagValue string) string {
 	return filepath.Join(home, ".local", "share", "pivot", "pivot.db")
 }
 
-// openStore opens (creating if needed) the database for a command.
-func openStore(ctx context.Context, env *environment, flagValue string) (*sqlite.DB, error) {
-	return sqlite.Open(ctx, dbPath(env, flagValue))
+// store is what commands need of a database: the bot's store and every
+// optional interface the bot uses. Both bot/sqlite and bot/postgres are
+// one (the conformance suite in bot/storetest holds them to it).
+type store interface {
+	bot.Store
+	bot.GroupStore
+	bot.CoachingStore
+	bot.TrainerStore
+	bot.ForgetStore
+	bot.RetentionStore
+	bot.UndoStore
+}
+
+// openStore opens (creating or migrating if needed) the database for a
+// command: a PostgreSQL database when --db or PIVOT_DB is a postgres://
+// URL, else a SQLite file. This is the one place that chooses.
+func openStore(ctx context.Context, env *environment, flagValue string) (store, error) {
+	where := dbPath(env, flagValue)
+	if postgres.IsURL(where) {
+		return postgres.Open(ctx, where)
+	}
+	return sqlite.Open(ctx, where)
 }
 
 // openReadStore opens the database for a command that only reads
-// (history, report, trainer list): nothing is written, so it works on a
-// read-only copy. With no database there yet it is made, and one from an
-// older Pivot is upgraded, as openStore would (both write, once), so a
-// first 'pivot history' shows an empty history and the first after an
-// upgrade works.
-func openReadStore(ctx context.Context, env *environment, flagValue string) (*sqlite.DB, error) {
+// (history, report, trainer list). A SQLite file is opened read-only, so
+// it works on a read-only copy; with no database there yet it is made,
+// and one from an older Pivot is upgraded, as openStore would (both
+// write, once), so a first 'pivot history' shows an empty history and the
+// first after an upgrade works. A PostgreSQL database is opened as by
+// openStore (the server's permissions say who may write).
+func openReadStore(ctx context.Context, env *environment, flagValue string) (store, error) {
 	path := dbPath(env, flagValue)
+	if postgres.IsURL(path) {
+		return postgres.Open(ctx, path)
+	}
 	db, err := sqlite.OpenReadOnly(ctx, path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, sqlite.ErrNeedsUpgrade) {
 		return sqlite.Open(ctx, path)
 	}
-	return db, err
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// storeName names the database for logs: the SQLite file, or the
+// PostgreSQL server and database (never the password).
+func storeName(s store) string {
+	switch db := s.(type) {
+	case *sqlite.DB:
+		return db.Path()
+	case *postgres.DB:
+		return "postgres " + db.Where()
+	}
+	return fmt.Sprintf("%T", s)
 }
 
 // scenarioDir is the trainer's own scenario folder: --scenarios, else

@@ -121,6 +121,9 @@ type Callback struct {
 type Identify struct {
 	Token   string
 	Intents int
+	// Shard is [shard id, shard count] when the client identified as one
+	// shard of several; nil otherwise.
+	Shard *[2]int
 }
 
 // Channel is a channel the fake knows.
@@ -756,8 +759,9 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	var ident struct {
 		Op int `json:"op"`
 		D  struct {
-			Token   string `json:"token"`
-			Intents int    `json:"intents"`
+			Token   string  `json:"token"`
+			Intents int     `json:"intents"`
+			Shard   *[2]int `json:"shard"`
 		} `json:"d"`
 	}
 	if err := ws.ReadJSON(&ident); err != nil || ident.Op != 2 {
@@ -765,7 +769,7 @@ func (s *Server) gateway(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = ws.SetReadDeadline(time.Time{})
 	s.mu.Lock()
-	s.identifies = append(s.identifies, Identify{Token: ident.D.Token, Intents: ident.D.Intents})
+	s.identifies = append(s.identifies, Identify{Token: ident.D.Token, Intents: ident.D.Intents, Shard: ident.D.Shard})
 	s.notify()
 	ok := ident.D.Token == "Bot "+s.Token
 	s.mu.Unlock()

@@ -450,6 +450,32 @@ func (s *Server) Push(envelopeID, typ string, payload any) error {
 	return c.write(map[string]any{"envelope_id": envelopeID, "type": typ, "payload": payload, "accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
 }
 
+// Connections is how many clients are connected now.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// PushTo sends an envelope to connection i (0: the oldest still
+// connected). Slack deals one app's envelopes across all its Socket Mode
+// connections (up to ten), and a retry may go to another connection than
+// the first delivery: with two `pivot slack` instances, tests choose
+// which instance gets each envelope.
+func (s *Server) PushTo(i int, envelopeID, typ string, payload any) error {
+	s.mu.Lock()
+	var c *conn
+	if i >= 0 && i < len(s.conns) {
+		c = s.conns[i]
+	}
+	n := len(s.conns)
+	s.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("slackfake: no connection %d (%d connected)", i, n)
+	}
+	return c.write(map[string]any{"envelope_id": envelopeID, "type": typ, "payload": payload, "accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""})
+}
+
 // MessageEvent is an Events API payload for a message a user wrote.
 // thread is the thread's ts ("" for a top-level message); channels
 // starting with "D" are direct messages.

@@ -1,0 +1,350 @@
+package score
+
+import (
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
+	"github.com/pivotcoach/pivot/dialogue/text"
+)
+
+// Rule patterns are written in Pivot's one pattern language (package
+// dialogue/pattern): each rule pattern is one sequence,
+// "(=why ~aux ~neg ~you ~adv? ~protect_act)", matched where its first word
+// stands. The pattern package parses and matches; this file adds what the
+// scorer needs to try some 1,500 patterns on every reply in microseconds:
+// an index from the words a pattern can start with to the pattern, and a
+// pre-check of the words it cannot match without.
+
+// rulePattern is a compiled rule or phase-cue pattern.
+type rulePattern struct {
+	p     *pattern.Pattern
+	id    int // index among all patterns
+	cueID int // index among phase-cue patterns, each counted once a reply
+	// first holds the vocabulary ids of the words the pattern can start
+	// with; need, for each later word it must match, the ids that word
+	// can be: a reply with none of them cannot match.
+	first []int32
+	need  []filter
+}
+
+// filter is a set of vocabulary ids as the non-zero 64-bit words of a
+// bitset: testing it against the reply's words is a few ANDs.
+type filter []filterWord
+
+type filterWord struct {
+	word int32
+	bits uint64
+}
+
+func newFilter(ids []int32) filter {
+	var f filter
+	for _, id := range ids {
+		w, bit := id>>6, uint64(1)<<(uint(id)&63)
+		found := false
+		for i := range f {
+			if f[i].word == w {
+				f[i].bits |= bit
+				found = true
+				break
+			}
+		}
+		if !found {
+			f = append(f, filterWord{w, bit})
+		}
+	}
+	return f
+}
+
+// size is the number of ids in f.
+func (f filter) size() int {
+	n := 0
+	for _, fw := range f {
+		n += bits.OnesCount64(fw.bits)
+	}
+	return n
+}
+
+// hits reports whether f shares a bit with present.
+func (f filter) hits(present []uint64) bool {
+	for _, fw := range f {
+		if int(fw.word) < len(present) && present[fw.word]&fw.bits != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+type compiler struct {
+	rs       *ruleSet
+	opts     pattern.Options
+	patterns []*rulePattern
+	index    map[int32][]patternRef
+	// checked remembers oneWord's verdicts
+	checked map[string]error
+	// members caches each concept's members, parsed
+	members map[string][]*pattern.SeqNode
+}
+
+type prefixEntry struct {
+	prefix string
+	id     int32
+}
+
+func newCompiler(concepts map[string][]string) *compiler {
+	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patternRef{}, members: map[string][]*pattern.SeqNode{}}
+	// concepts are expanded at every use, so the same words are
+	// normalised many times while the rules compile: the answers are kept
+	normalised := map[string][]pattern.Word{}
+	c.opts = pattern.Options{
+		Normalise: func(s string) []pattern.Word {
+			if ws, ok := normalised[s]; ok {
+				return ws
+			}
+			toks := text.Tokenize(s)
+			out := make([]pattern.Word, len(toks))
+			for i, t := range toks {
+				out[i] = pattern.Word{Norm: t.Norm, Stem: t.Stem}
+			}
+			normalised[s] = out
+			return out
+		},
+		Concept: func(name string) ([]string, bool) {
+			m, ok := concepts[name]
+			return m, ok
+		},
+		Members: &pattern.MemberCache{},
+	}
+	return c
+}
+
+func (c *compiler) id(key string) int32 {
+	if id, ok := c.rs.vocab[key]; ok {
+		return id
+	}
+	id := int32(len(c.rs.vocab))
+	c.rs.vocab[key] = id
+	return id
+}
+
+// compile compiles one rule or phase-cue pattern and works out its index
+// keys and pre-check.
+func (c *compiler) compile(src string) (*rulePattern, error) {
+	p, err := c.compilePattern(src)
+	if err != nil {
+		return nil, err
+	}
+	terms := p.Tree().Terms
+	seq, ok := terms[0].(*pattern.SeqNode)
+	if len(terms) != 1 || !ok {
+		return nil, fmt.Errorf("pattern %q: a rule pattern is one sequence in brackets, (like this)", src)
+	}
+	rp := &rulePattern{p: p}
+	if rp.first, err = c.keys(seq.Items[0], 0); err != nil {
+		return nil, fmt.Errorf("pattern %q: %v", src, err)
+	}
+	for _, item := range seq.Items[1:] {
+		switch item.(type) {
+		case *pattern.GapNode, *pattern.OptNode, *pattern.NotNode:
+			continue
+		}
+		ids, err := c.keys(item, 0)
+		if err != nil {
+			return nil, fmt.Errorf("pattern %q: %v", src, err)
+		}
+		rp.need = append(rp.need, newFilter(ids))
+	}
+	// the most particular words first: a reply usually lacks them, and
+	// the check stops at the first word it lacks
+	sort.SliceStable(rp.need, func(i, j int) bool { return rp.need[i].size() < rp.need[j].size() })
+	c.patterns = append(c.patterns, rp)
+	return rp, nil
+}
+
+// compilePattern compiles src and checks that its words are written as
+// the scorer normalises them.
+func (c *compiler) compilePattern(src string) (*pattern.Pattern, error) {
+	p, err := pattern.Compile(src, c.opts)
+	if err != nil {
+		return nil, err // it names the pattern and the character
+	}
+	for _, t := range p.Tree().Terms {
+		if err := c.checkWords(t, 0); err != nil {
+			return nil, fmt.Errorf("pattern %q: %v", src, err)
+		}
+	}
+	return p, nil
+}
+
+// compileWords compiles a list of words (not_after) as one alternative.
+func (c *compiler) compileWords(words []string) (*pattern.Pattern, error) {
+	return c.compilePattern("[" + strings.Join(words, " ") + "]")
+}
+
+// checkWords rejects a word that is not one normalised word ("didn't",
+// "behaviour"): rules are written as the scorer reads replies, so a rule
+// says exactly what it matches.
+func (c *compiler) checkWords(n pattern.Node, depth int) error {
+	switch n := n.(type) {
+	case *pattern.WordNode:
+		if n.Kind != pattern.Prefix {
+			return c.oneWord(strings.ToLower(n.Text))
+		}
+	case *pattern.AltNode:
+		for _, x := range n.Items {
+			if err := c.checkWords(x, depth); err != nil {
+				return err
+			}
+		}
+	case *pattern.SeqNode:
+		for _, x := range n.Items {
+			if err := c.checkWords(x, depth); err != nil {
+				return err
+			}
+		}
+	case *pattern.OptNode:
+		return c.checkWords(n.X, depth)
+	case *pattern.NotNode:
+		return c.checkWords(n.X, depth)
+	case *pattern.ConceptNode:
+		members, err := c.conceptMembers(n.Name, depth)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if err := c.checkWords(m, depth+1); err != nil {
+				return fmt.Errorf("in ~%s: %v", n.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// maxConceptDepth bounds concepts that include concepts.
+const maxConceptDepth = 6
+
+// conceptMembers parses a concept's members (each the body of a
+// sequence), once.
+func (c *compiler) conceptMembers(name string, depth int) ([]*pattern.SeqNode, error) {
+	if depth > maxConceptDepth {
+		return nil, fmt.Errorf("concept ~%s nests too deeply", name)
+	}
+	if ms, ok := c.members[name]; ok {
+		return ms, nil
+	}
+	words, ok := c.rs.concepts[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown concept ~%s (declare it under concepts:)", name)
+	}
+	var ms []*pattern.SeqNode
+	for _, w := range words {
+		t, err := pattern.Parse("(" + w + ")")
+		if err != nil {
+			return nil, fmt.Errorf("in ~%s, member %q: %v", name, w, err)
+		}
+		ms = append(ms, t.Terms[0].(*pattern.SeqNode))
+	}
+	c.members[name] = ms
+	return ms, nil
+}
+
+// keys are the vocabulary ids of the words node can start with: "=word"
+// for an exact word, "+stem" for a word in any form, "*prefix" and
+// "@name".
+func (c *compiler) keys(n pattern.Node, depth int) ([]int32, error) {
+	switch n := n.(type) {
+	case *pattern.WordNode:
+		return []int32{c.wordKey(n)}, nil
+	case *pattern.NameNode:
+		return []int32{c.id("@name")}, nil
+	case *pattern.SeqNode:
+		return c.keys(n.Items[0], depth)
+	case *pattern.AltNode:
+		var ids []int32
+		for _, x := range n.Items {
+			more, err := c.keys(x, depth)
+			if err != nil {
+				return nil, err
+			}
+			ids = appendNew(ids, more...)
+		}
+		return ids, nil
+	case *pattern.ConceptNode:
+		members, err := c.conceptMembers(n.Name, depth)
+		if err != nil {
+			return nil, err
+		}
+		var ids []int32
+		for _, m := range members {
+			more, err := c.keys(m, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			ids = appendNew(ids, more...)
+		}
+		return ids, nil
+	}
+	return nil, fmt.Errorf("%s: a rule pattern starts with a word it must match", n)
+}
+
+func (c *compiler) wordKey(n *pattern.WordNode) int32 {
+	w := strings.ToLower(n.Text)
+	switch n.Kind {
+	case pattern.Prefix:
+		id := c.id("*" + w)
+		if c.rs.prefixes == nil {
+			c.rs.prefixes = map[string]int32{}
+		}
+		c.rs.prefixes[w] = id
+		return id
+	case pattern.Exact:
+		return c.id("=" + w)
+	}
+	return c.id("+" + text.Stem(w))
+}
+
+func appendNew(ids []int32, more ...int32) []int32 {
+	for _, id := range more {
+		dup := false
+		for _, x := range ids {
+			if x == id {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// oneWord checks that w is one normalised word. Concepts are expanded at
+// every use, so the same word comes up many times: the answer is kept.
+func (c *compiler) oneWord(w string) error {
+	if err, seen := c.checked[w]; seen {
+		return err
+	}
+	err := checkOneWord(w)
+	if c.checked == nil {
+		c.checked = map[string]error{}
+	}
+	c.checked[w] = err
+	return err
+}
+
+func checkOneWord(w string) error {
+	toks := text.Tokenize(w)
+	if len(toks) != 1 || toks[0].Norm != w {
+		return fmt.Errorf("%q is not one normalised word (write contractions in full: \"did not\", and US spelling)", w)
+	}
+	return nil
+}
+
+func (c *compiler) addIndex(r patternRef) {
+	for _, id := range r.pattern.first {
+		c.index[id] = append(c.index[id], r)
+	}
+}

@@ -1,0 +1,669 @@
+package score
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/text"
+)
+
+// The learned layer: small linear models over the reply's stemmed words and
+// word pairs (alone and with the interview role), negation-scoped words,
+// subject-verb pairs, and what the rules found (credit and hostile kinds,
+// the rules' phase votes). Three heads share those features:
+//
+//   - the booster, a logistic regression for blaming. It is a recall
+//     booster only: it can add one blaming finding to a reply on which no
+//     rule found anything blaming, when its probability reaches the
+//     threshold for the reply's situation (higher when the rules credited
+//     the reply or the move is engagement). It never removes or changes a
+//     rule's finding.
+//   - the kind head, a multinomial regression over the five blaming kinds,
+//     trained on the kinds the rules give the blaming lines they catch; it
+//     names the booster's finding and so picks its why and rewrite.
+//   - the phase head, a multinomial regression over the four phases, which
+//     decides the phase only when the rules' phase vote is weak or tied
+//     (its lead over the runner-up is at most PhaseMargin).
+//
+// Rules stay the explanation of first resort; the booster's finding quotes
+// the words that weighed most and says that it is a learned judgement.
+// Rebuild the weights with `go generate ./dialogue/score` after changing
+// the labelled files or a rule (see docs/scoring.md).
+
+// Model is a trained learned layer, stored compactly in rules/model.bin
+// (model_codec.go) or, for reading, as JSON (the generator's -o FILE.json).
+// The generator (internal/train) builds one with NewModel.
+type Model struct {
+	ModelSpec
+	features FeatureSet
+	// hasPhase and hasKind say whether the phase and kind heads have
+	// weights (the maps in ModelSpec are empty in a model read from
+	// model.bin).
+	hasPhase, hasKind bool
+	table             featTable
+}
+
+// ModelSpec is a model's settings and named weights: its JSON form.
+type ModelSpec struct {
+	Version int `json:"version"`
+	// Features lists the optional feature families the model was built
+	// with ("neg", "subj", "names", "chars", "svo").
+	Features []string `json:"features"`
+	// Threshold is the booster's probability threshold on a reply the
+	// rules neither blamed nor credited; CreditThreshold applies when the
+	// rules credited it (or marked it hostile) and EngageThreshold when
+	// the move is engagement (1 means never).
+	Threshold       float64 `json:"threshold"`
+	CreditThreshold float64 `json:"credit_threshold"`
+	EngageThreshold float64 `json:"engagement_threshold"`
+	// PhaseMargin: the phase head decides when the rules' winning phase
+	// leads the runner-up by at most this much weight (-1: never).
+	PhaseMargin  int                   `json:"phase_margin"`
+	Epochs       int                   `json:"epochs"`
+	L2           float64               `json:"l2"`
+	Rate         float64               `json:"rate"`
+	Examples     int                   `json:"examples"`
+	Weights      map[string]float64    `json:"weights"`
+	PhaseWeights map[string][4]float64 `json:"phase_weights"`
+	KindWeights  map[string][5]float64 `json:"kind_weights"`
+}
+
+// FeatureSet names the optional feature families of the learned layer.
+type FeatureSet struct {
+	// Neg adds each stem in a negation scope ("n:").
+	Neg bool
+	// Subj adds subject-verb pairs ("v:").
+	Subj bool
+	// Names replaces every person's name with one placeholder in the
+	// word features, so the model learns roles, not the names of the
+	// families it was trained on.
+	Names bool
+	// Chars adds each word's character trigrams ("c:"), so a misspelt
+	// word shares features with its spelling ("efect", "effect").
+	Chars bool
+	// SVO adds who-does-what-to-whom features: the subject, its first
+	// main verb past auxiliaries, adverbs and negation ("you might not
+	// have told" → "w:you_told"), and the verb's object when it is a
+	// person or the children ("o:you_let_him").
+	SVO bool
+}
+
+// featureNames are the families' names in ModelSpec.Features, in flag
+// order (model.bin stores them as bits 0..4).
+var featureNames = [5]string{"neg", "subj", "names", "chars", "svo"}
+
+func (f FeatureSet) flags() [5]bool { return [5]bool{f.Neg, f.Subj, f.Names, f.Chars, f.SVO} }
+
+func featureSetOf(on [5]bool) FeatureSet {
+	return FeatureSet{Neg: on[0], Subj: on[1], Names: on[2], Chars: on[3], SVO: on[4]}
+}
+
+// List is the families' names, as ModelSpec.Features lists them.
+func (f FeatureSet) List() []string {
+	out := []string{}
+	for i, on := range f.flags() {
+		if on {
+			out = append(out, featureNames[i])
+		}
+	}
+	return out
+}
+
+// FeatureSet is the feature families m was built with.
+func (m *Model) FeatureSet() FeatureSet { return m.features }
+
+// hostileThreshold is the booster's bar on a reply the rules marked
+// hostile (shaming is coached as its own line, not as blame).
+const hostileThreshold = 0.98
+
+// blamingKinds is the kind head's class order.
+var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
+
+// KindClasses is the kind head's class order, for the generator.
+func KindClasses() [5]FindingKind { return blamingKinds }
+
+// NewModel checks a model's settings and builds its lookup table.
+func NewModel(spec ModelSpec) (*Model, error) {
+	m := &Model{ModelSpec: spec}
+	if m.Version != 2 {
+		return nil, fmt.Errorf("model version %d, want 2", m.Version)
+	}
+	if err := m.checkThresholds(); err != nil {
+		return nil, err
+	}
+	var on [5]bool
+	for _, f := range m.Features {
+		i := slices.Index(featureNames[:], f)
+		if i < 0 {
+			return nil, fmt.Errorf("unknown feature family %q", f)
+		}
+		on[i] = true
+	}
+	m.features = featureSetOf(on)
+	m.buildIndex()
+	return m, nil
+}
+
+// ParseModel reads a model file, compact (model.bin) or JSON.
+func ParseModel(data []byte) (*Model, error) {
+	if bytes.HasPrefix(data, modelMagic) {
+		return parseModelBinary(data)
+	}
+	var spec ModelSpec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, err
+	}
+	return NewModel(spec)
+}
+
+func (m *Model) checkThresholds() error {
+	if m.Threshold <= 0.5 || m.Threshold >= 1 {
+		return fmt.Errorf("model threshold %v outside (0.5, 1)", m.Threshold)
+	}
+	for _, t := range []float64{m.CreditThreshold, m.EngageThreshold} {
+		if t <= 0.5 || t > 1 {
+			return fmt.Errorf("model threshold %v outside (0.5, 1]", t)
+		}
+	}
+	return nil
+}
+
+func (m *Model) buildIndex() {
+	m.hasPhase, m.hasKind = len(m.PhaseWeights) > 0, len(m.KindWeights) > 0
+	n := len(m.Weights) + len(m.PhaseWeights) + len(m.KindWeights)
+	size := 1
+	for size < n+n/2+2 {
+		size <<= 1
+	}
+	t := &m.table
+	t.mask = uint64(size - 1)
+	t.slots = make([]featSlot, size)
+	t.kinds = t.kinds[:0]
+	get := func(k string) *featSlot {
+		h := featHash([]byte(k))
+		i := h & t.mask
+		for ; t.slots[i].key != 0; i = (i + 1) & t.mask {
+			if t.slots[i].key == h {
+				return &t.slots[i]
+			}
+		}
+		t.slots[i].key = h
+		t.slots[i].kind = -1
+		return &t.slots[i]
+	}
+	// fill in a fixed order so that the table is laid out the same way on
+	// every start (map order is random)
+	for _, k := range sortedKeys(m.Weights) {
+		get(k).w = float32(m.Weights[k])
+	}
+	for _, k := range sortedKeys(m.PhaseWeights) {
+		sl := get(k)
+		for j, v := range m.PhaseWeights[k] {
+			sl.p[j] = float32(v)
+		}
+	}
+	for _, k := range sortedKeys(m.KindWeights) {
+		sl := get(k)
+		var q [5]float32
+		for j, v := range m.KindWeights[k] {
+			q[j] = float32(v)
+		}
+		sl.kind = int32(len(t.kinds))
+		t.kinds = append(t.kinds, q)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// featTable is an open-addressing hash table from a feature name's 64-bit
+// FNV-1a hash to its weights, laid out so that the common lookup (booster
+// and phase weights) touches one 32-byte slot: cheaper than a string-keyed
+// map, which matters because every reply looks up dozens of features. Two
+// feature names sharing a 64-bit hash would share weights; with some 10^4
+// names the odds are about 10^-11.
+type featTable struct {
+	mask  uint64
+	slots []featSlot
+	kinds [][5]float32
+}
+
+type featSlot struct {
+	key  uint64 // 0: empty
+	w    float32
+	p    [4]float32
+	kind int32 // index into kinds, -1 none
+}
+
+func featHash(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// entry is the slot of the named feature, nil if the model has none.
+func (m *Model) entry(name []byte) *featSlot {
+	t := &m.table
+	if len(t.slots) == 0 {
+		return nil
+	}
+	h := featHash(name)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch t.slots[i].key {
+		case h:
+			return &t.slots[i]
+		case 0:
+			return nil
+		}
+	}
+}
+
+// kindWeights is the kind head's weights of a slot.
+func (m *Model) kindWeights(e *featSlot) *[5]float32 {
+	if e.kind < 0 {
+		return nil
+	}
+	return &m.table.kinds[e.kind]
+}
+
+// Marshal writes the model as stable, indented JSON (sorted keys), so a
+// rebuild from the same data gives the same file.
+func (m *Model) Marshal() ([]byte, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	// one weight a line keeps diffs readable without indenting arrays
+	s := strings.ReplaceAll(string(b), `],"`, "],\n\"")
+	s = strings.ReplaceAll(s, `,"`, ",\n\"")
+	return append([]byte(s), '\n'), nil
+}
+
+// featNegators open a negation scope over the next three words.
+var featNegators = map[string]bool{"not": true, "never": true, "no": true, "nothing": true, "nobody": true, "without": true, "nor": true}
+
+// svoSubjects, svoSkip and svoObjects drive the who-does-what-to-whom
+// features (FeatureSet.SVO).
+var svoSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true, "i": true}
+
+var svoSkip = map[string]bool{"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
+	"been": true, "being": true, "am": true, "have": true, "has": true, "had": true, "will": true, "would": true, "could": true,
+	"should": true, "can": true, "might": true, "may": true, "must": true, "shall": true, "not": true, "never": true, "just": true,
+	"really": true, "always": true, "ever": true, "even": true, "still": true, "also": true, "only": true, "kinda": true,
+	"sort": true, "of": true, "kind": true, "probably": true, "clearly": true, "obviously": true, "honestly": true, "actually": true}
+
+var svoObjects = map[string]bool{"him": true, "her": true, "them": true, "me": true, "you": true, "yourself": true, "himself": true,
+	"herself": true, "kids": true, "children": true, "boys": true, "girls": true, "baby": true, "it": true}
+
+// featSubjects open a subject-verb pair over the next two words.
+var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
+
+// featureEmitter builds feature names in a fixed buffer and hands them to
+// emit with the tokens they cover (-1 for reply-level features); the name
+// bytes are only valid during the call.
+type featureEmitter struct {
+	buf  [96]byte
+	emit func(name []byte, from, to int)
+}
+
+func (fe *featureEmitter) put(from, to int, parts ...string) {
+	b := fe.buf[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	fe.emit(b, from, to)
+}
+
+// eachFeature calls emit with the name of every feature of a reply and
+// the tokens it covers (-1 for reply-level features). Features: a bias,
+// the role, each stem alone and with the role, each pair of neighbouring
+// stems, optionally each stem in a negation scope ("n:"), each
+// subject-verb pair ("v:"), character trigrams ("c:") and
+// who-does-what-to-whom ("w:", "o:"), the kinds of credit and hostile
+// findings ("k:") and of blaming findings ("kb:", used by the phase head
+// only), and the rules' phase votes ("pv:", "pr:").
+func eachFeature(role Role, sc *scanState, set FeatureSet, emit func(name []byte, from, to int)) {
+	fe := &featureEmitter{emit: emit}
+	rs := "s"
+	if role == Perpetrator {
+		rs = "p"
+	}
+	fe.put(-1, -1, "bias")
+	fe.put(-1, -1, "role:", rs)
+	toks := sc.raw
+	prev := "<s>"
+	negTo, negSent := -1, int32(-1)
+	for i, t := range toks {
+		stem := sc.stemOrName(i, set.Names)
+		sent := sc.toks[i].sentence
+		fe.put(i, i+1, "u:", stem)
+		fe.put(i, i+1, rs, "u:", stem)
+		fe.put(max(i-1, 0), i+1, "b:", prev, "_", stem)
+		prev = stem
+		if set.Chars && !(set.Names && sc.toks[i].name) && len(t.Norm) >= 4 {
+			w := "<" + t.Norm + ">"
+			for k := 0; k+3 <= len(w); k++ {
+				fe.put(i, i+1, "c:", w[k:k+3])
+			}
+		}
+		if set.Neg {
+			if i <= negTo && sent == negSent {
+				fe.put(i, i+1, "n:", stem)
+			}
+			if featNegators[t.Norm] {
+				negTo, negSent = i+3, sent
+			}
+		}
+		if set.Subj && featSubjects[t.Norm] {
+			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sentence == sent; j++ {
+				fe.put(i, j+1, "v:", t.Norm, "_", sc.stemOrName(j, set.Names))
+			}
+		}
+		if set.SVO && svoSubjects[t.Norm] {
+			sc.svoFeatures(fe, i)
+		}
+	}
+	fe.put(max(len(toks)-1, 0), len(toks), "b:", prev, "_</s>")
+	sc.ruleFeatures(fe)
+}
+
+// stemOrName is token i's stem, or "@name" for a name when names are
+// replaced by the placeholder.
+func (sc *scanState) stemOrName(i int, names bool) string {
+	if names && sc.toks[i].name {
+		return "@name"
+	}
+	return sc.raw[i].Stem
+}
+
+// svoFeatures emits who-does-what-to-whom for the subject at token i: the
+// subject and its first main verb within five words ("w:you_told"), and
+// that verb's object when one of the next two words is a person or the
+// children ("o:you_let_him").
+func (sc *scanState) svoFeatures(fe *featureEmitter, i int) {
+	toks, sent := sc.raw, sc.toks[i].sentence
+	subject := toks[i].Norm
+	for j := i + 1; j < len(toks) && j <= i+5 && sc.toks[j].sentence == sent; j++ {
+		if svoSkip[toks[j].Norm] {
+			continue
+		}
+		fe.put(i, j+1, "w:", subject, "_", toks[j].Stem)
+		for k := j + 1; k < len(toks) && k <= j+2 && sc.toks[k].sentence == sent; k++ {
+			object := ""
+			switch {
+			case sc.toks[k].name:
+				object = "@name"
+			case svoObjects[toks[k].Norm]:
+				object = toks[k].Norm
+			}
+			if object != "" {
+				fe.put(i, k+1, "o:", subject, "_", toks[j].Stem, "_", object)
+				break
+			}
+		}
+		return
+	}
+}
+
+// ruleFeatures emits what the rules found: the kinds of their findings
+// and their phase votes.
+func (sc *scanState) ruleFeatures(fe *featureEmitter) {
+	for _, f := range sc.findings {
+		switch {
+		case f.Kind.Positive() || f.Kind == Hostile:
+			fe.put(-1, -1, "k:", string(f.Kind))
+		case f.Kind.Blaming():
+			fe.put(-1, -1, "kb:", string(f.Kind))
+		}
+	}
+	const digits = "0123456789"
+	for k, v := range sc.votes {
+		if v > 0 {
+			fe.put(-1, -1, "pv:", string(Phases[k]), ":", digits[min(v, 6):min(v, 6)+1])
+		}
+	}
+	best, margin := sc.voteMargin()
+	fe.put(-1, -1, "pr:", string(Phases[best]), ":", digits[min(margin, 4):min(margin, 4)+1])
+}
+
+// voteMargin is the rules' phase (as phase() picks it) and its lead over
+// the runner-up.
+func (s *scanState) voteMargin() (int, int) {
+	best := phaseIndex(s.phase())
+	second := 0
+	for k, v := range s.votes {
+		if k != best && v > second {
+			second = v
+		}
+	}
+	return best, max(s.votes[best]-second, 0)
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// headSums are the learned heads' raw scores on one reply.
+type headSums struct {
+	blame float64    // the booster's logit
+	phase [4]float64 // the phase head's, by Phases
+	kind  [5]float64 // the kind head's, by blamingKinds
+}
+
+// sums adds up the heads' weights over the reply's features; the kind
+// head only when withKind (it is needed only when the booster fires).
+func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
+	var h headSums
+	eachFeature(role, sc, m.features, func(name []byte, _, _ int) {
+		e := m.entry(name)
+		if e == nil {
+			return
+		}
+		h.blame += float64(e.w)
+		if withPhase {
+			for k := range h.phase {
+				h.phase[k] += float64(e.p[k])
+			}
+		}
+		if q := m.kindWeights(e); withKind && q != nil {
+			for k := range h.kind {
+				h.kind[k] += float64(q[k])
+			}
+		}
+	})
+	return h
+}
+
+func argmax(xs []float64) int {
+	k := 0
+	for j := range xs {
+		if xs[j] > xs[k] {
+			k = j
+		}
+	}
+	return k
+}
+
+// apply runs the learned heads on a rules assessment: the phase head when
+// the rules' phase vote is weak, then the booster when the rules found
+// nothing blaming.
+func (m *Model) apply(a *Assessment, sc *scanState) {
+	if m == nil || len(sc.raw) == 0 {
+		return
+	}
+	_, margin := sc.voteMargin()
+	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && m.hasPhase
+	mayBoost := a.Label != Blaming && (m.Threshold < 1 || m.CreditThreshold < 1 || m.EngageThreshold < 1)
+	if !usePhase && !mayBoost {
+		return
+	}
+	h := m.sums(a.Role, sc, usePhase, false)
+	if usePhase {
+		a.Phase = Phases[argmax(h.phase[:])]
+	}
+	if !mayBoost || sigmoid(h.blame) < m.threshold(a) || !mentionsSomeone(sc) {
+		return
+	}
+	m.boost(a, sc)
+}
+
+// threshold is the booster's bar for a reply: higher when the rules
+// credited it or marked it hostile, or when the move is engagement.
+func (m *Model) threshold(a *Assessment) float64 {
+	th := m.Threshold
+	for _, f := range a.Findings {
+		switch {
+		case f.Kind == Hostile:
+			// a shaming line is coached as shaming; the booster would
+			// only read its harsh words as blame
+			th = max(th, hostileThreshold)
+		case f.Kind.Positive():
+			th = max(th, m.CreditThreshold)
+		}
+	}
+	if a.Phase == Engagement {
+		th = max(th, m.EngageThreshold)
+	}
+	if th >= 1 {
+		return math.Inf(1)
+	}
+	return th
+}
+
+// boost adds the booster's blaming finding: its kind by the kind head,
+// quoting the words that weighed most.
+func (m *Model) boost(a *Assessment, sc *scanState) {
+	span, ok := m.heaviestWords(a.Role, sc)
+	if !ok {
+		return
+	}
+	toks := sc.raw
+	from, to := toks[span[0]].Start, toks[span[1]-1].End
+	kind := boostKind(a.Role, toks)
+	if m.hasKind {
+		h := m.sums(a.Role, sc, false, true)
+		kind = blamingKinds[argmax(h.kind[:])]
+	}
+	why, rewrite := boostText(kind, a.Role)
+	a.Label = Blaming
+	a.Findings = append(withoutCredit(a.Findings), Finding{Kind: kind, Span: [2]int{from, to}, Words: a.Text[from:to], Why: why, Rewrite: rewrite})
+	sort.SliceStable(a.Findings, func(i, j int) bool { return a.Findings[i].Span[0] < a.Findings[j].Span[0] })
+}
+
+// heaviestWords are the words to quote: the word pair with the heaviest
+// booster weight, else the heaviest word that is not a pronoun or a
+// grammar word (a token range [from, to)).
+func (m *Model) heaviestWords(role Role, sc *scanState) ([2]int, bool) {
+	best, bestW := [2]int{-1, -1}, 0.0
+	bestWord, bestWordW := [2]int{-1, -1}, 0.0
+	toks := sc.raw
+	eachFeature(role, sc, m.features, func(name []byte, from, to int) {
+		e := m.entry(name)
+		if e == nil {
+			return
+		}
+		w := float64(e.w)
+		switch {
+		case from < 0 || w <= 0:
+		case to-from == 2 && w > bestW:
+			best, bestW = [2]int{from, to}, w
+		case to-from == 1 && w > bestWordW && !grammarWord[toks[from].Norm]:
+			bestWord, bestWordW = [2]int{from, to}, w
+		}
+	})
+	if best[0] < 0 {
+		best = bestWord
+	}
+	return best, best[0] >= 0
+}
+
+var grammarWord = map[string]bool{
+	"i": true, "you": true, "he": true, "she": true, "it": true, "we": true, "they": true,
+	"him": true, "her": true, "his": true, "your": true, "me": true, "my": true, "them": true,
+	"a": true, "an": true, "the": true, "of": true, "to": true, "in": true, "on": true, "and": true,
+	"or": true, "not": true, "do": true, "did": true, "does": true, "is": true, "are": true,
+	"was": true, "were": true, "be": true, "have": true, "has": true, "had": true, "that": true,
+	"this": true, "so": true, "at": true, "for": true, "with": true, "if": true, "ever": true,
+}
+
+// boostKind names the booster's finding when the model has no kind head:
+// mutualizing when the reply talks about the couple, collusion to him,
+// survivor blame to her.
+func boostKind(role Role, toks []text.Token) FindingKind {
+	for _, t := range toks {
+		switch t.Norm {
+		case "both", "pair", "two", "each", "couple", "couples", "relationship", "tango", "ye", "mutual", "together":
+			return Mutualizing
+		}
+	}
+	if role == Perpetrator {
+		return Collusion
+	}
+	return SurvivorBlame
+}
+
+func boostText(k FindingKind, role Role) (why, rewrite string) {
+	const learned = " (A learned check flagged this wording; no rule matched it, so read it with care.)"
+	switch k {
+	case Mutualizing:
+		return "Wording like this tends to describe his violence as something the couple shares." + learned,
+			"Name what he did and its impact: 'When he shouted and threw things, how did the children react?'"
+	case Collusion:
+		if role == Survivor {
+			return "Wording like this tends to accept or supply an excuse for him, which moves responsibility off him." + learned,
+				"Keep the responsibility with him: 'Whatever was going on for him, what he did was his choice. How did it affect you and the children?'"
+		}
+		return "Wording like this tends to accept or supply an excuse, or to make her the problem, which moves responsibility off him." + learned,
+			"Whatever was going on, you decided what to do. What did you do, and how did it affect her and the children?"
+	case FailureToProtect:
+		return "Wording like this tends to make the children's safety from his violence her job, or her failure." + learned,
+			"Name his behaviour as the danger and credit her: 'What have you been doing to keep the children safe when he is like that?'"
+	case AssumptionAsFact:
+		return "Wording like this tends to state a worker's assumption about her as fact." + learned,
+			"Ask instead of telling: 'How do you see what has been happening?'"
+	}
+	if role == Perpetrator {
+		return "Wording like this tends to make her the cause of his behaviour." + learned,
+			"Whatever she did, you decided what to do. What did you do, and how did it affect her and the children?"
+	}
+	return "Wording like this tends to make her responsible for his violence or for stopping it." + learned,
+		"Ask about what he does and what gets in her way: 'What has he done when you have tried to keep the children safe?'"
+}
+
+// mentionsSomeone reports whether a reply refers to a person at all: the
+// one spoken to, a partner, the couple, or someone by name. Blame is always
+// about someone, so the booster stays silent on small talk ("Lovely
+// weather for it."), where a bag of words has nothing real to go on.
+func mentionsSomeone(sc *scanState) bool {
+	for _, t := range sc.toks {
+		if t.name {
+			return true
+		}
+		switch t.norm {
+		case "you", "your", "yours", "yourself", "she", "her", "hers", "herself",
+			"he", "him", "his", "himself", "they", "them", "their", "both",
+			"couple", "parents", "partner", "husband", "wife", "boyfriend", "girlfriend", "ex", "relationship",
+			// people in general: excuses are often about "men", "dads",
+			// "someone" ("Grabbing someone's arm isn't really violence")
+			"u", "ur", "ya", "someone", "somebody", "anyone", "anybody", "everyone", "man", "men", "dad", "dads", "father", "fathers",
+			"husbands", "wives", "women", "woman", "mothers", "mom", "moms", "guys", "guy", "bloke", "blokes", "lads", "fella", "fellas", "people", "folks":
+			return true
+		}
+	}
+	return false
+}

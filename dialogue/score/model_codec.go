@@ -1,0 +1,179 @@
+package score
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// The compact model format (rules/model.bin): the learned layer as the
+// scorer uses it, feature names already hashed, weights as float32, so that
+// loading is a copy into the hash table and not a parse of ~20,000 named
+// JSON weights (about 200 ms). Layout, little-endian:
+//
+//	"PVSM" uint32(version 1)
+//	float64 threshold, credit threshold, engagement threshold, L2, rate
+//	int32 phase margin, epochs, examples
+//	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo)
+//	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
+//	uint32 k; k × 5×float32 kind weights
+//
+// The JSON form (the generator's -o FILE.json) stays readable for a person;
+// ParseModel reads either.
+
+var modelMagic = []byte("PVSM")
+
+const modelBinVersion = 1
+
+// MarshalBinary writes the compact form. It is deterministic: entries are
+// written in hash order.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	b.Write(modelMagic)
+	w := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
+	w(uint32(modelBinVersion))
+	w([5]float64{m.Threshold, m.CreditThreshold, m.EngageThreshold, m.L2, m.Rate})
+	w([3]int32{int32(m.PhaseMargin), int32(m.Epochs), int32(m.Examples)})
+	var flags uint32
+	for i, on := range m.features.flags() {
+		if on {
+			flags |= 1 << i
+		}
+	}
+	w(flags)
+	var slots []featSlot
+	for _, s := range m.table.slots {
+		if s.key != 0 {
+			slots = append(slots, s)
+		}
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i].key < slots[j].key })
+	// kinds are renumbered in slot order so the file is the same however
+	// the table was built
+	w(uint32(len(slots)))
+	var kinds [][5]float32
+	for _, s := range slots {
+		k := int32(-1)
+		if s.kind >= 0 {
+			k = int32(len(kinds))
+			kinds = append(kinds, m.table.kinds[s.kind])
+		}
+		w(s.key)
+		w(s.w)
+		w(s.p)
+		w(k)
+	}
+	w(uint32(len(kinds)))
+	for _, q := range kinds {
+		w(q)
+	}
+	return b.Bytes(), nil
+}
+
+func parseModelBinary(data []byte) (*Model, error) {
+	r := bytes.NewReader(data[len(modelMagic):])
+	rd := func(v any) error { return binary.Read(r, binary.LittleEndian, v) }
+	var version, flags, n uint32
+	var f [5]float64
+	var ints [3]int32
+	if err := errors.Join(rd(&version), rd(&f), rd(&ints), rd(&flags), rd(&n)); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	if version != modelBinVersion {
+		return nil, fmt.Errorf("model file version %d, want %d", version, modelBinVersion)
+	}
+	const slotBytes = 8 + 4 + 16 + 4
+	if uint64(n)*slotBytes > uint64(r.Len()) {
+		return nil, errors.New("model file: truncated")
+	}
+	var on [5]bool
+	for i := range on {
+		on[i] = flags&(1<<i) != 0
+	}
+	m := &Model{ModelSpec: ModelSpec{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4],
+		PhaseMargin: int(ints[0]), Epochs: int(ints[1]), Examples: int(ints[2])}, features: featureSetOf(on)}
+	m.Features = m.features.List()
+	size := 1
+	for size < int(n)+int(n)/2+2 {
+		size <<= 1
+	}
+	t := &m.table
+	t.mask = uint64(size - 1)
+	t.slots = make([]featSlot, size)
+	buf := make([]byte, slotBytes)
+	le := binary.LittleEndian
+	for range n {
+		if _, err := r.Read(buf); err != nil {
+			return nil, fmt.Errorf("model file: %w", err)
+		}
+		key := le.Uint64(buf)
+		if key == 0 {
+			return nil, errors.New("model file: zero key")
+		}
+		i := key & t.mask
+		for t.slots[i].key != 0 {
+			i = (i + 1) & t.mask
+		}
+		s := &t.slots[i]
+		s.key = key
+		s.w = math.Float32frombits(le.Uint32(buf[8:]))
+		for k := range s.p {
+			s.p[k] = math.Float32frombits(le.Uint32(buf[12+4*k:]))
+		}
+		s.kind = int32(le.Uint32(buf[28:]))
+	}
+	var k uint32
+	if err := rd(&k); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	if uint64(k)*20 != uint64(r.Len()) {
+		return nil, errors.New("model file: bad kind table")
+	}
+	t.kinds = make([][5]float32, k)
+	if err := rd(t.kinds); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
+	}
+	for _, s := range t.slots {
+		if s.key != 0 && s.kind >= int32(k) {
+			return nil, errors.New("model file: kind index out of range")
+		}
+	}
+	m.hasPhase, m.hasKind = true, k > 0
+	return m, m.checkThresholds()
+}
+
+// Weights are the three heads' weights of one named feature.
+type Weights struct {
+	Blame float32
+	Phase [4]float32 // by Phases
+	Kind  [5]float32 // by KindClasses
+}
+
+// Lookup is the weights m holds for a feature name (ok false if none),
+// whichever form the model was loaded from: the generator's freshness
+// test compares a fresh training with the shipped model through it.
+func (m *Model) Lookup(name string) (w Weights, ok bool) {
+	e := m.entry([]byte(name))
+	if e == nil {
+		return w, false
+	}
+	w.Blame, w.Phase = e.w, e.p
+	if q := m.kindWeights(e); q != nil {
+		w.Kind = *q
+	}
+	return w, true
+}
+
+// Len is the number of named features m holds weights for.
+func (m *Model) Len() int {
+	n := 0
+	for _, s := range m.table.slots {
+		if s.key != 0 {
+			n++
+		}
+	}
+	return n
+}

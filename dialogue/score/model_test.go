@@ -1,0 +1,114 @@
+package score
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBoosterOnlyAdds(t *testing.T) {
+	// A reply the rules already mark keeps exactly the rules' findings.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "Why haven't you left him?"},
+		{Perpetrator, "She knows how to push your buttons."},
+	} {
+		want := Default().ScoreRules(c.role, c.text)
+		got := Default().Score(c.role, c.text)
+		if len(got.Findings) != len(want.Findings) || got.Label != want.Label {
+			t.Errorf("%q: booster changed a rule-marked reply: %+v vs %+v", c.text, got.Findings, want.Findings)
+		}
+	}
+	// Engagement moves and credited replies are never boosted.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "You don't have to answer anything you're not ready to. We can stop whenever you need."},
+		{Survivor, "Hi, is it safe to talk right now?"},
+		{Perpetrator, "What did the kids see when you threw the plate?"},
+	} {
+		if a := Default().Score(c.role, c.text); a.Label == Blaming {
+			t.Errorf("%q: boosted to blaming: %+v", c.text, a.Findings)
+		}
+	}
+	// A boosted finding quotes the reply's own words and says it is learned.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "Do you reckon you were a bit to blame for how bad it got?"},
+		{Perpetrator, "Fair enough, mate, she sounds like hard work."},
+	} {
+		if Default().ScoreRules(c.role, c.text).Label == Blaming {
+			continue // a rule caught it; nothing to check here
+		}
+		a := Default().Score(c.role, c.text)
+		for _, f := range a.Findings {
+			if !f.Kind.Blaming() {
+				continue
+			}
+			if a.Text[f.Span[0]:f.Span[1]] != f.Words || f.Words == "" {
+				t.Errorf("%q: finding words %q do not match span %v", c.text, f.Words, f.Span)
+			}
+			if !strings.Contains(f.Why, "learned") || f.Rewrite == "" {
+				t.Errorf("%q: booster finding lacks the learned note or a rewrite: %+v", c.text, f)
+			}
+		}
+	}
+}
+
+func TestRegressionHeldout(t *testing.T) {
+	files, _ := filepath.Glob("testdata/heldout_*.jsonl")
+	for _, f := range files {
+		r := Evaluate(readLabelled(t, f), Default().Score)
+		dumpErrors(t, f, r)
+		checkFloors(t, f, r, floors{p: 0.98, r: 0.98, f1: 0.98, kappa: 0.97, phaseF1: 0.94})
+	}
+}
+
+// TestRegressionBatches holds the training batches (in-sample since the
+// rules and the model learned from them) to a little under their figures.
+// The fresh_*.jsonl sets are measurement-only and deliberately not here.
+func TestRegressionBatches(t *testing.T) {
+	files, _ := filepath.Glob("testdata/batch_*.jsonl")
+	if len(files) == 0 {
+		t.Fatal("no testdata/batch_*.jsonl")
+	}
+	// Batches added after the last pass over the rules are learned only by
+	// the model, so they sit lower; raise a batch to the common floors once
+	// its misses have been worked through.
+	modelOnly := map[string]floors{
+		"testdata/batch_w4.jsonl": {p: 0.95, r: 0.99, f1: 0.97, kappa: 0.95, phaseF1: 0.96},
+		"testdata/batch_w5.jsonl": {p: 0.98, r: 0.98, f1: 0.98, kappa: 0.97, phaseF1: 0.93},
+		"testdata/batch_w6.jsonl": {p: 0.98, r: 0.98, f1: 0.98, kappa: 0.97, phaseF1: 0.94},
+		// w7 is mostly hard negatives and general excuses no rule covers
+		"testdata/batch_w7.jsonl": {p: 0.93, r: 0.92, f1: 0.92, kappa: 0.86, phaseF1: 0.89},
+		"testdata/batch_w8.jsonl": {p: 0.98, r: 0.95, f1: 0.96, kappa: 0.93, phaseF1: 0.88},
+		"testdata/batch_w9.jsonl": {p: 0.99, r: 0.80, f1: 0.89, kappa: 0.79, phaseF1: 0.88},
+	}
+	for _, f := range files {
+		r := Evaluate(readLabelled(t, f), Default().Score)
+		dumpErrors(t, f, r)
+		fl, ok := modelOnly[filepath.ToSlash(f)]
+		if !ok {
+			fl = floors{p: 0.98, r: 0.96, f1: 0.97, kappa: 0.95, phaseF1: 0.96}
+		}
+		checkFloors(t, f, r, fl)
+	}
+}
+
+// The learned layer adds blame only where a reply is about someone: small
+// talk is never blaming, whatever words it happens to share with blaming
+// lines.
+func TestBoosterIgnoresSmallTalk(t *testing.T) {
+	for _, role := range []Role{Survivor, Perpetrator} {
+		for _, line := range []string{"Lovely weather for it.", "Is that a new telly?", "Traffic was awful on the way over."} {
+			if a := Default().Score(role, line); a.Label != NonBlaming {
+				t.Errorf("%s to a %s scored %s: %+v", line, role, a.Label, a.Findings)
+			}
+		}
+	}
+}

@@ -1,0 +1,649 @@
+package score
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pivotcoach/pivot/dialogue/pattern"
+	"github.com/pivotcoach/pivot/dialogue/text"
+)
+
+// assess runs the rules over a cleaned reply: the findings, the label,
+// the phase by the rules' votes and the question type, plus the scan the
+// learned layer reads its features from.
+func (rs *ruleSet) assess(role Role, clean string) (Assessment, *scanState) {
+	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
+	sc := rs.scan(role, clean)
+	sc.findings = sc.dropSetAside(sc.findings)
+	if role == Perpetrator {
+		for i, f := range sc.findings {
+			if alt := rs.alt[f.Rewrite]; alt.perp != "" {
+				sc.findings[i].Rewrite = alt.perp
+			}
+		}
+	}
+	a.Findings = sc.findings
+	for _, f := range a.Findings {
+		if f.Kind.Blaming() {
+			a.Label = Blaming
+			break
+		}
+	}
+	if a.Label == Blaming {
+		a.Findings = withoutCredit(a.Findings)
+	}
+	if a.Findings == nil {
+		a.Findings = []Finding{}
+	}
+	if a.Label != Blaming {
+		for k, w := range sc.creditVotes {
+			sc.votes[k] += w
+		}
+	}
+	a.Phase = sc.phase()
+	a.Question = sc.question()
+	return a, sc
+}
+
+// withoutCredit drops the credit findings (in place): a reply that
+// credits and then blames is a blaming reply.
+func withoutCredit(fs []Finding) []Finding {
+	kept := fs[:0]
+	for _, f := range fs {
+		if !f.Kind.Positive() {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
+
+// scanToken is one word of the reply as the rules see it: the word's
+// vocabulary ids, where it stands and whether it is a name.
+type scanToken struct {
+	norm       string
+	wordID     int32 // id of the normalised word; -1 if no rule uses it
+	stemID     int32 // id of "+stem"; -1 if no rule uses it
+	start, end int
+	sentence   int32
+	name       bool
+	// extraIDs are the ids of the "*prefix" entries the word starts
+	// with, and "@name" when it is a name.
+	extraIDs [maxExtraIDs]int32
+	nExtra   uint8
+}
+
+const maxExtraIDs = 6
+
+type sentence struct {
+	from, to int // token range [from, to)
+	question bool
+}
+
+// scanState is one reply as the rules read it, and what they found.
+type scanState struct {
+	text     string
+	raw      []text.Token
+	toks     []scanToken
+	sents    []sentence
+	findings []Finding
+	votes    [4]int
+	// creditVotes are the phase votes of credit rules, counted only when
+	// the reply is not blaming.
+	creditVotes [4]int
+}
+
+func (s *scanState) phase() Phase {
+	best, bestScore := phaseIndex(Worries), 0
+	// ties go to the earlier phase in this order: the more specific moves
+	// (next steps, working well, engagement) over worries, the default.
+	for _, k := range []int{3, 2, 0, 1} {
+		if s.votes[k] > bestScore {
+			best, bestScore = k, s.votes[k]
+		}
+	}
+	return Phases[best]
+}
+
+// scan tokenises clean, runs every rule and phase cue for role over it and
+// returns the findings (in text order) and phase votes.
+func (rs *ruleSet) scan(role Role, clean string) *scanState {
+	st := &scanState{text: clean, raw: text.Tokenize(clean)}
+	st.tokens(rs)
+	st.splitSentences()
+	st.markNamesAndPrefixes(rs)
+	// the run's working sets live on this frame: most replies fit
+	// them, and scoring then allocates nothing for them
+	var (
+		presentBuf  [64]uint64
+		possibleBuf [2048]uint8
+		ruleBuf     [512]bool
+		cueBuf      [256]bool
+	)
+	run := ruleRun{rs: rs, st: st, survivor: role == Survivor, index: rs.index[0],
+		present:  sized(presentBuf[:0], (rs.nVocab+63)/64),
+		possible: sized(possibleBuf[:0], rs.nPatterns),
+		ruleDone: sized(ruleBuf[:0], len(rs.rules)),
+		cueDone:  sized(cueBuf[:0], rs.nCuePatterns),
+	}
+	if !run.survivor {
+		run.index = rs.index[1]
+	}
+	run.markPresent()
+	scratch := rs.matchers.Get().(*matchScratch)
+	defer rs.matchers.Put(scratch)
+	scratch.toks = st.appendPatternTokens(scratch.toks[:0])
+	scratch.budget.Reset(pattern.DefaultBudget)
+	scratch.matcher.Reset(scratch.toks, scratch.budget)
+	run.matcher = &scratch.matcher
+	for i := range st.toks {
+		run.tryAt(i)
+	}
+	st.findings = dedupe(st.findings)
+	return st
+}
+
+// tokens gives each word its vocabulary ids and its sentence number.
+func (st *scanState) tokens(rs *ruleSet) {
+	raw := st.raw
+	st.toks = make([]scanToken, len(raw))
+	sent := int32(0)
+	prevEnd := 0
+	for i, t := range raw {
+		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(st.text[prevEnd:t.Start]) && !honorific[raw[i-1].Norm] {
+			sent++
+		}
+		st.toks[i] = scanToken{norm: t.Norm, wordID: rs.lookupKey('=', t.Norm), stemID: rs.lookupKey('+', t.Stem), start: t.Start, end: t.End, sentence: sent}
+		// a word in any form also matches a word whose spelling is the
+		// pattern word's stem
+		if t.Norm != t.Stem {
+			if id := rs.lookupKey('+', t.Norm); id >= 0 {
+				st.toks[i].addExtra(id)
+			}
+		}
+		prevEnd = t.End
+	}
+}
+
+// splitSentences groups the tokens by sentence and notes which sentences
+// end in a question mark.
+func (st *scanState) splitSentences() {
+	for i := 0; i < len(st.toks); {
+		j := i
+		for j < len(st.toks) && st.toks[j].sentence == st.toks[i].sentence {
+			j++
+		}
+		tail := st.text[st.toks[j-1].end:]
+		if j < len(st.toks) {
+			tail = st.text[st.toks[j-1].end:st.toks[j].start]
+		}
+		st.sents = append(st.sents, sentence{from: i, to: j, question: strings.ContainsRune(tail, '?')})
+		i = j
+	}
+}
+
+// markNamesAndPrefixes adds "@name" to names and the id of every listed
+// prefix a word starts with, for the pattern index and the pre-check.
+func (st *scanState) markNamesAndPrefixes(rs *ruleSet) {
+	for i := range st.toks {
+		t := &st.toks[i]
+		t.name = rs.isName(st, i)
+		if t.name {
+			t.addExtra(rs.nameID)
+		}
+		if len(t.norm) >= 2 {
+			for _, pe := range rs.prefixBuckets[t.norm[0]] {
+				if pe.prefix[1] == t.norm[1] && strings.HasPrefix(t.norm, pe.prefix) {
+					t.addExtra(pe.id)
+				}
+			}
+		}
+	}
+}
+
+// appendPatternTokens appends the reply as the pattern matcher reads it:
+// the scorer's own sentences and names.
+func (st *scanState) appendPatternTokens(out []pattern.Token) []pattern.Token {
+	for i, t := range st.toks {
+		out = append(out, pattern.Token{Norm: t.norm, Stem: st.raw[i].Stem, Name: t.name, SentenceStart: i == 0 || t.sentence != st.toks[i-1].sentence})
+	}
+	return out
+}
+
+// matchScratch is a pattern matcher and its memory, reused from reply to
+// reply (the memo grows to the largest pattern once, not on every reply).
+type matchScratch struct {
+	matcher pattern.Matcher
+	budget  *pattern.Budget
+	toks    []pattern.Token
+}
+
+// ruleRun is one pass of the rules over a reply: which rules and cues have
+// already fired, and the quick pre-check of each pattern's required words.
+type ruleRun struct {
+	rs       *ruleSet
+	st       *scanState
+	matcher  *pattern.Matcher
+	survivor bool
+	index    [][]patternRef
+	// present has a bit for every id some word of the reply carries.
+	present []uint64
+	// possible caches the pre-check per pattern: 0 unknown, 1 possible,
+	// 2 not.
+	possible []uint8
+	ruleDone []bool
+	cueDone  []bool
+}
+
+// markPresent sets a bit in present for every id a word carries.
+func (r *ruleRun) markPresent() {
+	mark := func(id int32) {
+		if id >= 0 {
+			r.present[id>>6] |= 1 << (uint(id) & 63)
+		}
+	}
+	for i := range r.st.toks {
+		t := &r.st.toks[i]
+		mark(t.wordID)
+		mark(t.stemID)
+		for k := uint8(0); k < t.nExtra; k++ {
+			mark(t.extraIDs[k])
+		}
+	}
+}
+
+// sized is buf resliced to n when it has room, else a new slice.
+func sized[T any](buf []T, n int) []T {
+	if n <= cap(buf) {
+		return buf[:n]
+	}
+	return make([]T, n)
+}
+
+// mayMatch is the quick pre-check: every required element of p has a
+// word in the reply it could match.
+func (r *ruleRun) mayMatch(p *rulePattern) bool {
+	switch r.possible[p.id] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	for _, f := range p.need {
+		if !f.hits(r.present) {
+			r.possible[p.id] = 2
+			return false
+		}
+	}
+	r.possible[p.id] = 1
+	return true
+}
+
+// tryAt tries every pattern indexed under one of token i's ids.
+func (r *ruleRun) tryAt(i int) {
+	t := &r.st.toks[i]
+	if t.wordID >= 0 && int(t.wordID) < len(r.index) {
+		for _, ref := range r.index[t.wordID] {
+			r.try(ref, i)
+		}
+	}
+	if t.stemID >= 0 && t.stemID != t.wordID && int(t.stemID) < len(r.index) {
+		for _, ref := range r.index[t.stemID] {
+			r.try(ref, i)
+		}
+	}
+	for k := uint8(0); k < t.nExtra; k++ {
+		for _, ref := range r.index[t.extraIDs[k]] {
+			r.try(ref, i)
+		}
+	}
+}
+
+func (r *ruleRun) try(ref patternRef, i int) {
+	if ref.owner >= 0 {
+		r.tryRule(int(ref.owner), ref.pattern, i)
+	} else {
+		r.tryCue(int(-ref.owner-1), ref.pattern, i)
+	}
+}
+
+// tryRule records rule ru's finding if pattern p matches at token i and
+// nothing (not_after, unless) rules it out.
+func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
+	st, rule := r.st, r.rs.rules[ru]
+	if r.ruleDone[ru] || (r.survivor && !rule.survivor) || (!r.survivor && !rule.perp) {
+		return
+	}
+	if !r.mayMatch(p) {
+		return
+	}
+	res, ok := r.matcher.At(p.p, i)
+	if !ok || (rule.notAfter != nil && r.matcher.Before(rule.notAfter, i, 3)) {
+		return
+	}
+	r.ruleDone[ru] = true
+	for _, u := range rule.unless {
+		if _, ok := r.matcher.Find(u); ok {
+			return
+		}
+	}
+	from, to := st.toks[i].start, st.toks[res.End-1].end
+	st.findings = append(st.findings, Finding{Kind: rule.kind, Span: [2]int{from, to}, Words: st.text[from:to], Why: rule.why, Rewrite: rule.rewrite, Grave: rule.grave})
+	// credit rules vote for a phase only on a reply that stays
+	// non-blaming (added up once the label is known).
+	v := &st.votes
+	if rule.kind.Positive() {
+		v = &st.creditVotes
+	}
+	for k, w := range rule.phase {
+		v[k] += w
+	}
+}
+
+// tryCue adds phase cue c's vote if pattern p matches at token i.
+func (r *ruleRun) tryCue(c int, p *rulePattern, i int) {
+	st, cue := r.st, r.rs.cues[c]
+	if r.cueDone[p.cueID] || (r.survivor && !cue.survivor) || (!r.survivor && !cue.perp) {
+		return
+	}
+	if cue.first && st.toks[i].sentence != 0 {
+		return
+	}
+	if !r.mayMatch(p) {
+		return
+	}
+	if _, ok := r.matcher.At(p.p, i); ok {
+		r.cueDone[p.cueID] = true
+		st.votes[cue.phase] += cue.weight
+	}
+}
+
+func (t *scanToken) addExtra(id int32) {
+	if t.nExtra < maxExtraIDs {
+		t.extraIDs[t.nExtra] = id
+		t.nExtra++
+	}
+}
+
+// dedupe orders findings by position and drops a finding of the same kind
+// overlapping one already kept.
+func dedupe(fs []Finding) []Finding {
+	if len(fs) < 2 {
+		return fs
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Span[0] < fs[j].Span[0] })
+	out := fs[:0]
+	for _, f := range fs {
+		dup := false
+		for _, g := range out {
+			if g.Kind == f.Kind && f.Span[0] < g.Span[1] && g.Span[0] < f.Span[1] {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lookupKey finds the id of sigil+word ("=word", "+stem") without
+// building the string; -1 if no pattern uses it.
+func (rs *ruleSet) lookupKey(sigil byte, w string) int32 {
+	var buf [64]byte
+	if len(w)+1 > len(buf) {
+		return -1
+	}
+	buf[0] = sigil
+	n := copy(buf[1:], w)
+	if id, ok := rs.vocab[string(buf[:n+1])]; ok {
+		return id
+	}
+	return -1
+}
+
+// honorific titles end in a full stop that does not end the sentence
+// ("Mr. Okafor"), so the name after them stays mid-sentence.
+var honorific = map[string]bool{"mr": true, "mrs": true, "ms": true, "dr": true, "mx": true, "prof": true, "rev": true}
+
+func breaksSentence(gap string) bool {
+	return strings.ContainsAny(gap, ".?!;:…")
+}
+
+// isName reports whether token i is a person's name: a word from the names
+// list, or a capitalised word that is not at the start of a sentence (or is,
+// but is followed by a comma or a possessive) and is not a known common
+// capitalised word or an acronym.
+func (rs *ruleSet) isName(st *scanState, i int) bool {
+	t := st.toks[i]
+	clean := st.text
+	if rs.names[t.norm] {
+		return true
+	}
+	word := clean[t.start:t.end]
+	r, _ := utf8.DecodeRuneInString(word)
+	if !unicode.IsUpper(r) || len(word) < 2 {
+		return false
+	}
+	if strings.ToUpper(word) == word { // DASAT, DWP, I
+		return false
+	}
+	if rs.stopCaps[t.norm] {
+		return false
+	}
+	switch t.norm {
+	case "i", "you", "he", "she", "we", "they", "it":
+		return false
+	}
+	s := st.sents[t.sentence]
+	if s.from != i {
+		return true
+	}
+	// sentence-initial: "Aisha, ..." or "Brian's ..."
+	rest := clean[t.end:]
+	return strings.HasPrefix(rest, ",") || strings.Contains(word, "'") || strings.Contains(word, "’")
+}
+
+// question classifies the reply as forensic-interview training does. A
+// sentence is a question when it ends in "?" or opens with a question word
+// or an auxiliary (chat often drops the "?"). Open: what/how/why, or an
+// invitation (tell me, describe, explain, walk me through). Closed: yes/no
+// (an auxiliary first), either/or, a single-fact wh-question (who, where,
+// when, which), or a statement with a tag or a "?". Any open question makes
+// the reply open.
+func (s *scanState) question() QuestionType {
+	q := NoQuestion
+	for _, sn := range s.sents {
+		switch k := s.sentenceQuestion(sn); k {
+		case OpenQuestion:
+			return OpenQuestion
+		case ClosedQuestion:
+			q = ClosedQuestion
+		}
+	}
+	return q
+}
+
+var openLeads = map[string]bool{"what": true, "how": true, "why": true, "whats": true, "hows": true}
+var factLeads = map[string]bool{"who": true, "where": true, "when": true, "which": true, "whose": true, "whom": true}
+var auxLeads = map[string]bool{
+	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true,
+	"can": true, "could": true, "will": true, "would": true, "should": true, "shall": true,
+	"have": true, "has": true, "had": true, "may": true, "might": true, "must": true, "am": true,
+}
+var inviteVerbs = map[string]bool{"tell": true, "describe": true, "explain": true, "walk": true, "talk": true, "share": true}
+
+// sentenceQuestion classifies one sentence, skipping a leading address or
+// discourse word ("Aisha, would you…", "So what…", "And how…").
+func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
+	i := sn.from
+	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
+		i++
+	}
+	if i >= sn.to {
+		if sn.question {
+			return ClosedQuestion
+		}
+		return NoQuestion
+	}
+	lead := s.toks[i].norm
+	// "Can you tell me…", "Could you describe…", "I'd like you to tell me…"
+	for j := i; j < sn.to && j < i+6; j++ {
+		if inviteVerbs[s.toks[j].norm] {
+			if s.toks[j].norm == "talk" || s.toks[j].norm == "share" {
+				// "talk me through", "share with me" invitations only
+				if j+1 < sn.to && (s.toks[j+1].norm == "me" || s.toks[j+1].norm == "with") {
+					return OpenQuestion
+				}
+				continue
+			}
+			if s.toks[j].norm == "walk" && !(j+2 < sn.to && s.toks[j+1].norm == "me" && s.toks[j+2].norm == "through") {
+				continue
+			}
+			if s.toks[j].norm == "tell" && !(j+1 < sn.to && (s.toks[j+1].norm == "me" || s.toks[j+1].norm == "us")) {
+				continue
+			}
+			if j == i || auxLeads[s.toks[i].norm] || (j > i && (s.toks[j-1].norm == "to" || s.toks[j-1].norm == "please")) {
+				return OpenQuestion
+			}
+		}
+	}
+	// "When he has been drinking, how do you keep her safe?": a clause
+	// set off by a comma, then an open question word, is an open question
+	// whatever the sentence's first word.
+	if sn.question && !openLeads[lead] && s.openAfterComma(i, sn) {
+		return OpenQuestion
+	}
+	switch {
+	case openLeads[lead]:
+		if sn.question || i+1 < sn.to {
+			return OpenQuestion
+		}
+	case factLeads[lead]:
+		if sn.question || (i+1 < sn.to && auxLeads[s.toks[i+1].norm]) {
+			return ClosedQuestion
+		}
+	case auxLeads[lead]:
+		// "Is there…", "Did you…", "Would you rather X or Y"
+		if sn.question || (i+1 < sn.to && subjects[s.toks[i+1].norm]) {
+			return ClosedQuestion
+		}
+	}
+	if sn.question {
+		// a statement with "?": a tag question or a check
+		return ClosedQuestion
+	}
+	return NoQuestion
+}
+
+// openAfterComma reports an open question word straight after a comma
+// ("…, and what helped?", "When he drinks, how do you…").
+func (s *scanState) openAfterComma(i int, sn sentence) bool {
+	for j := i + 1; j < sn.to; j++ {
+		if !openLeads[s.toks[j].norm] || s.toks[j-1].norm == "what" {
+			continue
+		}
+		// allow one joining word between the comma and the question word
+		k := j - 1
+		if k > i && (s.toks[k].norm == "and" || s.toks[k].norm == "but" || s.toks[k].norm == "so") {
+			k--
+		}
+		if strings.Contains(s.between(k, k+1), ",") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scanState) between(i, j int) string { return s.text[s.toks[i].end:s.toks[j].start] }
+
+var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, "okay": true, "right": true, "well": true, "hi": true, "hey": true, "now": true, "then": true, "also": true, "just": true, "oh": true, "sorry": true, "look": true, "thanks": true, "honestly": true}
+
+var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}
+
+// reportVerbs open a reported-speech frame: "he says…", "you've said…",
+// "the report calls it…", "some workers would ask…".
+var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
+	"claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true, "ask": true, "asks": true,
+	"asked": true, "told": true, "tells": true}
+
+// contrastWords set a reported framing aside.
+var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "still": true, "rather": true, "actually": true, "choice": true}
+
+// dropSetAside removes blaming findings on words the trainee reports in
+// order to set them aside: the finding sits after a reporting verb in its
+// sentence ("He says you push his buttons", "The report calls it a
+// domestic", "Some workers would ask why you didn't leave") and the reply
+// then turns away from it, by a contrast ("…, but what he does is his
+// choice") or a question of its own in a later sentence ("You've said she
+// pushes your buttons. What did you choose to do next?"). The words are
+// not the trainee's framing. A later question counts only when it earns
+// credit itself (accountability, child impact…): "The police said it was a
+// domestic dispute. What was the row about?" adopts the frame.
+func (s *scanState) dropSetAside(fs []Finding) []Finding {
+	if len(fs) == 0 {
+		return fs
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Kind.Blaming() && s.setAside(f) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (s *scanState) setAside(f Finding) bool {
+	first := -1
+	for i := range s.toks {
+		if s.toks[i].start >= f.Span[0] {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return false
+	}
+	sn := s.sents[s.toks[first].sentence]
+	framed := false
+	for j := sn.from; j < first; j++ {
+		if reportVerbs[s.toks[j].norm] {
+			framed = true
+			break
+		}
+	}
+	if !framed {
+		return false
+	}
+	for j := first; j < len(s.toks); j++ {
+		t := s.toks[j]
+		if t.start < f.Span[1] {
+			continue
+		}
+		if contrastWords[t.norm] {
+			return true
+		}
+		if t.sentence != s.toks[first].sentence && s.sents[t.sentence].question && s.creditIn(t.sentence) {
+			return true
+		}
+	}
+	return false
+}
+
+// creditIn reports whether a credit finding starts in sentence sn.
+func (s *scanState) creditIn(sn int32) bool {
+	for _, f := range s.findings {
+		if !f.Kind.Positive() {
+			continue
+		}
+		for i := s.sents[sn].from; i < s.sents[sn].to; i++ {
+			if s.toks[i].start == f.Span[0] {
+				return true
+			}
+		}
+	}
+	return false
+}
