@@ -19,7 +19,7 @@ import (
 // batch_* training batches and the training-only hard negatives. The
 // shared dev set and the fresh_* measurement sets are left out so they
 // stay independent checks.
-var DefaultFiles = []string{"testdata/labelled.jsonl", "testdata/heldout_*.jsonl", "testdata/batch_*.jsonl", "testdata/negatives_*.jsonl"}
+var DefaultFiles = []string{"testdata/labelled.jsonl", "testdata/heldout_*.jsonl", "testdata/batch_*.jsonl", "testdata/negatives_*.jsonl", "testdata/voices/train_*.jsonl", "testdata/voices/negatives_*.jsonl"}
 
 // negativesFile names training-only hard negatives: skilled, non-blaming
 // lines from the tune_* interview scripts, whose phase was never labelled
