@@ -22,6 +22,9 @@ type compiledIdx struct {
 	// learned[i]: the matcher has example wordings for Intents[i].
 	learnedOnce sync.Once
 	learned     []bool
+	// classes[i]: the matcher's class for Intents[i] (intentClasses).
+	classOnce sync.Once
+	classes   []int
 }
 
 // defaultBands apply when a scenario names none.

@@ -142,12 +142,13 @@ func (sc *Scenario) readPart(toks []Token, budget *pattern.Budget) []scored {
 	// so "what about the receipts?" is not read as "and then?".
 	cover := m.Coverage(toks)
 	all := make([]scored, len(sc.Intents))
+	classes := sc.intentClasses(m)
 	for i, in := range sc.Intents {
 		discount := 0.4 + 0.6*cover
 		if in.Move == MoveFollowUp {
 			discount = cover
 		}
-		all[i] = scored{intent: i, learned: p[sc.classOf(m, in.ID)] * discount}
+		all[i] = scored{intent: i, learned: p[classes[i]] * discount}
 		all[i].score = all[i].learned
 	}
 	learned := sc.learnedIntents()
@@ -190,13 +191,28 @@ func (sc *Scenario) learnedIntents() []bool {
 	return sc.index.learned
 }
 
-func (sc *Scenario) classOf(m *Matcher, id string) int {
-	for k, c := range m.Classes {
-		if c == id {
-			return k
+// intentClasses gives, by intent index, the matcher's class for the
+// intent (its last class, the catch-all, when it has none of its own).
+// It is worked out once: looking each intent up among the classes on
+// every clause made a turn quadratic in the number of intents.
+func (sc *Scenario) intentClasses(m *Matcher) []int {
+	sc.index.classOnce.Do(func() {
+		first := make(map[string]int, len(m.Classes))
+		for k, c := range m.Classes {
+			if _, seen := first[c]; !seen {
+				first[c] = k
+			}
 		}
-	}
-	return len(m.Classes) - 1
+		sc.index.classes = make([]int, len(sc.Intents))
+		for i, in := range sc.Intents {
+			k, ok := first[in.ID]
+			if !ok {
+				k = len(m.Classes) - 1
+			}
+			sc.index.classes[i] = k
+		}
+	})
+	return sc.index.classes
 }
 
 // clauses returns the whole line and, when it holds several questions or
