@@ -27,8 +27,13 @@ type rulePattern struct {
 	// with; need, for each later word it must match, the ids that word
 	// can be: a reply with none of them cannot match.
 	first []int32
-	need  []filter
+	need  []filterID
 }
+
+// filterID indexes ruleSet.filters. Patterns share concepts, so many of
+// them need the same set of words: each distinct set is checked at most
+// once per reply, however many patterns need it.
+type filterID int32
 
 // filter is a set of vocabulary ids as the non-zero 64-bit words of a
 // bitset: testing it against the reply's words is a few ANDs.
@@ -86,6 +91,9 @@ type compiler struct {
 	checked map[string]error
 	// members caches each concept's members, parsed
 	members map[string][]*pattern.SeqNode
+	// filters finds a pre-check filter already in rs.filters by its
+	// contents
+	filters map[string]filterID
 }
 
 type prefixEntry struct {
@@ -94,7 +102,7 @@ type prefixEntry struct {
 }
 
 func newCompiler(concepts map[string][]string) *compiler {
-	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patternRef{}, members: map[string][]*pattern.SeqNode{}}
+	c := &compiler{rs: &ruleSet{vocab: map[string]int32{}, concepts: concepts}, index: map[int32][]patternRef{}, members: map[string][]*pattern.SeqNode{}, filters: map[string]filterID{}}
 	// concepts are expanded at every use, so the same words are
 	// normalised many times while the rules compile: the answers are kept
 	normalised := map[string][]pattern.Word{}
@@ -154,13 +162,32 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pattern %q: %v", src, err)
 		}
-		rp.need = append(rp.need, newFilter(ids))
+		rp.need = append(rp.need, c.filter(ids))
 	}
 	// the most particular words first: a reply usually lacks them, and
 	// the check stops at the first word it lacks
-	sort.SliceStable(rp.need, func(i, j int) bool { return rp.need[i].size() < rp.need[j].size() })
+	fs := c.rs.filters
+	sort.SliceStable(rp.need, func(i, j int) bool { return fs[rp.need[i]].size() < fs[rp.need[j]].size() })
 	c.patterns = append(c.patterns, rp)
 	return rp, nil
+}
+
+// filter returns the id of the filter of ids, adding it to the rule set
+// the first time that set is seen.
+func (c *compiler) filter(ids []int32) filterID {
+	f := newFilter(ids)
+	sort.Slice(f, func(i, j int) bool { return f[i].word < f[j].word })
+	var key strings.Builder
+	for _, fw := range f {
+		fmt.Fprintf(&key, "%d:%x,", fw.word, fw.bits)
+	}
+	if id, ok := c.filters[key.String()]; ok {
+		return id
+	}
+	id := filterID(len(c.rs.filters))
+	c.rs.filters = append(c.rs.filters, f)
+	c.filters[key.String()] = id
+	return id
 }
 
 // compilePattern compiles src and checks that its words are written as

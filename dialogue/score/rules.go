@@ -104,6 +104,9 @@ type ruleSet struct {
 	nVocab       int
 	nCuePatterns int
 	nPatterns    int
+	// filters are the distinct pre-check filters of all patterns
+	// (rulePattern.need)
+	filters []filter
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
 	alt map[string]rewriteAlt

@@ -92,6 +92,8 @@ type scanState struct {
 	// creditVotes are the phase votes of credit rules, counted only when
 	// the reply is not blaming.
 	creditVotes [4]int
+	// scratch is the pooled memory st lives in, until release.
+	scratch *matchScratch
 }
 
 func (s *scanState) phase() Phase {
@@ -109,30 +111,27 @@ func (s *scanState) phase() Phase {
 // scan tokenises clean, runs every rule and phase cue for role over it and
 // returns the findings (in text order) and phase votes.
 func (rs *ruleSet) scan(role Role, clean string) *scanState {
-	st := &scanState{text: clean, raw: text.Tokenize(clean)}
+	// the scan's working memory comes from a pool and goes back with
+	// release: allocating it for every reply made the garbage collector,
+	// which then walks the compiled rules, much of the cost of scoring
+	scratch := rs.matchers.Get().(*matchScratch)
+	st := &scratch.st
+	*st = scanState{text: clean, raw: text.Tokenize(clean), toks: st.toks[:0], sents: st.sents[:0], scratch: scratch}
 	st.tokens(rs)
 	st.splitSentences()
 	st.markNamesAndPrefixes(rs)
-	// the run's working sets live on this frame: most replies fit
-	// them, and scoring then allocates nothing for them
-	var (
-		presentBuf  [64]uint64
-		possibleBuf [2048]uint8
-		ruleBuf     [512]bool
-		cueBuf      [256]bool
-	)
 	run := ruleRun{rs: rs, st: st, survivor: role == Survivor, index: rs.index[0],
-		present:  sized(presentBuf[:0], (rs.nVocab+63)/64),
-		possible: sized(possibleBuf[:0], rs.nPatterns),
-		ruleDone: sized(ruleBuf[:0], len(rs.rules)),
-		cueDone:  sized(cueBuf[:0], rs.nCuePatterns),
+		present:  cleared(scratch.present, (rs.nVocab+63)/64),
+		possible: cleared(scratch.possible, rs.nPatterns),
+		hits:     cleared(scratch.hits, len(rs.filters)),
+		ruleDone: cleared(scratch.ruleDone, len(rs.rules)),
+		cueDone:  cleared(scratch.cueDone, rs.nCuePatterns),
 	}
+	scratch.present, scratch.possible, scratch.hits, scratch.ruleDone, scratch.cueDone = run.present, run.possible, run.hits, run.ruleDone, run.cueDone
 	if !run.survivor {
 		run.index = rs.index[1]
 	}
 	run.markPresent()
-	scratch := rs.matchers.Get().(*matchScratch)
-	defer rs.matchers.Put(scratch)
 	scratch.toks = st.appendPatternTokens(scratch.toks[:0])
 	scratch.budget.Reset(pattern.DefaultBudget)
 	scratch.matcher.Reset(scratch.toks, scratch.budget)
@@ -144,10 +143,20 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 	return st
 }
 
+// release hands st's working memory back to the pool; st must not be
+// used afterwards. The findings and text it gave out stay valid: they are
+// never reused.
+func (rs *ruleSet) release(st *scanState) {
+	if sc := st.scratch; sc != nil {
+		st.scratch, st.findings, st.raw = nil, nil, nil
+		rs.matchers.Put(sc)
+	}
+}
+
 // tokens gives each word its vocabulary ids and its sentence number.
 func (st *scanState) tokens(rs *ruleSet) {
 	raw := st.raw
-	st.toks = make([]scanToken, len(raw))
+	st.toks = cleared(st.toks, len(raw))
 	sent := int32(0)
 	prevEnd := 0
 	for i, t := range raw {
@@ -217,6 +226,13 @@ type matchScratch struct {
 	matcher pattern.Matcher
 	budget  *pattern.Budget
 	toks    []pattern.Token
+	// st and the sets below are the scan's, kept between replies.
+	st       scanState
+	present  []uint64
+	possible []uint8
+	hits     []uint8
+	ruleDone []bool
+	cueDone  []bool
 }
 
 // ruleRun is one pass of the rules over a reply: which rules and cues have
@@ -232,6 +248,8 @@ type ruleRun struct {
 	// possible caches the pre-check per pattern: 0 unknown, 1 possible,
 	// 2 not.
 	possible []uint8
+	// hits caches each filter's verdict likewise (ruleSet.filters).
+	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
 }
@@ -253,10 +271,13 @@ func (r *ruleRun) markPresent() {
 	}
 }
 
-// sized is buf resliced to n when it has room, else a new slice.
-func sized[T any](buf []T, n int) []T {
+// cleared is buf resliced to n and zeroed when it has room, else a new
+// slice.
+func cleared[T any](buf []T, n int) []T {
 	if n <= cap(buf) {
-		return buf[:n]
+		buf = buf[:n]
+		clear(buf)
+		return buf
 	}
 	return make([]T, n)
 }
@@ -271,13 +292,30 @@ func (r *ruleRun) mayMatch(p *rulePattern) bool {
 		return false
 	}
 	for _, f := range p.need {
-		if !f.hits(r.present) {
+		if !r.hitsFilter(f) {
 			r.possible[p.id] = 2
 			return false
 		}
 	}
 	r.possible[p.id] = 1
 	return true
+}
+
+// hitsFilter reports whether the reply has a word filter f holds,
+// checking each filter once a reply.
+func (r *ruleRun) hitsFilter(f filterID) bool {
+	switch r.hits[f] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	if r.rs.filters[f].hits(r.present) {
+		r.hits[f] = 1
+		return true
+	}
+	r.hits[f] = 2
+	return false
 }
 
 // tryAt tries every pattern indexed under one of token i's ids.

@@ -129,6 +129,7 @@ func (s *Scorer) Score(role Role, reply string) Assessment {
 	}
 	a, sc := rules.assess(role, clean)
 	m.apply(&a, sc)
+	rules.release(sc)
 	return a
 }
 
@@ -154,7 +155,8 @@ func (s *Scorer) ScoreRules(role Role, reply string) Assessment {
 	if !role.Valid() {
 		role = Survivor
 	}
-	a, _ := rules.assess(role, clean)
+	a, sc := rules.assess(role, clean)
+	rules.release(sc)
 	return a
 }
 
@@ -176,6 +178,7 @@ func (s *Scorer) Features(role Role, reply string, set FeatureSet, emit func(nam
 			kinds = append(kinds, f.Kind)
 		}
 	}
+	rules.release(sc)
 	return kinds
 }
 
@@ -203,6 +206,7 @@ func (s *Scorer) Inspect(role Role, reply string) Inspection {
 		role = Survivor
 	}
 	a, sc := rules.assess(role, clean)
+	defer rules.release(sc)
 	in := Inspection{Rules: a}
 	_, in.Margin = sc.voteMargin()
 	if m == nil {

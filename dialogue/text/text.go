@@ -39,12 +39,18 @@ func Clean(text string) (string, bool) {
 	b.Grow(len(text))
 	runes, cut, space := 0, false, false
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		i += size
-		if r == utf8.RuneError && size <= 1 {
-			r = '\uFFFD'
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+			if r == utf8.RuneError && size <= 1 {
+				r = '\uFFFD'
+			}
 		}
+		i += size
 		switch {
+		case r > ' ' && r < 0x7f:
+			// printable ASCII, most of every reply: neither space nor
+			// control, so no table lookups
 		case r == '\n' || r == '\t' || r == '\r' || unicode.IsSpace(r):
 			space = true
 			continue
@@ -63,7 +69,11 @@ func Clean(text string) (string, bool) {
 			runes++
 		}
 		space = false
-		b.WriteRune(r)
+		if r < utf8.RuneSelf {
+			b.WriteByte(byte(r))
+		} else {
+			b.WriteRune(r)
+		}
 		runes++
 	}
 	return b.String(), cut
