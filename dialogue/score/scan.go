@@ -116,7 +116,8 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 	// which then walks the compiled rules, much of the cost of scoring
 	scratch := rs.matchers.Get().(*matchScratch)
 	st := &scratch.st
-	*st = scanState{text: clean, raw: text.Tokenize(clean), toks: st.toks[:0], sents: st.sents[:0], scratch: scratch}
+	scratch.raw = text.AppendTokens(scratch.raw[:0], clean)
+	*st = scanState{text: clean, raw: scratch.raw, toks: st.toks[:0], sents: st.sents[:0], scratch: scratch}
 	st.tokens(rs)
 	st.splitSentences()
 	st.markNamesAndPrefixes(rs)
@@ -226,8 +227,10 @@ type matchScratch struct {
 	matcher pattern.Matcher
 	budget  *pattern.Budget
 	toks    []pattern.Token
-	// st and the sets below are the scan's, kept between replies.
+	// st, its words and the sets below are the scan's, kept between
+	// replies.
 	st       scanState
+	raw      []text.Token
 	present  []uint64
 	possible []uint8
 	hits     []uint8

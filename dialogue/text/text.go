@@ -174,7 +174,12 @@ var spelling = map[string]string{
 // are kept long enough to expand contractions ("haven't" → have not); a
 // contraction yields several tokens sharing the original span.
 func Tokenize(text string) []Token {
-	toks := make([]Token, 0, len(text)/5+1)
+	return AppendTokens(make([]Token, 0, len(text)/5+1), text)
+}
+
+// AppendTokens is Tokenize appending to toks, for a caller that reuses
+// the memory from line to line (the scorer, on every reply).
+func AppendTokens(toks []Token, text string) []Token {
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
