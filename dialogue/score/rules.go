@@ -119,7 +119,11 @@ type rewriteAlt struct{ perp, separated string }
 // patternRef points at one pattern of a rule (owner >= 0) or of a phase cue
 // (owner < 0 encodes cue -owner-1).
 type patternRef struct {
-	owner   int32
+	owner int32
+	// id is pattern.id, kept here so that the scan can pass over a
+	// pattern already ruled out for the reply without following the
+	// pointer
+	id      int32
 	pattern *rulePattern
 }
 
@@ -362,6 +366,7 @@ func (c *compiler) finish() error {
 	}
 	for id, refs := range c.index {
 		for _, ref := range refs {
+			ref.id = int32(ref.pattern.id)
 			var surv, perp bool
 			if ref.owner >= 0 {
 				r := rs.rules[ref.owner]

@@ -325,17 +325,22 @@ func (r *ruleRun) hitsFilter(f filterID) bool {
 func (r *ruleRun) tryAt(i int) {
 	t := &r.st.toks[i]
 	if t.wordID >= 0 && int(t.wordID) < len(r.index) {
-		for _, ref := range r.index[t.wordID] {
-			r.try(ref, i)
-		}
+		r.tryAll(r.index[t.wordID], i)
 	}
 	if t.stemID >= 0 && t.stemID != t.wordID && int(t.stemID) < len(r.index) {
-		for _, ref := range r.index[t.stemID] {
-			r.try(ref, i)
-		}
+		r.tryAll(r.index[t.stemID], i)
 	}
 	for k := uint8(0); k < t.nExtra; k++ {
-		for _, ref := range r.index[t.extraIDs[k]] {
+		r.tryAll(r.index[t.extraIDs[k]], i)
+	}
+}
+
+// tryAll tries each of refs at token i. Most are ruled out for the
+// whole reply by the pre-check after their first try, and are passed
+// over here at the cost of one load.
+func (r *ruleRun) tryAll(refs []patternRef, i int) {
+	for _, ref := range refs {
+		if r.possible[ref.id] != 2 {
 			r.try(ref, i)
 		}
 	}
