@@ -1,6 +1,7 @@
 package score
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -241,7 +242,9 @@ func TestScoreEdgeCases(t *testing.T) {
 }
 
 func TestScoreDeterministicAndConcurrent(t *testing.T) {
-	texts := []string{"Why didn't you leave?", "What did the boys see when you hit her?", "You two need to stop fighting.", "Hi, is now a good time?"}
+	// a long reply between short ones: each scan reuses pooled memory a
+	// longer reply filled, and nothing of it may leak into the next
+	texts := []string{"Why didn't you leave?", "What did the boys see when you hit her? Brian, you know you pushed her. I'm not blaming you, Sarah, but why do you keep letting him back in when the kids are scared and you promised social services you would protect them?", "You two need to stop fighting.", "Hi, is now a good time?"}
 	want := make([]Assessment, len(texts))
 	for i, s := range texts {
 		want[i] = Default().Score(Survivor, s)
@@ -254,8 +257,8 @@ func TestScoreDeterministicAndConcurrent(t *testing.T) {
 			for n := 0; n < 50; n++ {
 				for i, s := range texts {
 					a := Default().Score(Survivor, s)
-					if a.Label != want[i].Label || a.Phase != want[i].Phase || len(a.Findings) != len(want[i].Findings) {
-						t.Errorf("%q: not deterministic", s)
+					if !reflect.DeepEqual(a, want[i]) {
+						t.Errorf("%q: not deterministic: %+v, want %+v", s, a, want[i])
 						return
 					}
 				}
