@@ -118,6 +118,12 @@ func TestRegressionBatches(t *testing.T) {
 		"testdata/voices/train_substance_counsellor.jsonl": {p: 0.95, r: 0.95, f1: 0.95, kappa: 0.91, phaseF1: 0.89},
 		"testdata/voices/train_us_latino_caseworker.jsonl": {p: 0.96, r: 0.92, f1: 0.94, kappa: 0.89, phaseF1: 0.91},
 		"testdata/voices/train_us_rural_cps.jsonl":         {p: 0.94, r: 0.80, f1: 0.87, kappa: 0.73, phaseF1: 0.91},
+		"testdata/voices/train_glasgow_sw.jsonl":           {p: 0.92, r: 0.73, f1: 0.81, kappa: 0.64, phaseF1: 0.96},
+		"testdata/voices/train_hospital_sw.jsonl":          {p: 0.95, r: 0.95, f1: 0.95, kappa: 0.91, phaseF1: 0.84},
+		"testdata/voices/train_idva_advocate.jsonl":        {p: 0.91, r: 0.88, f1: 0.90, kappa: 0.79, phaseF1: 0.86},
+		"testdata/voices/train_indian_sw.jsonl":            {p: 0.93, r: 0.92, f1: 0.92, kappa: 0.85, phaseF1: 0.91},
+		"testdata/voices/train_mbcp_facilitator.jsonl":     {p: 0.87, r: 0.82, f1: 0.84, kappa: 0.66, phaseF1: 0.87},
+		"testdata/voices/train_military_fap.jsonl":         {p: 0.93, r: 0.88, f1: 0.91, kappa: 0.81, phaseF1: 0.92},
 	}
 	for _, f := range files {
 		r := Evaluate(readLabelled(t, f), Default().Score)

@@ -196,8 +196,10 @@ func New(token string) *Server {
 	mux.HandleFunc("/gateway-ws", s.gateway)
 	mux.HandleFunc("/gateway-ws/", s.gateway) // discordgo adds a slash
 	mux.HandleFunc("/", s.rest)
-	s.srv = httptest.NewServer(mux)
-	s.URL = s.srv.URL
+	// s.URL is set before the server starts: handlers read it
+	s.srv = httptest.NewUnstartedServer(mux)
+	s.URL = "http://" + s.srv.Listener.Addr().String()
+	s.srv.Start()
 	return s
 }
 

@@ -165,7 +165,9 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("/api/users.info", s.usersInfo)
 	mux.HandleFunc("/response/", s.respond)
 	mux.HandleFunc("/ws", s.socket)
-	s.srv = httptest.NewServer(mux)
+	// started only once s.srv is set: handlers read s.srv.URL
+	s.srv = httptest.NewUnstartedServer(mux)
+	s.srv.Start()
 	s.URL = s.srv.URL + "/api/"
 	t.Cleanup(s.Close)
 	return s
