@@ -81,16 +81,19 @@ func TestPivotSlackServesHealthAndMetrics(t *testing.T) {
 	if err := fake.Push("env-2", "events_api", slackfake.MessageEvent("Ev"+strings.ReplaceAll(ts, ".", ""), "C0COURSE", "U0TRAINEE", line, ts, thread)); err != nil {
 		t.Fatal(err)
 	}
+	// The counter and the histograms are separate series, updated one
+	// after the other, so wait until a scrape shows all of them.
+	wants := []string{`pivot_turns_total{platform="slack"} 1`, `pivot_platform_connected{platform="slack"} 1`, `pivot_open_sessions{platform="slack"} 1`, `pivot_turn_seconds_count{platform="slack"} 1`}
 	var scrape string
 	waitFor(t, "the turn in the metrics", func() bool {
 		_, scrape = status("/metrics")
-		return strings.Contains(scrape, `pivot_turns_total{platform="slack"} 1`+"\n")
-	}, proc)
-	for _, want := range []string{`pivot_platform_connected{platform="slack"} 1`, `pivot_open_sessions{platform="slack"} 1`, `pivot_turn_seconds_count{platform="slack"} 1`} {
-		if !strings.Contains(scrape, want+"\n") {
-			t.Errorf("scrape lacks %s", want)
+		for _, want := range wants {
+			if !strings.Contains(scrape, want+"\n") {
+				return false
+			}
 		}
-	}
+		return true
+	}, proc)
 	for _, private := range []string{"U0TRAINEE", "C0COURSE", thread, "Quetzalcoatl", "jennifer", slackfake.BotToken} {
 		if strings.Contains(scrape, private) {
 			t.Errorf("the scrape contains %q", private)
