@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 
 	"github.com/pivotcoach/pivot/adapters/terminal"
 	"github.com/pivotcoach/pivot/bot"
@@ -27,11 +26,7 @@ func runHistory(ctx context.Context, env *environment, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("history takes no arguments, only options")
 	}
-	lib, err := loadLibrary(env, "")
-	if err != nil {
-		return err
-	}
-	store, err := openReadStore(ctx, env, *db)
+	b, store, err := openReader(ctx, env, "", *db)
 	if err != nil {
 		return err
 	}
@@ -40,7 +35,6 @@ func runHistory(ctx context.Context, env *environment, args []string) error {
 	if u == "" {
 		u = localUser(env)
 	}
-	b := bot.New(store, lib, bot.WithLogger(slog.New(slog.DiscardHandler)))
 	rows, err := b.History(ctx, *platform, u, *limit)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -75,16 +74,11 @@ func runReport(ctx context.Context, env *environment, args []string) error {
 		who = u.User
 	}
 
-	lib, err := loadLibrary(env, *dir)
-	if err != nil {
-		return err
-	}
-	store, err := openReadStore(ctx, env, *db)
+	b, store, err := openReader(ctx, env, *dir, *db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	b := bot.New(store, lib, bot.WithLogger(slog.New(slog.DiscardHandler)), bot.WithTrainers(env.getenv("PIVOT_TRAINERS")))
 	reports, err := buildReports(ctx, b, store, asker, who, *user != "", *group, from)
 	if errors.Is(err, errRefused) {
 		return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 
@@ -54,16 +53,11 @@ func runReview(ctx context.Context, env *environment, args []string) error {
 		}
 		id = n
 	}
-	lib, err := loadLibrary(env, "")
-	if err != nil {
-		return err
-	}
-	store, err := openReadStore(ctx, env, *db)
+	b, store, err := openReader(ctx, env, "", *db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	b := bot.New(store, lib, bot.WithLogger(slog.New(slog.DiscardHandler)), bot.WithTrainers(env.getenv("PIVOT_TRAINERS")))
 	viewer := *as
 	if viewer == "" {
 		viewer = localUser(env)

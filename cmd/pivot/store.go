@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -81,6 +82,23 @@ func openReadStore(ctx context.Context, env *environment, flagValue string) (sto
 		return nil, err
 	}
 	return db, nil
+}
+
+// openReader is what the commands that only read (history, report,
+// review) share: the scenario library, the database opened for reading,
+// and a bot that logs nothing and knows the trainers, since a trainer may
+// read their groups' sessions. The caller closes the store.
+func openReader(ctx context.Context, env *environment, scenarioDir, dbFlag string) (*bot.Bot, store, error) {
+	lib, err := loadLibrary(env, scenarioDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openReadStore(ctx, env, dbFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := bot.New(st, lib, bot.WithLogger(slog.New(slog.DiscardHandler)), bot.WithTrainers(env.getenv("PIVOT_TRAINERS")))
+	return b, st, nil
 }
 
 // storeName names the database for logs: the SQLite file, or the
