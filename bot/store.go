@@ -92,6 +92,20 @@ type UndoStore interface {
 	UndoneTurns(ctx context.Context, sessionID int64) ([]TurnRecord, error)
 }
 
+// FullStore is a store with every optional interface the bot uses:
+// groups, coaching settings, trainers, forgetting, retention and undo.
+// bot/sqlite and bot/postgres are both one (bot/storetest holds them to
+// it), and the commands ask for one.
+type FullStore interface {
+	Store
+	GroupStore
+	CoachingStore
+	TrainerStore
+	ForgetStore
+	RetentionStore
+	UndoStore
+}
+
 // SessionSummary is a session's headline figures, for history and reports.
 type SessionSummary struct {
 	Session

@@ -21,18 +21,8 @@ import (
 	"github.com/pivotcoach/pivot/dialogue"
 )
 
-// Full is a store with every optional interface the bot uses: both
-// stores keep groups, coaching settings and trainers, forget and purge,
-// and take turns back (undo).
-type Full interface {
-	bot.Store
-	bot.GroupStore
-	bot.CoachingStore
-	bot.TrainerStore
-	bot.ForgetStore
-	bot.RetentionStore
-	bot.UndoStore
-}
+// Full is the store the suite holds both implementations to.
+type Full = bot.FullStore
 
 // Opener makes a new, empty database and returns a store on it whose
 // clock is now (time.Now if nil), and reopen, which opens another store

@@ -41,15 +41,7 @@ func dbPath(env *environment, flagValue string) string {
 // store is what commands need of a database: the bot's store and every
 // optional interface the bot uses. Both bot/sqlite and bot/postgres are
 // one (the conformance suite in bot/storetest holds them to it).
-type store interface {
-	bot.Store
-	bot.GroupStore
-	bot.CoachingStore
-	bot.TrainerStore
-	bot.ForgetStore
-	bot.RetentionStore
-	bot.UndoStore
-}
+type store = bot.FullStore
 
 // openStore opens (creating or migrating if needed) the database for a
 // command: a PostgreSQL database when --db or PIVOT_DB is a postgres://
