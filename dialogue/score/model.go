@@ -52,7 +52,7 @@ type Model struct {
 type ModelSpec struct {
 	Version int `json:"version"`
 	// Features lists the optional feature families the model was built
-	// with ("neg", "subj", "names", "chars", "svo").
+	// with ("neg", "subj", "names", "chars", "svo", "skip").
 	Features []string `json:"features"`
 	// Threshold is the booster's probability threshold on a reply the
 	// rules neither blamed nor credited; CreditThreshold applies when the
@@ -91,16 +91,19 @@ type FeatureSet struct {
 	// have told" → "w:you_told"), and the verb's object when it is a
 	// person or the children ("o:you_let_him").
 	SVO bool
+	// Skip adds pairs of stems one word apart ("s:"), so that "where were
+	// you" and "where was you" share a feature.
+	Skip bool
 }
 
 // featureNames are the families' names in ModelSpec.Features, in flag
-// order (model.bin stores them as bits 0..4).
-var featureNames = [5]string{"neg", "subj", "names", "chars", "svo"}
+// order (model.bin stores them as bits 0..5).
+var featureNames = [6]string{"neg", "subj", "names", "chars", "svo", "skip"}
 
-func (f FeatureSet) flags() [5]bool { return [5]bool{f.Neg, f.Subj, f.Names, f.Chars, f.SVO} }
+func (f FeatureSet) flags() [6]bool { return [6]bool{f.Neg, f.Subj, f.Names, f.Chars, f.SVO, f.Skip} }
 
-func featureSetOf(on [5]bool) FeatureSet {
-	return FeatureSet{Neg: on[0], Subj: on[1], Names: on[2], Chars: on[3], SVO: on[4]}
+func featureSetOf(on [6]bool) FeatureSet {
+	return FeatureSet{Neg: on[0], Subj: on[1], Names: on[2], Chars: on[3], SVO: on[4], Skip: on[5]}
 }
 
 // List is the families' names, as ModelSpec.Features lists them.
@@ -136,7 +139,7 @@ func NewModel(spec ModelSpec) (*Model, error) {
 	if err := m.checkThresholds(); err != nil {
 		return nil, err
 	}
-	var on [5]bool
+	var on [6]bool
 	for _, f := range m.Features {
 		i := slices.Index(featureNames[:], f)
 		if i < 0 {
@@ -335,10 +338,10 @@ func (fe *featureEmitter) put(from, to int, parts ...string) {
 // the tokens it covers (-1 for reply-level features). Features: a bias,
 // the role, each stem alone and with the role, each pair of neighbouring
 // stems, optionally each stem in a negation scope ("n:"), each
-// subject-verb pair ("v:"), character trigrams ("c:") and
-// who-does-what-to-whom ("w:", "o:"), the kinds of credit and hostile
-// findings ("k:") and of blaming findings ("kb:", used by the phase head
-// only), and the rules' phase votes ("pv:", "pr:").
+// subject-verb pair ("v:"), character trigrams ("c:"), pairs of stems one
+// word apart ("s:") and who-does-what-to-whom ("w:", "o:"); then the kinds
+// of credit and hostile findings ("k:") and of blaming findings ("kb:",
+// used by the phase head only), and the rules' phase votes ("pv:", "pr:").
 func eachFeature(role Role, sc *scanState, set FeatureSet, emit func(name []byte, from, to int)) {
 	fe := &featureEmitter{emit: emit}
 	rs := "s"
@@ -375,6 +378,9 @@ func eachFeature(role Role, sc *scanState, set FeatureSet, emit func(name []byte
 			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sentence == sent; j++ {
 				fe.put(i, j+1, "v:", t.Norm, "_", sc.stemOrName(j, set.Names))
 			}
+		}
+		if set.Skip && i >= 2 && sc.toks[i-2].sentence == sent {
+			fe.put(i-2, i+1, "s:", sc.stemOrName(i-2, set.Names), "_", stem)
 		}
 		if set.SVO && svoSubjects[t.Norm] {
 			sc.svoFeatures(fe, i)

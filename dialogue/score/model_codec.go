@@ -17,7 +17,7 @@ import (
 //	"PVSM" uint32(version 1)
 //	float64 threshold, credit threshold, engagement threshold, L2, rate
 //	int32 phase margin, epochs, examples
-//	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo)
+//	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo, 32 skip)
 //	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
 //	uint32 k; k × 5×float32 kind weights
 //
@@ -89,7 +89,7 @@ func parseModelBinary(data []byte) (*Model, error) {
 	if uint64(n)*slotBytes > uint64(r.Len()) {
 		return nil, errors.New("model file: truncated")
 	}
-	var on [5]bool
+	var on [6]bool
 	for i := range on {
 		on[i] = flags&(1<<i) != 0
 	}

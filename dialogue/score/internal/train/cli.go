@@ -41,6 +41,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
 	svo := fs.Bool("svo", def.Features.SVO, "add who-does-what-to-whom features")
 	chars := fs.Bool("chars", def.Features.Chars, "add character-trigram features (for typos)")
+	skip := fs.Bool("skip", def.Features.Skip, "add skip-bigram features")
+	neg := fs.Bool("neg", def.Features.Neg, "add negation-scope features")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./internal/trainmodel [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
 		fmt.Fprintf(stderr, "Run in dialogue/score (go generate does). Default files: %v\n", DefaultFiles)
@@ -61,6 +63,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		o.Threshold = *threshold
 	}
 	o.Features.Chars = *chars
+	o.Features.Skip = *skip
+	o.Features.Neg = *neg
 	o.Features.SVO = *svo
 	if *epochs > 0 {
 		o.Epochs = *epochs

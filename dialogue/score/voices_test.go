@@ -1,0 +1,77 @@
+package score
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The blind-labelled voices (testdata/voices, see its README): whole
+// voices, each written by one helper and labelled blind by another, kept
+// where both agreed. train_* are learned by the model alone (no rule was
+// written from them); fresh_* were kept apart and never trained on, so
+// their figures are the honest measure of how the scorer carries to a
+// voice it has not seen. Both are held to a little under today's figures
+// (docs/scoring.md has them by voice and by kind).
+
+// readVoices reads every file matching pattern, by file and pooled.
+func readVoices(t *testing.T, pattern string) (map[string][]Labelled, []Labelled) {
+	t.Helper()
+	files, _ := filepath.Glob(pattern)
+	if len(files) == 0 {
+		t.Fatalf("no %s", pattern)
+	}
+	byFile := map[string][]Labelled{}
+	var pooled []Labelled
+	for _, f := range files {
+		ex := readLabelled(t, f)
+		byFile[filepath.Base(f)] = ex
+		pooled = append(pooled, ex...)
+	}
+	return byFile, pooled
+}
+
+func TestTrainedVoices(t *testing.T) {
+	byFile, pooled := readVoices(t, "testdata/voices/train_*.jsonl")
+	r := Evaluate(pooled, Default().Score)
+	checkFloors(t, "trained voices, pooled", r, floors{p: 0.94, r: 0.89, f1: 0.92, kappa: 0.83, phaseF1: 0.98})
+	// Each voice on its own, to a common floor under the weakest.
+	for name, ex := range byFile {
+		r := Evaluate(ex, Default().Score)
+		dumpErrors(t, name, r)
+		fl := floors{p: 0.88, r: 0.64, f1: 0.76, kappa: 0.60, phaseF1: 0.91}
+		if strings.HasPrefix(name, "train_pairs_") {
+			// minimal pairs written around one move (mostly worries):
+			// a phase macro-F1 over four phases means nothing there
+			fl.phaseF1 = 0
+		}
+		checkFloors(t, name, r, fl)
+	}
+}
+
+func TestFreshVoices(t *testing.T) {
+	byFile, pooled := readVoices(t, "testdata/voices/fresh_*.jsonl")
+	for name := range byFile {
+		if !strings.HasPrefix(name, "fresh_") {
+			t.Fatalf("%s is not a fresh voice", name)
+		}
+	}
+	r := Evaluate(pooled, Default().Score)
+	checkFloors(t, "fresh voices, pooled", r, floors{p: 0.91, r: 0.87, f1: 0.89, kappa: 0.76, phaseF1: 0.86})
+	// Blaming recall by the kind each line was written and labelled as.
+	kindFloor := map[FindingKind]float64{
+		SurvivorBlame: 0.83, FailureToProtect: 0.80, Mutualizing: 0.96, Collusion: 0.88, AssumptionAsFact: 0.87,
+	}
+	for kind, floor := range kindFloor {
+		got := r.Kinds[kind]
+		t.Logf("fresh voices, %s: caught %d of %d (%.3f)", kind, got.Caught, got.N, got.Recall)
+		if got.N == 0 || got.Recall < floor {
+			t.Errorf("fresh voices, %s: recall %.3f < floor %.3f", kind, got.Recall, floor)
+		}
+	}
+	for name, ex := range byFile {
+		r := Evaluate(ex, Default().Score)
+		dumpErrors(t, name, r)
+		checkFloors(t, name, r, floors{p: 0.88, r: 0.74, f1: 0.80, kappa: 0.60, phaseF1: 0.76})
+	}
+}
