@@ -39,7 +39,7 @@ func TestTrainedVoices(t *testing.T) {
 	for name, ex := range byFile {
 		r := Evaluate(ex, Default().Score)
 		dumpErrors(t, name, r)
-		fl := floors{p: 0.88, r: 0.64, f1: 0.76, kappa: 0.60, phaseF1: 0.91}
+		fl := floors{p: 0.88, r: 0.64, f1: 0.76, kappa: 0.58, phaseF1: 0.91}
 		if strings.HasPrefix(name, "train_pairs_") {
 			// minimal pairs written around one move (mostly worries):
 			// a phase macro-F1 over four phases means nothing there
