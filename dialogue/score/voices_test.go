@@ -51,11 +51,6 @@ func TestTrainedVoices(t *testing.T) {
 
 func TestFreshVoices(t *testing.T) {
 	byFile, pooled := readVoices(t, "testdata/voices/fresh_*.jsonl")
-	for name := range byFile {
-		if !strings.HasPrefix(name, "fresh_") {
-			t.Fatalf("%s is not a fresh voice", name)
-		}
-	}
 	r := Evaluate(pooled, Default().Score)
 	checkFloors(t, "fresh voices, pooled", r, floors{p: 0.91, r: 0.87, f1: 0.89, kappa: 0.76, phaseF1: 0.86})
 	// Blaming recall by the kind each line was written and labelled as.
