@@ -27,10 +27,9 @@ var (
 		"It sounds like you have worked hard to protect James and Peter.",
 	}
 	blameSurvivor = "Why haven't you left him?"
-	// a directive about what the couple should do: the scorer reads it
-	// as a (failed) next-steps move, so the six trainees who say it
-	// reach next steps
-	blameMutual = "You two need to stop fighting."
+	// a worries question that makes his violence the couple's: no
+	// trainee here reaches next steps
+	blameMutual = "How often do you and Brian fight in front of the boys?"
 )
 
 type groupRig struct {
@@ -273,7 +272,7 @@ func TestGroupExerciseWithThirtyTrainees(t *testing.T) {
 	text := room[0].Message.Text
 	share := float64(wantNonBlaming) / float64(wantTurns) * 100
 	for _, want := range []string{"Group debrief", "30 trainees", fmt.Sprintf("%d replies: %.0f%% non-blaming", wantTurns, share),
-		"Survivor blame — 10 times", "in 6 interviews", "Try: ", "Phases most often skipped:", "next steps (24 of 30)"} {
+		"Survivor blame — 10 times", "in 6 interviews", "Try: ", "Phases most often skipped:", "next steps (30 of 30)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("group debrief lacks %q:\n%s", want, text)
 		}

@@ -124,6 +124,10 @@ func (m *Model) FeatureSet() FeatureSet { return m.features }
 // hostile (shaming is coached as its own line, not as blame).
 const hostileThreshold = 0.98
 
+// setAsideThreshold is the booster's bar on a reply in which the rules set
+// blaming words aside as reported, quoted or negated (scan.go's isSetAside).
+const setAsideThreshold = 0.97
+
 // blamingKinds is the kind head's class order.
 var blamingKinds = [5]FindingKind{SurvivorBlame, FailureToProtect, Mutualizing, Collusion, AssumptionAsFact}
 
@@ -522,15 +526,16 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	if usePhase {
 		a.Phase = Phases[argmax(h.phase[:])]
 	}
-	if !mayBoost || sigmoid(h.blame) < m.threshold(a) || !mentionsSomeone(sc) {
+	if !mayBoost || sigmoid(h.blame) < m.threshold(a, sc) || !mentionsSomeone(sc) {
 		return
 	}
 	m.boost(a, sc)
 }
 
 // threshold is the booster's bar for a reply: higher when the rules
-// credited it or marked it hostile, or when the move is engagement.
-func (m *Model) threshold(a *Assessment) float64 {
+// credited it or marked it hostile, set blaming words aside, or when the
+// move is engagement.
+func (m *Model) threshold(a *Assessment, sc *scanState) float64 {
 	th := m.Threshold
 	for _, f := range a.Findings {
 		switch {
@@ -544,6 +549,11 @@ func (m *Model) threshold(a *Assessment) float64 {
 	}
 	if a.Phase == Engagement {
 		th = max(th, m.EngageThreshold)
+	}
+	if sc.setAside > 0 {
+		// the rules set blaming words aside (quoted, reported, negated):
+		// they have read the context, the booster sees only the words
+		th = max(th, setAsideThreshold)
 	}
 	if th >= 1 {
 		return math.Inf(1)

@@ -16,7 +16,7 @@ import (
 func (rs *ruleSet) assess(role Role, clean string) (Assessment, *scanState) {
 	a := Assessment{Text: clean, Role: role, Label: NonBlaming, Phase: Worries, Question: NoQuestion}
 	sc := rs.scan(role, clean)
-	sc.findings = sc.dropSetAside(sc.findings)
+	sc.findings = sc.dropSetAside(sc.findings, role)
 	if role == Perpetrator {
 		for i, f := range sc.findings {
 			if alt := rs.alt[f.Rewrite]; alt.perp != "" {
@@ -89,6 +89,9 @@ type scanState struct {
 	sents    []sentence
 	findings []Finding
 	votes    [4]int
+	// setAside counts the blaming findings dropped as words the trainee
+	// reported, quoted or negated (dropSetAside).
+	setAside int
 	// creditVotes are the phase votes of credit rules, counted only when
 	// the reply is not blaming.
 	creditVotes [4]int
@@ -610,31 +613,76 @@ var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, 
 var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}
 
 // reportVerbs open a reported-speech frame: "he says…", "you've said…",
-// "the report calls it…", "some workers would ask…".
+// "the report calls it…", "some workers would ask…"; reportNouns are the records whose words a trainee quotes ("the
+// referral", "the police log", "the petition").
 var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
-	"claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true, "ask": true, "asks": true,
-	"asked": true, "told": true, "tells": true}
+	"calling": true, "claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true,
+	"describing": true, "ask": true, "asks": true, "asked": true, "asking": true, "told": true, "tells": true, "wrote": true,
+	"write": true, "writes": true, "written": true, "label": true, "labelled": true, "labeled": true, "phrase": true, "word": true,
+	"words": true, "wording": true, "term": true}
 
-// contrastWords set a reported framing aside.
-var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "still": true, "rather": true, "actually": true, "choice": true}
+var reportNouns = map[string]bool{"referral": true, "report": true, "log": true, "petition": true, "record": true, "records": true,
+	"notes": true, "note": true, "entry": true, "file": true, "form": true}
 
-// dropSetAside removes blaming findings on words the trainee reports in
-// order to set them aside: the finding sits after a reporting verb in its
-// sentence ("He says you push his buttons", "The report calls it a
-// domestic", "Some workers would ask why you didn't leave") and the reply
-// then turns away from it, by a contrast ("…, but what he does is his
-// choice") or a question of its own in a later sentence ("You've said she
-// pushes your buttons. What did you choose to do next?"). The words are
-// not the trainee's framing. A later question counts only when it earns
-// credit itself (accountability, child impact…): "The police said it was a
-// domestic dispute. What was the row about?" adopts the frame.
-func (s *scanState) dropSetAside(fs []Finding) []Finding {
+// contrastWords set a reported framing aside: a contrast, or the trainee
+// saying the framing is not theirs ("the wrong question", "something
+// else", "your decision"; "I don't agree" is a negation of their own).
+var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "whichever": true,
+	"rather": true, "actually": true, "choice": true, "instead": true, "else": true, "wrong": true, "disagree": true,
+	"decision": true, "regardless": true}
+
+// laterContrast words turn away only from a later sentence: "You've said
+// it was the drink. When you're sober, do you still check her phone?"
+// ("…and still let him watch the kids" is part of what was reported).
+var laterContrast = map[string]bool{"still": true}
+
+// negationSubjects are the subjects of a trainee's own negated statement
+// ("I'm not asking why…", "that's not 'both of you fighting'", "it isn't
+// your fault"); a negation after "you" is about her ("you didn't leave").
+var negationSubjects = map[string]bool{"i": true, "that": true, "it": true, "this": true, "which": true, "we": true}
+
+// negationHeads open a negation without a subject when they open the
+// sentence or a clause: "Nothing you've told me suggests…", "None of what
+// he did is your fault", "Nobody thinks…". ("No" is left out: "no
+// contact, and it's on you" and "u no" are not negations of the blame.)
+var negationHeads = map[string]bool{"nothing": true, "none": true, "nobody": true}
+
+// opinionVerbs after a negation keep the blame ("I don't think you should
+// have stayed" means "I think you shouldn't have").
+// Nor does a disclaimer ("I'm not judging, but…", "I'm not blaming you").
+var opinionVerbs = map[string]bool{"think": true, "thinking": true, "believe": true, "reckon": true, "suppose": true, "want": true,
+	"wanting": true, "know": true, "expect": true, "expecting": true, "hope": true, "hoping": true, "sure": true, "understand": true,
+	"get": true, "see": true, "like": true, "judge": true, "judging": true, "blame": true, "blaming": true, "criticising": true,
+	"criticizing": true, "trying": true, "worried": true}
+
+// disowning verbs after the trainee's own "not" turn away from what was
+// reported ("I don't see it that way", "I don't agree", "I won't be
+// repeating that"); other negations ("I can't help you with that") do not.
+var disowningVerbs = map[string]bool{"see": true, "agree": true, "accept": true, "buy": true, "share": true, "use": true, "want": true,
+	"think": true, "believe": true, "take": true, "taking": true, "repeat": true, "repeating": true, "write": true, "call": true,
+	"like": true, "hold": true, "go": true, "going": true, "put": true, "how": true, "what": true, "true": true, "the": true}
+
+// hedges between "not" and its verb ("I can't quite understand why…").
+var hedges = map[string]bool{"quite": true, "really": true, "just": true, "even": true, "honestly": true, "totally": true, "fully": true, "too": true}
+
+// judgements after a negation are about what she does: "it's not safe
+// while you keep letting him back" keeps the blame.
+var judgements = map[string]bool{"safe": true, "okay": true, "ok": true, "fair": true, "right": true, "good": true, "acceptable": true,
+	"alright": true, "appropriate": true, "normal": true, "healthy": true, "enough": true, "great": true, "on": true, "allowed": true}
+
+var auxiliaries = map[string]bool{"am": true, "is": true, "are": true, "was": true, "were": true, "do": true, "does": true, "did": true,
+	"have": true, "has": true, "had": true, "will": true, "would": true, "could": true, "can": true, "should": true, "be": true, "going": true}
+
+// dropSetAside removes blaming findings on words the trainee does not
+// stand behind (setAside).
+func (s *scanState) dropSetAside(fs []Finding, role Role) []Finding {
 	if len(fs) == 0 {
 		return fs
 	}
 	out := fs[:0]
 	for _, f := range fs {
-		if f.Kind.Blaming() && s.setAside(f) {
+		if f.Kind.Blaming() && s.isSetAside(f, role) {
+			s.setAside++
 			continue
 		}
 		out = append(out, f)
@@ -642,41 +690,236 @@ func (s *scanState) dropSetAside(fs []Finding) []Finding {
 	return out
 }
 
-func (s *scanState) setAside(f Finding) bool {
-	first := -1
-	for i := range s.toks {
-		if s.toks[i].start >= f.Span[0] {
-			first = i
-			break
-		}
-	}
+// isSetAside reports whether a blaming finding is on words the trainee
+// reports or quotes in order to set them aside, or negates:
+//
+//   - reported: the finding follows a reporting verb or a record in its
+//     sentence ("He says you push his buttons", "The referral says 'mum
+//     failed to protect'", "Some workers would ask why you didn't leave"),
+//     or sits in quotation marks, and the reply then turns away from it —
+//     by a contrast ("…, but what he does is his choice", "I don't agree",
+//     "the wrong question"), by a statement of the trainee's own that
+//     negates ("I don't see it that way"), or by a later sentence that
+//     earns credit ("What did you choose to do next?"). A later question
+//     without credit adopts the frame: "The police said it was a domestic
+//     dispute. What was the row about?" stays blaming.
+//   - negated: the trainee's own statement negates it before it starts
+//     ("I'm not asking why you didn't protect them", "Nothing you've told
+//     me suggests you caused this", "that's not 'both of you fighting'").
+//
+// The words are not the trainee's framing.
+func (s *scanState) isSetAside(f Finding, role Role) bool {
+	first := s.tokenAt(f.Span[0])
 	if first < 0 {
 		return false
 	}
-	sn := s.sents[s.toks[first].sentence]
-	framed := false
-	for j := sn.from; j < first; j++ {
-		if reportVerbs[s.toks[j].norm] {
-			framed = true
-			break
-		}
+	// to him, negating his responsibility is the collusion itself
+	// ("nobody's saying this is all on you")
+	if !(f.Kind == Collusion && role == Perpetrator) && s.negatedBefore(first) {
+		return true
 	}
-	if !framed {
+	if !s.framed(first) && !s.quoted(first, f.Span[0]) {
 		return false
 	}
-	for j := first; j < len(s.toks); j++ {
-		t := s.toks[j]
-		if t.start < f.Span[1] {
+	return s.turnsAway(first, f.Span[1])
+}
+
+// tokenAt is the first token starting at or after byte offset at, -1 if none.
+func (s *scanState) tokenAt(at int) int {
+	for i := range s.toks {
+		if s.toks[i].start >= at {
+			return i
+		}
+	}
+	return -1
+}
+
+// framed reports a reporting verb or a record before token first in its
+// sentence.
+//
+// Not in a question ("Did you say something that set him off?"), not the
+// trainee's own report ("I'll write up that…", "I have to ask why…"), and
+// not when a contrast comes between ("You keep saying it's not that bad,
+// but deep down you know…": what follows "but" is the trainee's).
+func (s *scanState) framed(first int) bool {
+	sn := s.sents[s.toks[first].sentence]
+	if s.opensQuestion(sn) {
+		return false
+	}
+	framed := false
+	for j := sn.from; j < first; j++ {
+		n := s.toks[j].norm
+		switch {
+		case contrastWords[n]:
+			framed = false
+		case reportNouns[n]:
+			framed = true
+		case reportVerbs[n]:
+			framed = !s.trainees(j)
+		}
+	}
+	return framed
+}
+
+// opensQuestion reports whether a sentence opens as a question, with a
+// question word or an auxiliary past fillers and names ("Did you say…",
+// "So why…"); a statement that ends in a question ("The log says both of
+// you were involved, but can you talk me through…?") does not.
+func (s *scanState) opensQuestion(sn sentence) bool {
+	i := sn.from
+	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
+		i++
+	}
+	if i >= sn.to {
+		return false
+	}
+	lead := s.toks[i].norm
+	return openLeads[lead] || factLeads[lead] || auxLeads[lead]
+}
+
+// trainees reports whether the verb at token j has the trainee as its
+// subject (past auxiliaries): "I'll write", "I have to ask", "we'll say".
+func (s *scanState) trainees(j int) bool {
+	sent := s.toks[j].sentence
+	k := j - 1
+	for k >= 0 && s.toks[k].sentence == sent && (auxiliaries[s.toks[k].norm] || hedges[s.toks[k].norm] || s.toks[k].norm == "to") {
+		k--
+	}
+	return k >= 0 && s.toks[k].sentence == sent && (s.toks[k].norm == "i" || s.toks[k].norm == "we")
+}
+
+// quoted reports whether byte offset at lies inside quotation marks opened
+// in token first's sentence: a quote mark after a space or the start and
+// before a letter opens; one after a letter closes ("don't" neither).
+func (s *scanState) quoted(first, at int) bool {
+	from := s.toks[s.sents[s.toks[first].sentence].from].start
+	open := false
+	for i, r := range s.text[:at] {
+		if i < from-1 || !isQuoteMark(r) {
 			continue
 		}
-		if contrastWords[t.norm] {
+		before, _ := utf8.DecodeLastRuneInString(s.text[:i])
+		after, _ := utf8.DecodeRuneInString(s.text[i+utf8.RuneLen(r):])
+		switch {
+		case (i == 0 || !unicode.IsLetter(before)) && unicode.IsLetter(after):
+			open = true
+		case unicode.IsLetter(before) || unicode.IsPunct(before):
+			open = false
+		}
+	}
+	return open
+}
+
+func isQuoteMark(r rune) bool {
+	switch r {
+	case '\'', '"', '‘', '’', '“', '”':
+		return true
+	}
+	return false
+}
+
+// turnsAway reports whether the reply, after byte offset end, turns away
+// from what token first's sentence reported: a contrast word, a negated
+// statement of the trainee's own, or a later sentence that earns credit.
+func (s *scanState) turnsAway(first, end int) bool {
+	for j := first; j < len(s.toks); j++ {
+		t := s.toks[j]
+		if t.start < end {
+			continue
+		}
+		later := t.sentence != s.toks[first].sentence
+		if contrastWords[t.norm] || later && laterContrast[t.norm] {
 			return true
 		}
-		if t.sentence != s.toks[first].sentence && s.sents[t.sentence].question && s.creditIn(t.sentence) {
+		if t.norm == "not" && !s.sents[t.sentence].question && s.ownNegation(j) && s.disowns(j) {
+			return true
+		}
+		if t.sentence != s.toks[first].sentence && s.creditIn(t.sentence) {
 			return true
 		}
 	}
 	return false
+}
+
+// negatedBefore reports whether token first lies in the scope of the
+// trainee's own negation: within ten words after a "not" whose subject is
+// the trainee or the situation ("I'm not asking…", "it isn't…"), or after
+// "nothing", "none", "no one"; in a statement, with no contrast between.
+func (s *scanState) negatedBefore(first int) bool {
+	sn := s.sents[s.toks[first].sentence]
+	if sn.question || s.sentenceQuestion(sn) != NoQuestion {
+		return false
+	}
+	for j := first - 1; j >= sn.from && j >= first-10; j-- {
+		n := s.toks[j].norm
+		switch {
+		case n == "but" || n == "though" || n == "however" || n == "yet":
+			return false
+		case negationHeads[n] && s.opensClause(j):
+			return true
+		case n == "not" && s.ownNegation(j):
+			return true
+		}
+	}
+	return false
+}
+
+// opensClause reports whether token j opens its sentence or a clause (after
+// a comma, a dash or a joining word), past fillers and names.
+func (s *scanState) opensClause(j int) bool {
+	sn := s.sents[s.toks[j].sentence]
+	k := j - 1
+	for k >= sn.from && (fillers[s.toks[k].norm] || s.toks[k].name) {
+		k--
+	}
+	if k < sn.from {
+		return true
+	}
+	gap := s.between(k, k+1)
+	return strings.ContainsAny(gap, ",;:") || strings.Contains(gap, "—") || strings.Contains(gap, " - ")
+}
+
+// disowns reports whether the trainee's "not" at token j says the framing
+// is not theirs: "that's not…"/"it isn't…", or "I" with a disowning verb.
+func (s *scanState) disowns(j int) bool {
+	k := j + 1
+	for k < len(s.toks) && hedges[s.toks[k].norm] {
+		k++
+	}
+	if k < len(s.toks) && disowningVerbs[s.toks[k].norm] {
+		return true
+	}
+	b := j - 1
+	for b >= 0 && auxiliaries[s.toks[b].norm] {
+		b--
+	}
+	return b >= 0 && s.toks[b].norm != "i" && s.toks[b].norm != "we"
+}
+
+// ownNegation reports whether the "not" at token j is the trainee's own
+// statement: its subject (past auxiliaries) is "I", "that", "it"… and no
+// opinion verb follows ("I don't think you…" keeps the blame), or it
+// denies an equation ("…isn't the same as…", "doesn't make it mutual").
+func (s *scanState) ownNegation(j int) bool {
+	sent := s.toks[j].sentence
+	n := j + 1
+	for n < len(s.toks) && hedges[s.toks[n].norm] {
+		n++
+	}
+	if n < len(s.toks) && s.toks[n].sentence == sent {
+		next := s.toks[n].norm
+		if opinionVerbs[next] || judgements[next] {
+			return false
+		}
+		if next == "the" && n+1 < len(s.toks) && s.toks[n+1].norm == "same" || next == "make" || next == "mean" || next == "makes" {
+			return true
+		}
+	}
+	k := j - 1
+	for k >= 0 && s.toks[k].sentence == sent && auxiliaries[s.toks[k].norm] {
+		k--
+	}
+	return k >= 0 && s.toks[k].sentence == sent && negationSubjects[s.toks[k].norm]
 }
 
 // creditIn reports whether a credit finding starts in sentence sn.
