@@ -43,6 +43,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	chars := fs.Bool("chars", def.Features.Chars, "add character-trigram features (for typos)")
 	skip := fs.Bool("skip", def.Features.Skip, "add skip-bigram features")
 	neg := fs.Bool("neg", def.Features.Neg, "add negation-scope features")
+	phaseMargin := fs.Int("phase-margin", def.PhaseMargin, "the phase head decides when the rules' phase vote leads by at most this much (-1: never)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./internal/trainmodel [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
 		fmt.Fprintf(stderr, "Run in dialogue/score (go generate does). Default files: %v\n", DefaultFiles)
@@ -66,6 +67,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	o.Features.Skip = *skip
 	o.Features.Neg = *neg
 	o.Features.SVO = *svo
+	o.PhaseMargin = *phaseMargin
 	if *epochs > 0 {
 		o.Epochs = *epochs
 	}
