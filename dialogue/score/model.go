@@ -254,24 +254,30 @@ type featSlot struct {
 }
 
 func featHash(b []byte) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
+		h = (h ^ uint64(c)) * fnvPrime
 	}
+	return fixHash(h)
+}
+
+// fixHash keeps 0 free to mark an empty slot.
+func fixHash(h uint64) uint64 {
 	if h == 0 {
-		h = 1
+		return 1
 	}
 	return h
 }
 
 // entry is the slot of the named feature, nil if the model has none.
-func (m *Model) entry(name []byte) *featSlot {
+func (m *Model) entry(name []byte) *featSlot { return m.entryByHash(featHash(name)) }
+
+// entryByHash is the slot of the feature whose name hashes to h.
+func (m *Model) entryByHash(h uint64) *featSlot {
 	t := &m.table
 	if len(t.slots) == 0 {
 		return nil
 	}
-	h := featHash(name)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		switch t.slots[i].key {
 		case h:
@@ -322,32 +328,89 @@ var svoObjects = map[string]bool{"him": true, "her": true, "them": true, "me": t
 // featSubjects open a subject-verb pair over the next two words.
 var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
 
-// featureEmitter builds feature names in a fixed buffer and hands them to
-// emit with the tokens they cover (-1 for reply-level features); the name
-// bytes are only valid during the call.
-type featureEmitter struct {
-	buf  [96]byte
-	emit func(name []byte, from, to int)
+// feature is one feature of a reply as eachFeature hands it out: the
+// FNV-1a hash of its name (what the model's table is keyed by), the name
+// itself when asked for (training reads names; scoring needs only the
+// hash, so it is spared building them), and the tokens it covers (-1 for
+// reply-level features). Name is only valid during the call.
+type feature struct {
+	hash     uint64
+	name     []byte
+	from, to int
 }
+
+// featureEmitter hashes feature names part by part (FNV-1a is
+// sequential, so this is the hash of the joined name) and, when names is
+// set, builds them in a fixed buffer.
+type featureEmitter struct {
+	buf   [96]byte
+	names bool
+	emit  func(feature)
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
 
 func (fe *featureEmitter) put(from, to int, parts ...string) {
-	b := fe.buf[:0]
+	h := uint64(fnvOffset)
 	for _, p := range parts {
-		b = append(b, p...)
+		for i := 0; i < len(p); i++ {
+			h = (h ^ uint64(p[i])) * fnvPrime
+		}
 	}
-	fe.emit(b, from, to)
+	f := feature{hash: fixHash(h), from: from, to: to}
+	if fe.names {
+		b := fe.buf[:0]
+		for _, p := range parts {
+			b = append(b, p...)
+		}
+		f.name = b
+	}
+	fe.emit(f)
 }
 
-// eachFeature calls emit with the name of every feature of a reply and
-// the tokens it covers (-1 for reply-level features). Features: a bias,
+// putTrigrams emits the character trigrams of "<" + word + ">" ("c:<ef",
+// "c:efe", …, "c:ct>") for token i, without building that string.
+func (fe *featureEmitter) putTrigrams(i int, word string) {
+	at := func(k int) byte {
+		switch k {
+		case 0:
+			return '<'
+		case len(word) + 1:
+			return '>'
+		}
+		return word[k-1]
+	}
+	prefix := uint64(fnvOffset)
+	for _, c := range []byte("c:") {
+		prefix = (prefix ^ uint64(c)) * fnvPrime
+	}
+	for k := 0; k+3 <= len(word)+2; k++ {
+		h := prefix
+		for j := k; j < k+3; j++ {
+			h = (h ^ uint64(at(j))) * fnvPrime
+		}
+		f := feature{hash: fixHash(h), from: i, to: i + 1}
+		if fe.names {
+			f.name = append(fe.buf[:0], 'c', ':', at(k), at(k+1), at(k+2))
+		}
+		fe.emit(f)
+	}
+}
+
+// eachFeature calls emit with every feature of a reply: its hash, its
+// name when names is set, and the tokens it covers (-1 for reply-level
+// features). Features: a bias,
 // the role, each stem alone and with the role, each pair of neighbouring
 // stems, optionally each stem in a negation scope ("n:"), each
 // subject-verb pair ("v:"), character trigrams ("c:"), pairs of stems one
 // word apart ("s:") and who-does-what-to-whom ("w:", "o:"); then the kinds
 // of credit and hostile findings ("k:") and of blaming findings ("kb:",
 // used by the phase head only), and the rules' phase votes ("pv:", "pr:").
-func eachFeature(role Role, sc *scanState, set FeatureSet, emit func(name []byte, from, to int)) {
-	fe := &featureEmitter{emit: emit}
+func eachFeature(role Role, sc *scanState, set FeatureSet, names bool, emit func(feature)) {
+	fe := &featureEmitter{names: names, emit: emit}
 	rs := "s"
 	if role == Perpetrator {
 		rs = "p"
@@ -365,10 +428,7 @@ func eachFeature(role Role, sc *scanState, set FeatureSet, emit func(name []byte
 		fe.put(max(i-1, 0), i+1, "b:", prev, "_", stem)
 		prev = stem
 		if set.Chars && !(set.Names && sc.toks[i].name) && len(t.Norm) >= 4 {
-			w := "<" + t.Norm + ">"
-			for k := 0; k+3 <= len(w); k++ {
-				fe.put(i, i+1, "c:", w[k:k+3])
-			}
+			fe.putTrigrams(i, t.Norm)
 		}
 		if set.Neg {
 			if i <= negTo && sent == negSent {
@@ -479,8 +539,8 @@ type headSums struct {
 // head only when withKind (it is needed only when the booster fires).
 func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
 	var h headSums
-	eachFeature(role, sc, m.features, func(name []byte, _, _ int) {
-		e := m.entry(name)
+	eachFeature(role, sc, m.features, false, func(f feature) {
+		e := m.entryByHash(f.hash)
 		if e == nil {
 			return
 		}
@@ -588,8 +648,9 @@ func (m *Model) heaviestWords(role Role, sc *scanState) ([2]int, bool) {
 	best, bestW := [2]int{-1, -1}, 0.0
 	bestWord, bestWordW := [2]int{-1, -1}, 0.0
 	toks := sc.raw
-	eachFeature(role, sc, m.features, func(name []byte, from, to int) {
-		e := m.entry(name)
+	eachFeature(role, sc, m.features, false, func(f feature) {
+		from, to := f.from, f.to
+		e := m.entryByHash(f.hash)
 		if e == nil {
 			return
 		}

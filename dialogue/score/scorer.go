@@ -171,7 +171,7 @@ func (s *Scorer) Features(role Role, reply string, set FeatureSet, emit func(nam
 		role = Survivor
 	}
 	_, sc := rules.assess(role, clean)
-	eachFeature(role, sc, set, func(name []byte, _, _ int) { emit(name) })
+	eachFeature(role, sc, set, true, func(f feature) { emit(f.name) })
 	var kinds []FindingKind
 	for _, f := range sc.findings {
 		if f.Kind.Blaming() {
