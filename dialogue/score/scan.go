@@ -606,7 +606,14 @@ func (s *scanState) openAfterComma(i int, sn sentence) bool {
 	return false
 }
 
-func (s *scanState) between(i, j int) string { return s.text[s.toks[i].end:s.toks[j].start] }
+// between is the text between tokens i and j: "" for the parts of one
+// expanded contraction ("don't" is "do" and "not" over the same span).
+func (s *scanState) between(i, j int) string {
+	if s.toks[i].end > s.toks[j].start {
+		return ""
+	}
+	return s.text[s.toks[i].end:s.toks[j].start]
+}
 
 var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, "okay": true, "right": true, "well": true, "hi": true, "hey": true, "now": true, "then": true, "also": true, "just": true, "oh": true, "sorry": true, "look": true, "thanks": true, "honestly": true}
 
@@ -844,7 +851,8 @@ func (s *scanState) turnsAway(first, end int) bool {
 // negatedBefore reports whether token first lies in the scope of the
 // trainee's own negation: within ten words after a "not" whose subject is
 // the trainee or the situation ("I'm not asking…", "it isn't…"), or after
-// "nothing", "none", "no one"; in a statement, with no contrast between.
+// "nothing", "none", "nobody"; in a statement, in the same clause, with no
+// contrast between.
 func (s *scanState) negatedBefore(first int) bool {
 	sn := s.sents[s.toks[first].sentence]
 	if sn.question || s.sentenceQuestion(sn) != NoQuestion {
@@ -852,6 +860,11 @@ func (s *scanState) negatedBefore(first int) bool {
 	}
 	for j := first - 1; j >= sn.from && j >= first-10; j-- {
 		n := s.toks[j].norm
+		if gap := s.between(j, j+1); strings.ContainsAny(gap, ",;:") || strings.Contains(gap, "—") {
+			// a new clause: "Nothing about this is okay, and you need
+			// to stop letting him back" is not negated
+			return false
+		}
 		switch {
 		case n == "but" || n == "though" || n == "however" || n == "yet":
 			return false

@@ -25,6 +25,7 @@ func TestSetAside(t *testing.T) {
 		{Survivor, "I don't think you should have stayed with him.", Blaming},
 		{Survivor, "It's not safe for the kids while you keep letting him back in.", Blaming},
 		{Survivor, "I'm not judging you, but why didn't you leave?", Blaming},
+		{Survivor, "Nothing about this is okay, and you need to stop letting him back.", Blaming},
 		{Survivor, "Don't let him back in or the kids will be removed.", Blaming},
 		{Perpetrator, "I know work's been hard, so nobody's saying this is all on you.", Blaming},
 	} {
