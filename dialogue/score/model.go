@@ -402,13 +402,13 @@ func (fe *featureEmitter) putTrigrams(i int, word string) {
 
 // eachFeature calls emit with every feature of a reply: its hash, its
 // name when names is set, and the tokens it covers (-1 for reply-level
-// features). Features: a bias,
-// the role, each stem alone and with the role, each pair of neighbouring
-// stems, optionally each stem in a negation scope ("n:"), each
-// subject-verb pair ("v:"), character trigrams ("c:"), pairs of stems one
-// word apart ("s:") and who-does-what-to-whom ("w:", "o:"); then the kinds
-// of credit and hostile findings ("k:") and of blaming findings ("kb:",
-// used by the phase head only), and the rules' phase votes ("pv:", "pr:").
+// features). Features: a bias, the role, each stem alone and with the
+// role, each pair of neighbouring stems, optionally each stem in a
+// negation scope ("n:"), each subject-verb pair ("v:"), character trigrams
+// ("c:"), pairs of stems one word apart ("s:") and who-does-what-to-whom
+// ("w:", "o:"); then the kinds of credit and hostile findings ("k:") and of
+// blaming findings ("kb:", used by the phase head only), and the rules'
+// phase votes ("pv:", "pr:").
 func eachFeature(role Role, sc *scanState, set FeatureSet, names bool, emit func(feature)) {
 	fe := &featureEmitter{names: names, emit: emit}
 	rs := "s"
