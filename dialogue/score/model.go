@@ -256,7 +256,7 @@ type featSlot struct {
 func featHash(b []byte) uint64 {
 	h := uint64(fnvOffset)
 	for _, c := range b {
-		h = (h ^ uint64(c)) * fnvPrime
+		h = fnvByte(h, c)
 	}
 	return fixHash(h)
 }
@@ -353,12 +353,23 @@ const (
 	fnvPrime  = 1099511628211
 )
 
+// fnvAdd continues an FNV-1a hash over p.
+func fnvAdd(h uint64, p string) uint64 {
+	for i := 0; i < len(p); i++ {
+		h = fnvByte(h, p[i])
+	}
+	return h
+}
+
+func fnvByte(h uint64, c byte) uint64 { return (h ^ uint64(c)) * fnvPrime }
+
+// trigramPrefix is the hash state after "c:", where every trigram starts.
+var trigramPrefix = fnvAdd(fnvOffset, "c:")
+
 func (fe *featureEmitter) put(from, to int, parts ...string) {
 	h := uint64(fnvOffset)
 	for _, p := range parts {
-		for i := 0; i < len(p); i++ {
-			h = (h ^ uint64(p[i])) * fnvPrime
-		}
+		h = fnvAdd(h, p)
 	}
 	f := feature{hash: fixHash(h), from: from, to: to}
 	if fe.names {
@@ -383,14 +394,10 @@ func (fe *featureEmitter) putTrigrams(i int, word string) {
 		}
 		return word[k-1]
 	}
-	prefix := uint64(fnvOffset)
-	for _, c := range []byte("c:") {
-		prefix = (prefix ^ uint64(c)) * fnvPrime
-	}
 	for k := 0; k+3 <= len(word)+2; k++ {
-		h := prefix
+		h := trigramPrefix
 		for j := k; j < k+3; j++ {
-			h = (h ^ uint64(at(j))) * fnvPrime
+			h = fnvByte(h, at(j))
 		}
 		f := feature{hash: fixHash(h), from: i, to: i + 1}
 		if fe.names {

@@ -461,6 +461,12 @@ func breaksSentence(gap string) bool {
 	return strings.ContainsAny(gap, ".?!;:…")
 }
 
+// breaksClause reports whether the text between two words starts a new
+// clause: a comma, semicolon, colon or dash.
+func breaksClause(gap string) bool {
+	return strings.ContainsAny(gap, ",;:—") || strings.Contains(gap, " - ")
+}
+
 // isName reports whether token i is a person's name: a word from the names
 // list, or a capitalised word that is not at the start of a sentence (or is,
 // but is followed by a comma or a possessive) and is not a known common
@@ -527,10 +533,7 @@ var inviteVerbs = map[string]bool{"tell": true, "describe": true, "explain": tru
 // sentenceQuestion classifies one sentence, skipping a leading address or
 // discourse word ("Aisha, would you…", "So what…", "And how…").
 func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
-	i := sn.from
-	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
-		i++
-	}
+	i := s.lead(sn)
 	if i >= sn.to {
 		if sn.question {
 			return ClosedQuestion
@@ -620,8 +623,9 @@ var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, 
 var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}
 
 // reportVerbs open a reported-speech frame: "he says…", "you've said…",
-// "the report calls it…", "some workers would ask…"; reportNouns are the records whose words a trainee quotes ("the
-// referral", "the police log", "the petition").
+// "the report calls it…", "some workers would ask…"; reportNouns are the
+// records whose words a trainee quotes ("the referral", "the police log",
+// "the petition").
 var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
 	"calling": true, "claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true,
 	"describing": true, "ask": true, "asks": true, "asked": true, "asking": true, "told": true, "tells": true, "wrote": true,
@@ -768,15 +772,22 @@ func (s *scanState) framed(first int) bool {
 	return framed
 }
 
+// lead is a sentence's first token past an address or discourse words
+// ("Aisha, would you…", "So what…"); sn.to if there is none.
+func (s *scanState) lead(sn sentence) int {
+	i := sn.from
+	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
+		i++
+	}
+	return i
+}
+
 // opensQuestion reports whether a sentence opens as a question, with a
 // question word or an auxiliary past fillers and names ("Did you say…",
 // "So why…"); a statement that ends in a question ("The log says both of
 // you were involved, but can you talk me through…?") does not.
 func (s *scanState) opensQuestion(sn sentence) bool {
-	i := sn.from
-	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
-		i++
-	}
+	i := s.lead(sn)
 	if i >= sn.to {
 		return false
 	}
@@ -841,7 +852,7 @@ func (s *scanState) turnsAway(first, end int) bool {
 		if t.norm == "not" && !s.sents[t.sentence].question && s.ownNegation(j) && s.disowns(j) {
 			return true
 		}
-		if t.sentence != s.toks[first].sentence && s.creditIn(t.sentence) {
+		if later && s.creditIn(t.sentence) {
 			return true
 		}
 	}
@@ -855,12 +866,12 @@ func (s *scanState) turnsAway(first, end int) bool {
 // contrast between.
 func (s *scanState) negatedBefore(first int) bool {
 	sn := s.sents[s.toks[first].sentence]
-	if sn.question || s.sentenceQuestion(sn) != NoQuestion {
+	if s.sentenceQuestion(sn) != NoQuestion {
 		return false
 	}
 	for j := first - 1; j >= sn.from && j >= first-10; j-- {
 		n := s.toks[j].norm
-		if gap := s.between(j, j+1); strings.ContainsAny(gap, ",;:") || strings.Contains(gap, "—") {
+		if breaksClause(s.between(j, j+1)) {
 			// a new clause: "Nothing about this is okay, and you need
 			// to stop letting him back" is not negated
 			return false
@@ -888,8 +899,7 @@ func (s *scanState) opensClause(j int) bool {
 	if k < sn.from {
 		return true
 	}
-	gap := s.between(k, k+1)
-	return strings.ContainsAny(gap, ",;:") || strings.Contains(gap, "—") || strings.Contains(gap, " - ")
+	return breaksClause(s.between(k, k+1))
 }
 
 // disowns reports whether the trainee's "not" at token j says the framing
@@ -902,11 +912,22 @@ func (s *scanState) disowns(j int) bool {
 	if k < len(s.toks) && disowningVerbs[s.toks[k].norm] {
 		return true
 	}
-	b := j - 1
-	for b >= 0 && auxiliaries[s.toks[b].norm] {
-		b--
-	}
+	b := s.beforeAuxiliaries(j)
 	return b >= 0 && s.toks[b].norm != "i" && s.toks[b].norm != "we"
+}
+
+// beforeAuxiliaries is the token before j, past auxiliaries, in j's
+// sentence: the subject of "that's not", "I'm not"; -1 if none.
+func (s *scanState) beforeAuxiliaries(j int) int {
+	sent := s.toks[j].sentence
+	k := j - 1
+	for k >= 0 && s.toks[k].sentence == sent && auxiliaries[s.toks[k].norm] {
+		k--
+	}
+	if k < 0 || s.toks[k].sentence != sent {
+		return -1
+	}
+	return k
 }
 
 // ownNegation reports whether the "not" at token j is the trainee's own
@@ -928,11 +949,8 @@ func (s *scanState) ownNegation(j int) bool {
 			return true
 		}
 	}
-	k := j - 1
-	for k >= 0 && s.toks[k].sentence == sent && auxiliaries[s.toks[k].norm] {
-		k--
-	}
-	return k >= 0 && s.toks[k].sentence == sent && negationSubjects[s.toks[k].norm]
+	k := s.beforeAuxiliaries(j)
+	return k >= 0 && negationSubjects[s.toks[k].norm]
 }
 
 // creditIn reports whether a credit finding starts in sentence sn.
