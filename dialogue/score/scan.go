@@ -849,7 +849,7 @@ func (s *scanState) turnsAway(first, end int) bool {
 		if contrastWords[t.norm] || later && laterContrast[t.norm] {
 			return true
 		}
-		if t.norm == "not" && !s.sents[t.sentence].question && s.ownNegation(j) && s.disowns(j) {
+		if t.norm == "not" && !s.sents[t.sentence].question && s.negationSubject(j) && !judgements[s.afterHedges(j)] && s.disowns(j) {
 			return true
 		}
 		if later && s.creditIn(t.sentence) {
@@ -949,8 +949,27 @@ func (s *scanState) ownNegation(j int) bool {
 			return true
 		}
 	}
+	return s.negationSubject(j)
+}
+
+// negationSubject reports whether the "not" at token j has the trainee or
+// the situation as its subject ("I'm not", "that's not", "it isn't").
+func (s *scanState) negationSubject(j int) bool {
 	k := s.beforeAuxiliaries(j)
 	return k >= 0 && negationSubjects[s.toks[k].norm]
+}
+
+// afterHedges is the word after the "not" at token j, past hedges ("not
+// quite", "not really"); "" at the end of its sentence.
+func (s *scanState) afterHedges(j int) string {
+	n := j + 1
+	for n < len(s.toks) && hedges[s.toks[n].norm] {
+		n++
+	}
+	if n >= len(s.toks) || s.toks[n].sentence != s.toks[j].sentence {
+		return ""
+	}
+	return s.toks[n].norm
 }
 
 // creditIn reports whether a credit finding starts in sentence sn.

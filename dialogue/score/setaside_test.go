@@ -14,6 +14,8 @@ func TestSetAside(t *testing.T) {
 		// quoted from a record, then disowned
 		{Survivor, "The referral says 'mum failed to protect'. I don't agree: you got the kids out the back door.", NonBlaming},
 		{Survivor, "The police log calls it a 'domestic dispute'. I'd rather hear from you what he actually did.", NonBlaming},
+		{Survivor, "His mum's version is 'a bit of a barney between the two of them'. I'd rather hear what he did that night.", NonBlaming},
+		{Survivor, "The referral says you failed to protect them. I don't see it that way.", NonBlaming},
 		{Survivor, "Everyone keeps asking you why you didn't leave. I want to ask something else: what did he do to stop you?", NonBlaming},
 		// the trainee's own negation
 		{Survivor, "I'm not asking why you didn't leave. I'm asking what he did that made it so hard.", NonBlaming},
