@@ -17,12 +17,12 @@ import (
 // subject-verb pairs, and what the rules found (credit and hostile kinds,
 // the rules' phase votes). Three heads share those features:
 //
-//   - the booster, a logistic regression for blaming. It is a recall
-//     booster only: it can add one blaming finding to a reply on which no
-//     rule found anything blaming, when its probability reaches the
-//     threshold for the reply's situation (higher when the rules credited
-//     the reply or the move is engagement). It never removes or changes a
-//     rule's finding.
+//   - the booster, a logistic regression for blaming. It can add one
+//     blaming finding to a reply on which no rule found anything blaming,
+//     when its probability reaches the threshold for the reply's situation
+//     (higher when the rules credited the reply or the move is
+//     engagement); and it sets a rule's blaming findings aside when its
+//     probability is under the veto. It never changes a rule's finding.
 //   - the kind head, a multinomial regression over the five blaming kinds,
 //     trained on the kinds the rules give the blaming lines they catch; it
 //     names the booster's finding and so picks its why and rewrite.
@@ -61,6 +61,12 @@ type ModelSpec struct {
 	Threshold       float64 `json:"threshold"`
 	CreditThreshold float64 `json:"credit_threshold"`
 	EngageThreshold float64 `json:"engagement_threshold"`
+	// Veto is the booster's probability below which a rule's blaming
+	// findings are set aside (0: never): the rules match words, and when
+	// the whole reply reads plainly as good practice to a model that never
+	// saw what the rules found, the words were most likely quoted, planned
+	// against or asked about (see "The learned layer" in docs/scoring.md).
+	Veto float64 `json:"veto,omitempty"`
 	// PhaseMargin: the phase head decides when the rules' winning phase
 	// leads the runner-up by at most this much weight (-1: never).
 	PhaseMargin  int                   `json:"phase_margin"`
@@ -176,6 +182,9 @@ func (m *Model) checkThresholds() error {
 		if t <= 0.5 || t > 1 {
 			return fmt.Errorf("model threshold %v outside (0.5, 1]", t)
 		}
+	}
+	if m.Veto < 0 || m.Veto >= 0.5 {
+		return fmt.Errorf("model veto %v outside [0, 0.5)", m.Veto)
 	}
 	return nil
 }
@@ -586,17 +595,36 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 	_, margin := sc.voteMargin()
 	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && m.hasPhase
 	mayBoost := a.Label != Blaming && (m.Threshold < 1 || m.CreditThreshold < 1 || m.EngageThreshold < 1)
-	if !usePhase && !mayBoost {
+	mayVeto := a.Label == Blaming && m.Veto > 0
+	if !usePhase && !mayBoost && !mayVeto {
 		return
 	}
 	h := m.sums(a.Role, sc, usePhase, false)
 	if usePhase {
 		a.Phase = Phases[argmax(h.phase[:])]
 	}
-	if !mayBoost || sigmoid(h.blame) < m.threshold(a, sc) || !mentionsSomeone(sc) {
+	p := sigmoid(h.blame)
+	if mayVeto && p < m.Veto {
+		setAsideBlame(a)
+		return
+	}
+	if !mayBoost || p < m.threshold(a, sc) || !mentionsSomeone(sc) {
 		return
 	}
 	m.boost(a, sc)
+}
+
+// setAsideBlame drops a's blaming findings (the booster's veto): the
+// reply keeps its credit and shaming findings and is not blaming.
+func setAsideBlame(a *Assessment) {
+	kept := a.Findings[:0]
+	for _, f := range a.Findings {
+		if !f.Kind.Blaming() {
+			kept = append(kept, f)
+		}
+	}
+	a.Findings = kept
+	a.Label = NonBlaming
 }
 
 // threshold is the booster's bar for a reply: higher when the rules

@@ -14,8 +14,9 @@ import (
 // loading is a copy into the hash table and not a parse of ~20,000 named
 // JSON weights (about 200 ms). Layout, little-endian:
 //
-//	"PVSM" uint32(version 1)
-//	float64 threshold, credit threshold, engagement threshold, L2, rate
+//	"PVSM" uint32(version 2)
+//	float64 threshold, credit threshold, engagement threshold, L2, rate, veto
+//	        (version 1 has no veto: it reads as 0, never)
 //	int32 phase margin, epochs, examples
 //	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo, 32 skip)
 //	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
@@ -26,7 +27,7 @@ import (
 
 var modelMagic = []byte("PVSM")
 
-const modelBinVersion = 1
+const modelBinVersion = 2
 
 // MarshalBinary writes the compact form. It is deterministic: entries are
 // written in hash order.
@@ -35,7 +36,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	b.Write(modelMagic)
 	w := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
 	w(uint32(modelBinVersion))
-	w([5]float64{m.Threshold, m.CreditThreshold, m.EngageThreshold, m.L2, m.Rate})
+	w([6]float64{m.Threshold, m.CreditThreshold, m.EngageThreshold, m.L2, m.Rate, m.Veto})
 	w([3]int32{int32(m.PhaseMargin), int32(m.Epochs), int32(m.Examples)})
 	var flags uint32
 	for i, on := range m.features.flags() {
@@ -77,13 +78,20 @@ func parseModelBinary(data []byte) (*Model, error) {
 	r := bytes.NewReader(data[len(modelMagic):])
 	rd := func(v any) error { return binary.Read(r, binary.LittleEndian, v) }
 	var version, flags, n uint32
-	var f [5]float64
+	var f [6]float64
 	var ints [3]int32
-	if err := errors.Join(rd(&version), rd(&f), rd(&ints), rd(&flags), rd(&n)); err != nil {
+	if err := rd(&version); err != nil {
 		return nil, fmt.Errorf("model file: %w", err)
 	}
-	if version != modelBinVersion {
-		return nil, fmt.Errorf("model file version %d, want %d", version, modelBinVersion)
+	if version < 1 || version > modelBinVersion {
+		return nil, fmt.Errorf("model file version %d, want 1 to %d", version, modelBinVersion)
+	}
+	floats := f[:5]
+	if version >= 2 {
+		floats = f[:]
+	}
+	if err := errors.Join(rd(floats), rd(&ints), rd(&flags), rd(&n)); err != nil {
+		return nil, fmt.Errorf("model file: %w", err)
 	}
 	const slotBytes = 8 + 4 + 16 + 4
 	if uint64(n)*slotBytes > uint64(r.Len()) {
@@ -93,7 +101,7 @@ func parseModelBinary(data []byte) (*Model, error) {
 	for i := range on {
 		on[i] = flags&(1<<i) != 0
 	}
-	m := &Model{ModelSpec: ModelSpec{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4],
+	m := &Model{ModelSpec: ModelSpec{Version: 2, Threshold: f[0], CreditThreshold: f[1], EngageThreshold: f[2], L2: f[3], Rate: f[4], Veto: f[5],
 		PhaseMargin: int(ints[0]), Epochs: int(ints[1]), Examples: int(ints[2])}, features: featureSetOf(on)}
 	m.Features = m.features.List()
 	size := 1

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-func TestBoosterOnlyAdds(t *testing.T) {
-	// A reply the rules already mark keeps exactly the rules' findings.
+func TestBoosterAddsAndVetoes(t *testing.T) {
+	// A reply the rules already mark, and the booster reads as blaming
+	// too, keeps exactly the rules' findings.
 	for _, c := range []struct {
 		role Role
 		text string
@@ -21,6 +22,27 @@ func TestBoosterOnlyAdds(t *testing.T) {
 			t.Errorf("%q: booster changed a rule-marked reply: %+v vs %+v", c.text, got.Findings, want.Findings)
 		}
 	}
+	// A good question whose words tripped a rule (a skilled line from the
+	// fresh interview scripts) is set aside by the veto: not blaming, no
+	// blaming finding, the rules' other findings kept.
+	for _, c := range []struct {
+		role Role
+		text string
+	}{
+		{Survivor, "Before we get into it — is your husband home, or liable to pull in while I'm here? I want to be sure you can talk freely."},
+	} {
+		rules := Default().ScoreRules(c.role, c.text)
+		if !rules.Blaming() {
+			t.Fatalf("%q: the rules no longer flag it; pick another vetoed line", c.text)
+		}
+		got := Default().Score(c.role, c.text)
+		if got.Blaming() || len(got.BlamingFindings()) > 0 {
+			t.Errorf("%q: not vetoed: %+v", c.text, got.Findings)
+		}
+		if p := Default().Inspect(c.role, c.text).Prob; p >= Default().Model().Veto {
+			t.Errorf("%q: booster probability %.3f is not under the veto %.2f", c.text, p, Default().Model().Veto)
+		}
+	}
 	// Engagement moves and credited replies are never boosted.
 	for _, c := range []struct {
 		role Role
@@ -32,6 +54,10 @@ func TestBoosterOnlyAdds(t *testing.T) {
 	} {
 		if a := Default().Score(c.role, c.text); a.Label == Blaming {
 			t.Errorf("%q: boosted to blaming: %+v", c.text, a.Findings)
+		}
+		// and Inspect reports the raised bar the booster had to reach
+		if in := Default().Inspect(c.role, c.text); in.Bar < Default().Model().CreditThreshold {
+			t.Errorf("%q: inspection bar %.2f, want at least the credit bar %.2f", c.text, in.Bar, Default().Model().CreditThreshold)
 		}
 	}
 	// A boosted finding quotes the reply's own words and says it is learned.

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sync"
 
 	"github.com/pivotcoach/pivot/dialogue/text"
@@ -194,6 +195,10 @@ type Inspection struct {
 	// Phase and Kind are the phase and kind heads' picks.
 	Phase Phase
 	Kind  FindingKind
+	// Bar is the probability the booster must reach on this reply to add
+	// a finding, after the gates for credit, engagement, shaming and
+	// set-aside words (+Inf: it never adds one; 0 when the rules blamed).
+	Bar float64
 }
 
 // Inspect scores a reply with the rules and runs every head of the
@@ -216,5 +221,15 @@ func (s *Scorer) Inspect(role Role, reply string) Inspection {
 	in.Prob = sigmoid(h.blame)
 	in.Phase = Phases[argmax(h.phase[:])]
 	in.Kind = blamingKinds[argmax(h.kind[:])]
+	if a.Label != Blaming {
+		gated := a
+		if m.PhaseMargin >= 0 && in.Margin <= m.PhaseMargin && m.hasPhase {
+			gated.Phase = in.Phase
+		}
+		in.Bar = m.threshold(&gated, sc)
+		if !mentionsSomeone(sc) {
+			in.Bar = math.Inf(1)
+		}
+	}
 	return in
 }

@@ -37,6 +37,10 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "rules/model.bin", "where to write the model (compact; a name ending in .json writes readable JSON)")
 	threshold := fs.Float64("threshold", 0, "probability at or above which the booster adds a finding (default: the tuned value)")
+	credit := fs.Float64("credit-threshold", 0, "the booster's bar on a reply the rules credited (default: the tuned value)")
+	engage := fs.Float64("engage-threshold", 0, "the booster's bar on an engagement move (default: the tuned value)")
+	veto := fs.Float64("veto", -1, "booster probability under which a rule's blaming findings are set aside (0: never; default: the tuned value)")
+	nb := fs.Bool("nb", def.NBScale, "scale the booster's features by their naive-Bayes log-count ratio while fitting")
 	epochs := fs.Int("epochs", 0, "gradient-descent epochs (default: the tuned value)")
 	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
 	svo := fs.Bool("svo", def.Features.SVO, "add who-does-what-to-whom features")
@@ -63,6 +67,16 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if *threshold != 0 {
 		o.Threshold = *threshold
 	}
+	if *credit != 0 {
+		o.CreditThreshold = *credit
+	}
+	if *engage != 0 {
+		o.EngageThreshold = *engage
+	}
+	if *veto >= 0 {
+		o.Veto = *veto
+	}
+	o.NBScale = *nb
 	o.Features.Chars = *chars
 	o.Features.Skip = *skip
 	o.Features.Neg = *neg

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -138,6 +139,19 @@ func TestModelBinaryRoundTrip(t *testing.T) {
 	if _, err := score.ParseModel(bin[:len(bin)-3]); err == nil {
 		t.Error("a truncated model.bin loaded")
 	}
+	// A version 1 file (before the veto: five settings, not six) still
+	// loads, and never sets a rule's finding aside.
+	v1 := append([]byte{}, bin[:4]...)
+	v1 = binary.LittleEndian.AppendUint32(v1, 1)
+	v1 = append(v1, bin[8:8+5*8]...)
+	v1 = append(v1, bin[8+6*8:]...)
+	old, err := score.ParseModel(v1)
+	if err != nil {
+		t.Fatalf("a version 1 model.bin: %v", err)
+	}
+	if old.Veto != 0 || old.Threshold != b.Threshold {
+		t.Errorf("version 1 file read as veto %v, threshold %v", old.Veto, old.Threshold)
+	}
 }
 
 func TestModelDeterministic(t *testing.T) {
@@ -152,5 +166,8 @@ func TestModelDeterministic(t *testing.T) {
 	}
 	if _, err := score.ParseModel([]byte(`{"version":2,"threshold":0.2,"credit_threshold":1,"engagement_threshold":1,"weights":{}}`)); err == nil {
 		t.Error("threshold 0.2 accepted")
+	}
+	if _, err := score.ParseModel([]byte(`{"version":2,"threshold":0.7,"credit_threshold":1,"engagement_threshold":1,"veto":0.6,"weights":{}}`)); err == nil {
+		t.Error("veto 0.6 accepted (it would set aside findings the booster itself would add)")
 	}
 }
