@@ -40,7 +40,6 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	credit := fs.Float64("credit-threshold", 0, "the booster's bar on a reply the rules credited (default: the tuned value)")
 	engage := fs.Float64("engage-threshold", 0, "the booster's bar on an engagement move (default: the tuned value)")
 	veto := fs.Float64("veto", -1, "booster probability under which a rule's blaming findings are set aside (0: never; default: the tuned value)")
-	nb := fs.Bool("nb", def.NBScale, "scale the booster's features by their naive-Bayes log-count ratio while fitting")
 	epochs := fs.Int("epochs", 0, "gradient-descent epochs (default: the tuned value)")
 	l2 := fs.Float64("l2", 0, "L2 penalty (default: the tuned value)")
 	svo := fs.Bool("svo", def.Features.SVO, "add who-does-what-to-whom features")
@@ -76,7 +75,6 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if *veto >= 0 {
 		o.Veto = *veto
 	}
-	o.NBScale = *nb
 	o.Features.Chars = *chars
 	o.Features.Skip = *skip
 	o.Features.Neg = *neg

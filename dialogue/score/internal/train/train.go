@@ -24,12 +24,6 @@ type Options struct {
 	PhaseMargin int
 	// Features are the optional feature families.
 	Features score.FeatureSet
-	// NBScale fits the booster on features scaled by their naive-Bayes
-	// log-count ratio (Wang and Manning's NBSVM): a word that leans hard
-	// to one class is penalised less than one that appears on both sides,
-	// and the scale is folded into the stored weight, so scoring is
-	// unchanged.
-	NBScale bool
 }
 
 // DefaultOptions are the settings the shipped model is built with,
@@ -135,41 +129,6 @@ func kindClass(e score.Labelled, ruleKinds []score.FindingKind) int {
 	return -1
 }
 
-// logCountRatios is each feature's naive-Bayes log-count ratio magnitude,
-// log of how much likelier it is in a blaming line than a non-blaming one
-// (or the reverse), with add-one smoothing, halved and clipped to
-// [0.125, 1]: a feature never weighs more than it does unscaled (so the
-// fitting rate stays stable) and none is switched off. The bias keeps 1.
-func (ts *trainSet) logCountRatios() []float64 {
-	pos := make([]float64, len(ts.names))
-	neg := make([]float64, len(ts.names))
-	for i, xs := range ts.X {
-		counts := neg
-		if ts.label[i] == 1 {
-			counts = pos
-		}
-		for _, f := range xs {
-			counts[f]++
-		}
-	}
-	var sumPos, sumNeg float64
-	for f := range pos {
-		pos[f]++
-		neg[f]++
-		sumPos += pos[f]
-		sumNeg += neg[f]
-	}
-	scale := make([]float64, len(ts.names))
-	for f := range scale {
-		r := math.Abs(math.Log((pos[f] / sumPos) / (neg[f] / sumNeg)))
-		scale[f] = min(max(r/2, 0.125), 1)
-		if ts.names[f] == "bias" {
-			scale[f] = 1
-		}
-	}
-	return scale
-}
-
 func phaseIndex(p score.Phase) int {
 	for i, q := range score.Phases {
 		if p == q {
@@ -183,7 +142,7 @@ func phaseIndex(p score.Phase) int {
 // binary logistic regression on y) by full-batch gradient descent with L2.
 // skip leaves features out (their weights stay 0); rows with class < 0 are
 // left out.
-func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip func(name string) bool, balance bool, scale []float64, o Options) []float64 {
+func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip func(name string) bool, balance bool, o Options) []float64 {
 	nf := len(ts.names)
 	w := make([]float64, nf*K)
 	g := make([]float64, nf*K)
@@ -215,12 +174,8 @@ func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip fu
 			clear(z)
 			for _, f := range xs {
 				if use[f] {
-					x := 1.0
-					if scale != nil {
-						x = scale[f]
-					}
 					for k := 0; k < K; k++ {
-						z[k] += x * w[int(f)*K+k]
+						z[k] += w[int(f)*K+k]
 					}
 				}
 			}
@@ -246,12 +201,8 @@ func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip fu
 			}
 			for _, f := range xs {
 				if use[f] {
-					x := 1.0
-					if scale != nil {
-						x = scale[f]
-					}
 					for k := 0; k < K; k++ {
-						g[int(f)*K+k] += x * z[k]
+						g[int(f)*K+k] += z[k]
 					}
 				}
 			}
@@ -266,20 +217,13 @@ func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip fu
 func (ts *trainSet) fit(o Options, n int) (*score.Model, error) {
 	boosterSkip := func(name string) bool { return strings.HasPrefix(name, "kb:") }
 	none := func(string) bool { return false }
-	var scale []float64
-	if o.NBScale {
-		scale = ts.logCountRatios()
-	}
-	wb := fitSoftmax(ts, 1, nil, ts.label, boosterSkip, false, scale, o)
-	for id := range scale {
-		wb[id] *= scale[id]
-	}
+	wb := fitSoftmax(ts, 1, nil, ts.label, boosterSkip, false, o)
 	// The phase head is class-balanced: the written voices are about 60%
 	// worries, and an unbalanced head reads a short check-in ("Is now
 	// okay?") as worries for want of evidence (cross-validated: the dev
 	// set's phase figure and the voices' agree best this way).
-	wp := fitSoftmax(ts, 4, func(i int) int { return ts.phase[i] }, nil, none, true, nil, o)
-	wk := fitSoftmax(ts, 5, func(i int) int { return ts.kind[i] }, nil, boosterSkip, false, nil, o)
+	wp := fitSoftmax(ts, 4, func(i int) int { return ts.phase[i] }, nil, none, true, o)
+	wk := fitSoftmax(ts, 5, func(i int) int { return ts.kind[i] }, nil, boosterSkip, false, o)
 	m := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold, EngageThreshold: o.EngageThreshold, Veto: o.Veto,
 		PhaseMargin: o.PhaseMargin, Epochs: o.Epochs, L2: o.L2, Rate: o.Rate, Examples: n,
 		Features: o.Features.List(), Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}, KindWeights: map[string][5]float64{}}
