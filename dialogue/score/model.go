@@ -71,13 +71,35 @@ type ModelSpec struct {
 	// leads the runner-up by at most this much weight (-1: never).
 	PhaseMargin  int                   `json:"phase_margin"`
 	Epochs       int                   `json:"epochs"`
+	HiddenEpochs int                   `json:"hidden_epochs,omitempty"`
 	L2           float64               `json:"l2"`
 	Rate         float64               `json:"rate"`
 	Examples     int                   `json:"examples"`
 	Weights      map[string]float64    `json:"weights"`
 	PhaseWeights map[string][4]float64 `json:"phase_weights"`
 	KindWeights  map[string][5]float64 `json:"kind_weights"`
+	// Booster is the booster's hidden layer, when it has one: the
+	// blaming probability is then read from it, and Weights only choose
+	// the words a finding quotes.
+	Booster *HiddenLayer `json:"booster,omitempty"`
 }
+
+// HiddenLayer is a one-hidden-layer network over the reply's features:
+// each feature adds its embedding to the hidden units, which pass a
+// rectifier into a logistic output. Word pairs alone cannot weigh one
+// word against another ("not X, but Y", a frame named to refuse it);
+// the hidden units can.
+type HiddenLayer struct {
+	Units      int                  `json:"units"`
+	Embeddings map[string][]float64 `json:"embeddings"`
+	Bias       []float64            `json:"bias"`
+	Output     []float64            `json:"output"`
+	OutputBias float64              `json:"output_bias"`
+}
+
+// maxHiddenUnits bounds HiddenLayer.Units, so that a reply's hidden
+// units fit in a fixed array.
+const maxHiddenUnits = 64
 
 // FeatureSet names the optional feature families of the learned layer.
 type FeatureSet struct {
@@ -123,6 +145,9 @@ func (f FeatureSet) List() []string {
 	return out
 }
 
+// HiddenUnits is the number of hidden units in m's booster (0: none).
+func (m *Model) HiddenUnits() int { return m.table.units }
+
 // FeatureSet is the feature families m was built with.
 func (m *Model) FeatureSet() FeatureSet { return m.features }
 
@@ -148,6 +173,11 @@ func NewModel(spec ModelSpec) (*Model, error) {
 	}
 	if err := m.checkThresholds(); err != nil {
 		return nil, err
+	}
+	if m.Booster != nil {
+		if err := m.Booster.check(); err != nil {
+			return nil, err
+		}
 	}
 	var on [6]bool
 	for _, f := range m.Features {
@@ -210,6 +240,7 @@ func (m *Model) buildIndex() {
 		}
 		t.slots[i].key = h
 		t.slots[i].kind = -1
+		t.slots[i].emb = -1
 		return &t.slots[i]
 	}
 	// fill in a fixed order so that the table is laid out the same way on
@@ -232,6 +263,40 @@ func (m *Model) buildIndex() {
 		sl.kind = int32(len(t.kinds))
 		t.kinds = append(t.kinds, q)
 	}
+	t.units, t.embs = 0, t.embs[:0]
+	if b := m.Booster; b != nil {
+		t.units = b.Units
+		t.bias, t.out, t.outBias = float32s(b.Bias), float32s(b.Output), float32(b.OutputBias)
+		for _, k := range sortedKeys(b.Embeddings) {
+			sl := get(k)
+			sl.emb = int32(len(t.embs) / b.Units)
+			t.embs = append(t.embs, float32s(b.Embeddings[k])...)
+		}
+	}
+}
+
+func float32s(xs []float64) []float32 {
+	out := make([]float32, len(xs))
+	for i, x := range xs {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// checkHidden checks a hidden layer's shapes.
+func (b *HiddenLayer) check() error {
+	if b.Units < 1 || b.Units > maxHiddenUnits {
+		return fmt.Errorf("booster hidden layer: %d units, want 1 to %d", b.Units, maxHiddenUnits)
+	}
+	if len(b.Bias) != b.Units || len(b.Output) != b.Units {
+		return fmt.Errorf("booster hidden layer: %d units but %d biases and %d output weights", b.Units, len(b.Bias), len(b.Output))
+	}
+	for k, e := range b.Embeddings {
+		if len(e) != b.Units {
+			return fmt.Errorf("booster hidden layer: embedding %q has %d values, want %d", k, len(e), b.Units)
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -253,6 +318,12 @@ type featTable struct {
 	mask  uint64
 	slots []featSlot
 	kinds [][5]float32
+	// the booster's hidden layer: units, embeddings (units floats per
+	// embedded feature), hidden bias, output weights and bias
+	units     int
+	embs      []float32
+	bias, out []float32
+	outBias   float32
 }
 
 type featSlot struct {
@@ -260,6 +331,7 @@ type featSlot struct {
 	w    float32
 	p    [4]float32
 	kind int32 // index into kinds, -1 none
+	emb  int32 // index into embs (in units of Units), -1 none
 }
 
 func featHash(b []byte) uint64 {
@@ -555,12 +627,21 @@ type headSums struct {
 // head only when withKind (it is needed only when the booster fires).
 func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
 	var h headSums
+	t := &m.table
+	var hidden [maxHiddenUnits]float32
+	units := hidden[:t.units]
+	copy(units, t.bias)
 	eachFeature(role, sc, m.features, false, func(f feature) {
 		e := m.entryByHash(f.hash)
 		if e == nil {
 			return
 		}
 		h.blame += float64(e.w)
+		if e.emb >= 0 {
+			for j, v := range t.embs[int(e.emb)*len(units):][:len(units)] {
+				units[j] += v
+			}
+		}
 		if withPhase {
 			for k := range h.phase {
 				h.phase[k] += float64(e.p[k])
@@ -572,6 +653,13 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 			}
 		}
 	})
+	if len(units) > 0 {
+		z := t.outBias
+		for j, v := range units {
+			z += t.out[j] * max(v, 0)
+		}
+		h.blame = float64(z)
+	}
 	return h
 }
 

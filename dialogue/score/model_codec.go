@@ -14,20 +14,24 @@ import (
 // loading is a copy into the hash table and not a parse of ~20,000 named
 // JSON weights (about 200 ms). Layout, little-endian:
 //
-//	"PVSM" uint32(version 2)
+//	"PVSM" uint32(version 3)
 //	float64 threshold, credit threshold, engagement threshold, L2, rate, veto
 //	        (version 1 has no veto: it reads as 0, never)
 //	int32 phase margin, epochs, examples
 //	uint32 feature flags (1 neg, 2 subj, 4 names, 8 chars, 16 svo, 32 skip)
-//	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind }
+//	uint32 n; n × { uint64 hash, float32 w, 4×float32 phase, int32 kind,
+//	                int32 embedding (version 3) }
 //	uint32 k; k × 5×float32 kind weights
+//	version 3: uint32 units u (0: no hidden layer); if u > 0, int32
+//	  epochs it was fitted for, u×float32 hidden bias, u×float32 output weights, float32 output bias,
+//	  uint32 e; e × u×float32 embeddings
 //
 // The JSON form (the generator's -o FILE.json) stays readable for a person;
 // ParseModel reads either.
 
 var modelMagic = []byte("PVSM")
 
-const modelBinVersion = 2
+const modelBinVersion = 3
 
 // MarshalBinary writes the compact form. It is deterministic: entries are
 // written in hash order.
@@ -56,6 +60,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	// the table was built
 	w(uint32(len(slots)))
 	var kinds [][5]float32
+	var embs []float32
 	for _, s := range slots {
 		k := int32(-1)
 		if s.kind >= 0 {
@@ -66,10 +71,26 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		w(s.w)
 		w(s.p)
 		w(k)
+		e := int32(-1)
+		if s.emb >= 0 {
+			e = int32(len(embs) / m.table.units)
+			u := m.table.units
+			embs = append(embs, m.table.embs[int(s.emb)*u:int(s.emb)*u+u]...)
+		}
+		w(e)
 	}
 	w(uint32(len(kinds)))
 	for _, q := range kinds {
 		w(q)
+	}
+	w(uint32(m.table.units))
+	if m.table.units > 0 {
+		w(int32(m.HiddenEpochs))
+		w(m.table.bias)
+		w(m.table.out)
+		w(m.table.outBias)
+		w(uint32(len(embs) / m.table.units))
+		w(embs)
 	}
 	return b.Bytes(), nil
 }
@@ -93,8 +114,11 @@ func parseModelBinary(data []byte) (*Model, error) {
 	if err := errors.Join(rd(floats), rd(&ints), rd(&flags), rd(&n)); err != nil {
 		return nil, fmt.Errorf("model file: %w", err)
 	}
-	const slotBytes = 8 + 4 + 16 + 4
-	if uint64(n)*slotBytes > uint64(r.Len()) {
+	slotBytes := 8 + 4 + 16 + 4
+	if version >= 3 {
+		slotBytes += 4
+	}
+	if uint64(n)*uint64(slotBytes) > uint64(r.Len()) {
 		return nil, errors.New("model file: truncated")
 	}
 	var on [6]bool
@@ -132,17 +156,33 @@ func parseModelBinary(data []byte) (*Model, error) {
 			s.p[k] = math.Float32frombits(le.Uint32(buf[12+4*k:]))
 		}
 		s.kind = int32(le.Uint32(buf[28:]))
+		s.emb = -1
+		if version >= 3 {
+			s.emb = int32(le.Uint32(buf[32:]))
+		}
 	}
 	var k uint32
 	if err := rd(&k); err != nil {
 		return nil, fmt.Errorf("model file: %w", err)
 	}
-	if uint64(k)*20 != uint64(r.Len()) {
+	if uint64(k)*20 > uint64(r.Len()) || version < 3 && uint64(k)*20 != uint64(r.Len()) {
 		return nil, errors.New("model file: bad kind table")
 	}
 	t.kinds = make([][5]float32, k)
 	if err := rd(t.kinds); err != nil {
 		return nil, fmt.Errorf("model file: %w", err)
+	}
+	var nEmb int
+	if version >= 3 {
+		var err error
+		if nEmb, err = readHiddenLayer(r, t, &m.HiddenEpochs); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range t.slots {
+		if s.key != 0 && s.emb >= int32(nEmb) {
+			return nil, errors.New("model file: embedding index out of range")
+		}
 	}
 	for _, s := range t.slots {
 		if s.key != 0 && s.kind >= int32(k) {
@@ -151,6 +191,40 @@ func parseModelBinary(data []byte) (*Model, error) {
 	}
 	m.hasPhase, m.hasKind = true, k > 0
 	return m, m.checkThresholds()
+}
+
+// readHiddenLayer reads the booster's hidden layer (version 3) into t and
+// returns how many embeddings it holds.
+func readHiddenLayer(r *bytes.Reader, t *featTable, epochs *int) (int, error) {
+	rd := func(v any) error { return binary.Read(r, binary.LittleEndian, v) }
+	var units, n uint32
+	if err := rd(&units); err != nil {
+		return 0, fmt.Errorf("model file: %w", err)
+	}
+	if units == 0 {
+		if r.Len() != 0 {
+			return 0, errors.New("model file: trailing bytes")
+		}
+		return 0, nil
+	}
+	if units > maxHiddenUnits {
+		return 0, fmt.Errorf("model file: %d hidden units, at most %d", units, maxHiddenUnits)
+	}
+	t.units = int(units)
+	t.bias, t.out = make([]float32, units), make([]float32, units)
+	var ep int32
+	if err := errors.Join(rd(&ep), rd(t.bias), rd(t.out), rd(&t.outBias), rd(&n)); err != nil {
+		return 0, fmt.Errorf("model file: %w", err)
+	}
+	if uint64(n)*uint64(units)*4 != uint64(r.Len()) {
+		return 0, errors.New("model file: bad embedding table")
+	}
+	t.embs = make([]float32, int(n)*int(units))
+	if err := rd(t.embs); err != nil {
+		return 0, fmt.Errorf("model file: %w", err)
+	}
+	*epochs = int(ep)
+	return int(n), nil
 }
 
 // Weights are the three heads' weights of one named feature.

@@ -27,10 +27,7 @@ var kindCases = map[string][]kindCase{
 		{Survivor, "He's calmer when you don't question him about money.", SurvivorBlame},
 		// hard negatives
 		{Survivor, "Has Ian ever stopped you from leaving the flat?", ""},
-		// (was "Why do you think Ian drinks before he gets violent?": since
-		// round 13's why-question pairs the learned layer reads a "why do
-		// you think" put to her about his violence as asking her to account
-		// for it, at about 0.68; docs/scoring.md, "Round 14")
+		{Survivor, "Why do you think Ian drinks before he gets violent?", ""},
 		{Survivor, "How much does Ian usually drink before he gets violent?", ""},
 		{Survivor, "Why did you decide to go to the refuge? That took courage.", ""},
 		{Survivor, "What have you done to keep Keira safe when he's been drinking?", ""},

@@ -2,7 +2,6 @@ package train
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -139,18 +138,21 @@ func TestModelBinaryRoundTrip(t *testing.T) {
 	if _, err := score.ParseModel(bin[:len(bin)-3]); err == nil {
 		t.Error("a truncated model.bin loaded")
 	}
-	// A version 1 file (before the veto: five settings, not six) still
-	// loads, and never sets a rule's finding aside.
-	v1 := append([]byte{}, bin[:4]...)
-	v1 = binary.LittleEndian.AppendUint32(v1, 1)
-	v1 = append(v1, bin[8:8+5*8]...)
-	v1 = append(v1, bin[8+6*8:]...)
-	old, err := score.ParseModel(v1)
+	// A booster without a hidden layer (the logistic regression alone)
+	// round-trips too, and scores with its weights.
+	o := DefaultOptions()
+	o.Hidden = 0
+	plain := mustTrain(t, readLabelled(t, testdata+"heldout_a.jsonl"), o)
+	pbin, err := plain.MarshalBinary()
 	if err != nil {
-		t.Fatalf("a version 1 model.bin: %v", err)
+		t.Fatal(err)
 	}
-	if old.Veto != 0 || old.Threshold != b.Threshold {
-		t.Errorf("version 1 file read as veto %v, threshold %v", old.Veto, old.Threshold)
+	back, err := score.ParseModel(pbin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.HiddenUnits() != 0 || OptionsOf(back) != OptionsOf(plain) {
+		t.Errorf("plain booster read back as %+v, want %+v", OptionsOf(back), OptionsOf(plain))
 	}
 }
 

@@ -20,8 +20,12 @@ type Options struct {
 	EngageThreshold float64
 	// Veto: below this booster probability a rule's blaming findings are
 	// set aside (0: never).
-	Veto        float64
-	PhaseMargin int
+	Veto float64
+	// Hidden is the number of hidden units in the booster (0: the booster
+	// is the logistic regression alone); HiddenEpochs its passes.
+	Hidden       int
+	HiddenEpochs int
+	PhaseMargin  int
 	// Features are the optional feature families.
 	Features score.FeatureSet
 }
@@ -29,7 +33,8 @@ type Options struct {
 // DefaultOptions are the settings the shipped model is built with,
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultOptions() Options {
-	return Options{Epochs: 600, L2: 2e-4, Rate: 2, Threshold: 0.65, CreditThreshold: 0.75, EngageThreshold: 0.9, Veto: 0.15, PhaseMargin: 8,
+	return Options{Epochs: 600, L2: 2e-4, Rate: 2, Threshold: 0.65, CreditThreshold: 0.9, EngageThreshold: 0.9, Veto: 0.15, PhaseMargin: 8,
+		Hidden: 16, HiddenEpochs: 12,
 		Features: score.FeatureSet{Subj: true, Names: true, Chars: true, Skip: true}}
 }
 
@@ -58,7 +63,8 @@ func (o Options) withDefaults() Options {
 // OptionsOf are the settings m was trained with.
 func OptionsOf(m *score.Model) Options {
 	return Options{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold, CreditThreshold: m.CreditThreshold,
-		EngageThreshold: m.EngageThreshold, Veto: m.Veto, PhaseMargin: m.PhaseMargin, Features: m.FeatureSet()}
+		EngageThreshold: m.EngageThreshold, Veto: m.Veto, PhaseMargin: m.PhaseMargin, Features: m.FeatureSet(),
+		Hidden: m.HiddenUnits(), HiddenEpochs: m.HiddenEpochs}
 }
 
 // Model fits the learned heads on labelled examples, reading their
@@ -227,6 +233,10 @@ func (ts *trainSet) fit(o Options, n int) (*score.Model, error) {
 	m := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold, EngageThreshold: o.EngageThreshold, Veto: o.Veto,
 		PhaseMargin: o.PhaseMargin, Epochs: o.Epochs, L2: o.L2, Rate: o.Rate, Examples: n,
 		Features: o.Features.List(), Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}, KindWeights: map[string][5]float64{}}
+	if o.Hidden > 0 {
+		m.Booster = ts.fitHidden(o)
+		m.HiddenEpochs = o.HiddenEpochs
+	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	// Weights under pruneBelow are dropped: cross-validated, dropping
 	// them changes no figure, and it halves the model that every
