@@ -38,9 +38,9 @@ func TestIssue13Examples(t *testing.T) {
 }
 
 // Skilled lines from the fresh_* interview scripts (never trained on; the
-// tune_* ones are training negatives) stay non-blaming: at most 8 of the
-// 990 are flagged (7 today, 5 before round 13's lower engagement and
-// credit bars, 24 before issue 13).
+// tune_* ones are training negatives) stay non-blaming: at most 5 of the
+// 990 are flagged (4 today with the booster's hidden layer, 7 with
+// round 13's logistic booster, 24 before issue 13).
 func TestSkilledInterviewLinesNotBlamed(t *testing.T) {
 	f, err := os.Open("testdata/skilled_fresh_interviews.jsonl")
 	if err != nil {
@@ -63,7 +63,7 @@ func TestSkilledInterviewLinesNotBlamed(t *testing.T) {
 			t.Logf("flagged (%s): %q %+v", ex.Role, ex.Text, a.BlamingFindings())
 		}
 	}
-	if n < 900 || flagged > 8 {
-		t.Errorf("%d of %d skilled lines scored blaming (at most 8)", flagged, n)
+	if n < 900 || flagged > 5 {
+		t.Errorf("%d of %d skilled lines scored blaming (at most 5)", flagged, n)
 	}
 }

@@ -621,6 +621,8 @@ type headSums struct {
 	blame float64    // the booster's logit
 	phase [4]float64 // the phase head's, by Phases
 	kind  [5]float64 // the kind head's, by blamingKinds
+	// hidden are the booster's hidden units before the rectifier
+	hidden [maxHiddenUnits]float32
 }
 
 // sums adds up the heads' weights over the reply's features; the kind
@@ -628,9 +630,8 @@ type headSums struct {
 func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
 	var h headSums
 	t := &m.table
-	var hidden [maxHiddenUnits]float32
-	units := hidden[:t.units]
-	copy(units, t.bias)
+	n := t.units
+	copy(h.hidden[:n], t.bias)
 	eachFeature(role, sc, m.features, false, func(f feature) {
 		e := m.entryByHash(f.hash)
 		if e == nil {
@@ -638,8 +639,8 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 		}
 		h.blame += float64(e.w)
 		if e.emb >= 0 {
-			for j, v := range t.embs[int(e.emb)*len(units):][:len(units)] {
-				units[j] += v
+			for j, v := range t.embs[int(e.emb)*n:][:n] {
+				h.hidden[j] += v
 			}
 		}
 		if withPhase {
@@ -653,9 +654,9 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 			}
 		}
 	})
-	if len(units) > 0 {
+	if n > 0 {
 		z := t.outBias
-		for j, v := range units {
+		for j, v := range h.hidden[:n] {
 			z += t.out[j] * max(v, 0)
 		}
 		h.blame = float64(z)

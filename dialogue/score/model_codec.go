@@ -232,6 +232,9 @@ type Weights struct {
 	Blame float32
 	Phase [4]float32 // by Phases
 	Kind  [5]float32 // by KindClasses
+	// Embedding is the feature's embedding in the booster's hidden
+	// layer (nil if it has none).
+	Embedding []float32
 }
 
 // Lookup is the weights m holds for a feature name (ok false if none),
@@ -245,6 +248,9 @@ func (m *Model) Lookup(name string) (w Weights, ok bool) {
 	w.Blame, w.Phase = e.w, e.p
 	if q := m.kindWeights(e); q != nil {
 		w.Kind = *q
+	}
+	if u := m.table.units; e.emb >= 0 {
+		w.Embedding = m.table.embs[int(e.emb)*u : int(e.emb)*u+u]
 	}
 	return w, true
 }

@@ -34,20 +34,16 @@ func readVoices(t *testing.T, pattern string) (map[string][]Labelled, []Labelled
 func TestTrainedVoices(t *testing.T) {
 	byFile, pooled := readVoices(t, "testdata/voices/train_*.jsonl")
 	r := Evaluate(pooled, Default().Score)
-	checkFloors(t, "trained voices, pooled", r, floors{p: 0.97, r: 0.90, f1: 0.94, kappa: 0.88, phaseF1: 0.97})
+	checkFloors(t, "trained voices, pooled", r, floors{p: 0.99, r: 0.98, f1: 0.99, kappa: 0.98, phaseF1: 0.97})
 	// Each voice on its own, to a common floor under the weakest.
 	for name, ex := range byFile {
 		r := Evaluate(ex, Default().Score)
 		dumpErrors(t, name, r)
-		fl := floors{p: 0.84, r: 0.60, f1: 0.72, kappa: 0.52, phaseF1: 0.84}
+		fl := floors{p: 0.98, r: 0.72, f1: 0.84, kappa: 0.70, phaseF1: 0.84}
 		if strings.HasPrefix(name, "train_pairs_") {
 			// minimal pairs written around one move (mostly worries):
-			// a phase macro-F1 over four phases means nothing there; and
-			// in train_pairs_denied_blame the good line names the blame it
-			// denies ("I don't see this as you not protecting them"),
-			// which the rules still match
+			// a phase macro-F1 over four phases means nothing there
 			fl.phaseF1 = 0
-			fl.p = 0.75
 		}
 		checkFloors(t, name, r, fl)
 	}
@@ -56,10 +52,10 @@ func TestTrainedVoices(t *testing.T) {
 func TestFreshVoices(t *testing.T) {
 	byFile, pooled := readVoices(t, "testdata/voices/fresh_*.jsonl")
 	r := Evaluate(pooled, Default().Score)
-	checkFloors(t, "fresh voices, pooled", r, floors{p: 0.95, r: 0.89, f1: 0.92, kappa: 0.84, phaseF1: 0.89})
+	checkFloors(t, "fresh voices, pooled", r, floors{p: 0.95, r: 0.94, f1: 0.95, kappa: 0.90, phaseF1: 0.89})
 	// Blaming recall by the kind each line was written and labelled as.
 	kindFloor := map[FindingKind]float64{
-		SurvivorBlame: 0.90, FailureToProtect: 0.87, Mutualizing: 0.94, Collusion: 0.81, AssumptionAsFact: 0.90,
+		SurvivorBlame: 0.95, FailureToProtect: 0.96, Mutualizing: 0.95, Collusion: 0.90, AssumptionAsFact: 0.93,
 	}
 	for kind, floor := range kindFloor {
 		got := r.Kinds[kind]
@@ -71,6 +67,6 @@ func TestFreshVoices(t *testing.T) {
 	for name, ex := range byFile {
 		r := Evaluate(ex, Default().Score)
 		dumpErrors(t, name, r)
-		checkFloors(t, name, r, floors{p: 0.90, r: 0.83, f1: 0.88, kappa: 0.78, phaseF1: 0.83})
+		checkFloors(t, name, r, floors{p: 0.92, r: 0.88, f1: 0.93, kappa: 0.87, phaseF1: 0.83})
 	}
 }

@@ -91,6 +91,18 @@ func TestModelUpToDate(t *testing.T) {
 			diff(v[j], w.Kind[j], "kind "+k)
 		}
 	}
+	if b := m.Booster; b != nil {
+		for k, v := range b.Embeddings {
+			names[k] = true
+			w, _ := shipped.Lookup(k)
+			if len(w.Embedding) != len(v) {
+				t.Fatalf("model.bin has no hidden-layer embedding for %q: %s", k, fix)
+			}
+			for j := range v {
+				diff(v[j], w.Embedding[j], "embedding "+k)
+			}
+		}
+	}
 	if n := shipped.Len(); n != len(names) {
 		t.Errorf("model.bin holds %d features, a fresh training %d: %s", n, len(names), fix)
 	}
