@@ -35,6 +35,11 @@ type line struct {
 	Bar      float64     `json:"bar"`
 	Got      score.Label `json:"got"`
 	GotPhase score.Phase `json:"got_phase"`
+	// RulesPhase, Margin and HeadPhase: the rules' phase, their winning
+	// vote's lead, and the phase head's pick (used when Margin is small)
+	RulesPhase score.Phase `json:"rules_phase"`
+	Margin     int         `json:"margin"`
+	HeadPhase  score.Phase `json:"head_phase"`
 }
 
 func main() {
@@ -75,7 +80,8 @@ func run(modelPath string, noPhase bool, files []string) error {
 			in := s.Inspect(e.Role, e.Text)
 			a := s.Score(e.Role, e.Text)
 			l := line{File: f, Text: e.Text, Role: e.Role, Want: e.Label, Kind: e.Kind, WantPhase: e.Phase,
-				Rules: in.Rules.Label, Prob: in.Prob, Bar: in.Bar, Got: a.Label, GotPhase: a.Phase}
+				Rules: in.Rules.Label, Prob: in.Prob, Bar: in.Bar, Got: a.Label, GotPhase: a.Phase,
+				RulesPhase: in.Rules.Phase, Margin: in.Margin, HeadPhase: in.Phase}
 			if math.IsInf(l.Bar, 1) {
 				l.Bar = 2
 			}
