@@ -1,0 +1,134 @@
+package train
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pivotcoach/pivot/dialogue/score"
+)
+
+// TestBoosterCV is the out-of-fold comparison the booster's hidden layer
+// was adopted by (docs/scoring.md, "Round 14: the hidden layer"): eight
+// folds over whole training voices (every voices/train_* file but the
+// minimal pairs, round-robin in name order), each scored by the rules
+// plus a booster fitted without it, once logistic and once with the
+// hidden layer, at the shipped bar and veto (no credit or engagement
+// gates). It takes a few minutes, so it runs only with PIVOT_CV=1:
+//
+//	PIVOT_CV=1 go test -run TestBoosterCV -v ./dialogue/score/internal/train
+func TestBoosterCV(t *testing.T) {
+	if os.Getenv("PIVOT_CV") == "" {
+		t.Skip("set PIVOT_CV=1 to run the cross-validation")
+	}
+	const folds = 8
+	o := DefaultOptions().withDefaults()
+	s := score.New(score.WithoutModel())
+	var all []score.Labelled
+	var fold []int
+	voice := 0
+	for _, g := range DefaultFiles {
+		files, _ := filepath.Glob(testdata + strings.TrimPrefix(g, "testdata/"))
+		sort.Strings(files)
+		for _, f := range files {
+			b := filepath.Base(f)
+			k := -1 // always trained on
+			if strings.HasPrefix(b, "train_") && !strings.HasPrefix(b, "train_pairs") {
+				k = voice % folds
+				voice++
+			}
+			ex := readLabelled(t, f)
+			all = append(all, ex...)
+			for range ex {
+				fold = append(fold, k)
+			}
+		}
+	}
+	ts := buildTrainSet(s, all, o)
+	rulesBlamed := make([]bool, len(all))
+	for i, e := range all {
+		rulesBlamed[i] = len(s.Features(e.Role, e.Text, o.Features, func([]byte) {})) > 0
+	}
+	type prediction struct{ logistic, hidden float64 }
+	pred := make([]prediction, len(all))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for k := range folds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sub := &trainSet{names: ts.names}
+			var held []int
+			for i := range all {
+				if fold[i] == k {
+					held = append(held, i)
+					continue
+				}
+				sub.X = append(sub.X, ts.X[i])
+				sub.label = append(sub.label, ts.label[i])
+			}
+			w := fitSoftmax(sub, 1, nil, sub.label, kindFeature, false, o)
+			layer := sub.fitHidden(o)
+			for _, i := range held {
+				z := 0.0
+				for _, f := range ts.X[i] {
+					if !kindFeature(ts.names[f]) {
+						z += w[f]
+					}
+				}
+				pred[i] = prediction{sigmoid(z), sigmoid(hiddenLogit(layer, ts.names, ts.X[i]))}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, name := range []string{"logistic", "hidden"} {
+		tp, fp, fn := 0, 0, 0
+		for i := range all {
+			if fold[i] < 0 {
+				continue
+			}
+			p := pred[i].logistic
+			if name == "hidden" {
+				p = pred[i].hidden
+			}
+			blamed := p >= o.Threshold
+			if rulesBlamed[i] {
+				blamed = p >= o.Veto
+			}
+			switch {
+			case blamed && ts.label[i] == 1:
+				tp++
+			case blamed:
+				fp++
+			case ts.label[i] == 1:
+				fn++
+			}
+		}
+		P, R := float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
+		t.Logf("%s booster, out of fold: P %.3f R %.3f F1 %.3f", name, P, R, 2*P*R/(P+R))
+	}
+}
+
+// kindFeature reports the rules' blaming kinds ("kb:"), which the
+// booster does not see.
+func kindFeature(name string) bool { return strings.HasPrefix(name, "kb:") }
+
+// hiddenLogit is a hidden layer's output on one line's features.
+func hiddenLogit(l *score.HiddenLayer, names []string, xs []int32) float64 {
+	pre := append([]float64(nil), l.Bias...)
+	for _, f := range xs {
+		for j, v := range l.Embeddings[names[f]] {
+			pre[j] += v
+		}
+	}
+	z := l.OutputBias
+	for j, v := range pre {
+		z += l.Output[j] * max(v, 0)
+	}
+	return z
+}
