@@ -17,7 +17,9 @@ import (
 // subject-verb pairs, and what the rules found (credit and hostile kinds,
 // the rules' phase votes). Three heads share those features:
 //
-//   - the booster, a logistic regression for blaming. It can add one
+//   - the booster, for blaming: a network with one hidden layer
+//     (HiddenLayer) when the model has one, else a logistic regression,
+//     whose weights also choose the words a finding quotes. It can add one
 //     blaming finding to a reply on which no rule found anything blaming,
 //     when its probability reaches the threshold for the reply's situation
 //     (higher when the rules credited the reply or the move is
@@ -283,7 +285,7 @@ func float32s(xs []float64) []float32 {
 	return out
 }
 
-// checkHidden checks a hidden layer's shapes.
+// check checks a hidden layer's shapes.
 func (b *HiddenLayer) check() error {
 	if b.Units < 1 || b.Units > maxHiddenUnits {
 		return fmt.Errorf("booster hidden layer: %d units, want 1 to %d", b.Units, maxHiddenUnits)
@@ -682,7 +684,7 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 		return
 	}
 	_, margin := sc.voteMargin()
-	usePhase := m.PhaseMargin >= 0 && margin <= m.PhaseMargin && m.hasPhase
+	usePhase := m.decidesPhase(margin)
 	mayBoost := a.Label != Blaming && (m.Threshold < 1 || m.CreditThreshold < 1 || m.EngageThreshold < 1)
 	mayVeto := a.Label == Blaming && m.Veto > 0
 	if !usePhase && !mayBoost && !mayVeto {
@@ -701,6 +703,12 @@ func (m *Model) apply(a *Assessment, sc *scanState) {
 		return
 	}
 	m.boost(a, sc)
+}
+
+// decidesPhase reports whether the phase head decides a reply's phase:
+// the rules' winning phase leads by at most PhaseMargin.
+func (m *Model) decidesPhase(margin int) bool {
+	return m.PhaseMargin >= 0 && margin <= m.PhaseMargin && m.hasPhase
 }
 
 // setAsideBlame drops a's blaming findings (the booster's veto): the

@@ -223,7 +223,7 @@ func (s *Scorer) Inspect(role Role, reply string) Inspection {
 	in.Kind = blamingKinds[argmax(h.kind[:])]
 	if a.Label != Blaming {
 		gated := a
-		if m.PhaseMargin >= 0 && in.Margin <= m.PhaseMargin && m.hasPhase {
+		if m.decidesPhase(in.Margin) {
 			gated.Phase = in.Phase
 		}
 		in.Bar = m.threshold(&gated, sc)

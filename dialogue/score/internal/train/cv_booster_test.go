@@ -48,11 +48,10 @@ func TestBoosterCV(t *testing.T) {
 		}
 	}
 	ts := buildTrainSet(s, all, o)
-	rulesBlamed := make([]bool, len(all))
-	for i, e := range all {
-		rulesBlamed[i] = len(s.Features(e.Role, e.Text, o.Features, func([]byte) {})) > 0
+	type prediction struct {
+		rulesBlamed      bool
+		logistic, hidden float64
 	}
-	type prediction struct{ logistic, hidden float64 }
 	pred := make([]prediction, len(all))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
@@ -72,16 +71,21 @@ func TestBoosterCV(t *testing.T) {
 				sub.X = append(sub.X, ts.X[i])
 				sub.label = append(sub.label, ts.label[i])
 			}
-			w := fitSoftmax(sub, 1, nil, sub.label, kindFeature, false, o)
-			layer := sub.fitHidden(o)
-			for _, i := range held {
-				z := 0.0
-				for _, f := range ts.X[i] {
-					if !kindFeature(ts.names[f]) {
-						z += w[f]
-					}
+			// each booster as a model of its own, so that the held-out
+			// lines are read by the scorer's own code
+			spec := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold,
+				EngageThreshold: o.EngageThreshold, Veto: o.Veto, PhaseMargin: -1, Features: o.Features.List(), Weights: map[string]float64{}}
+			for f, v := range fitSoftmax(sub, 1, nil, sub.label, kindFeature, false, o) {
+				if v != 0 {
+					spec.Weights[ts.names[f]] = v
 				}
-				pred[i] = prediction{sigmoid(z), sigmoid(hiddenLogit(layer, ts.names, ts.X[i]))}
+			}
+			logistic := mustModel(t, spec)
+			spec.Booster = sub.fitHidden(o)
+			hidden := mustModel(t, spec)
+			for _, i := range held {
+				a, b := logistic.Inspect(all[i].Role, all[i].Text), hidden.Inspect(all[i].Role, all[i].Text)
+				pred[i] = prediction{a.Rules.Blaming(), a.Prob, b.Prob}
 			}
 		}()
 	}
@@ -97,7 +101,7 @@ func TestBoosterCV(t *testing.T) {
 				p = pred[i].hidden
 			}
 			blamed := p >= o.Threshold
-			if rulesBlamed[i] {
+			if pred[i].rulesBlamed {
 				blamed = p >= o.Veto
 			}
 			switch {
@@ -114,21 +118,12 @@ func TestBoosterCV(t *testing.T) {
 	}
 }
 
-// kindFeature reports the rules' blaming kinds ("kb:"), which the
-// booster does not see.
-func kindFeature(name string) bool { return strings.HasPrefix(name, "kb:") }
-
-// hiddenLogit is a hidden layer's output on one line's features.
-func hiddenLogit(l *score.HiddenLayer, names []string, xs []int32) float64 {
-	pre := append([]float64(nil), l.Bias...)
-	for _, f := range xs {
-		for j, v := range l.Embeddings[names[f]] {
-			pre[j] += v
-		}
+// mustModel is a scorer with the booster in spec.
+func mustModel(t *testing.T, spec score.ModelSpec) *score.Scorer {
+	m, err := score.NewModel(spec)
+	if err != nil {
+		t.Error(err)
+		return score.New(score.WithoutModel())
 	}
-	z := l.OutputBias
-	for j, v := range pre {
-		z += l.Output[j] * max(v, 0)
-	}
-	return z
+	return score.New(score.WithModel(m))
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"math"
 	"math/rand"
-	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue/score"
 )
@@ -28,7 +27,7 @@ func (ts *trainSet) fitHidden(o Options) *score.HiddenLayer {
 	}
 	use := make([]bool, nf)
 	for i, n := range ts.names {
-		use[i] = count[i] >= hiddenMinCount && !strings.HasPrefix(n, "kb:")
+		use[i] = count[i] >= hiddenMinCount && !kindFeature(n)
 	}
 	rng := rand.New(rand.NewSource(1))
 	emb := make([]float32, nf*H)

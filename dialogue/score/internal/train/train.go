@@ -135,6 +135,11 @@ func kindClass(e score.Labelled, ruleKinds []score.FindingKind) int {
 	return -1
 }
 
+// kindFeature reports the features naming the rules' blaming kinds
+// ("kb:"): the kind head reads them, the booster must not (it is a second
+// reading of the reply, not an echo of the rules).
+func kindFeature(name string) bool { return strings.HasPrefix(name, "kb:") }
+
 func phaseIndex(p score.Phase) int {
 	for i, q := range score.Phases {
 		if p == q {
@@ -221,15 +226,14 @@ func fitSoftmax(ts *trainSet, K int, class func(i int) int, y []float64, skip fu
 }
 
 func (ts *trainSet) fit(o Options, n int) (*score.Model, error) {
-	boosterSkip := func(name string) bool { return strings.HasPrefix(name, "kb:") }
 	none := func(string) bool { return false }
-	wb := fitSoftmax(ts, 1, nil, ts.label, boosterSkip, false, o)
+	wb := fitSoftmax(ts, 1, nil, ts.label, kindFeature, false, o)
 	// The phase head is class-balanced: the written voices are about 60%
 	// worries, and an unbalanced head reads a short check-in ("Is now
 	// okay?") as worries for want of evidence (cross-validated: the dev
 	// set's phase figure and the voices' agree best this way).
 	wp := fitSoftmax(ts, 4, func(i int) int { return ts.phase[i] }, nil, none, true, o)
-	wk := fitSoftmax(ts, 5, func(i int) int { return ts.kind[i] }, nil, boosterSkip, false, o)
+	wk := fitSoftmax(ts, 5, func(i int) int { return ts.kind[i] }, nil, kindFeature, false, o)
 	m := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold, EngageThreshold: o.EngageThreshold, Veto: o.Veto,
 		PhaseMargin: o.PhaseMargin, Epochs: o.Epochs, L2: o.L2, Rate: o.Rate, Examples: n,
 		Features: o.Features.List(), Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}, KindWeights: map[string][5]float64{}}
