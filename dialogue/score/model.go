@@ -628,23 +628,35 @@ type headSums struct {
 }
 
 // sums adds up the heads' weights over the reply's features; the kind
-// head only when withKind (it is needed only when the booster fires).
+// head only when withKind (it is needed only when the booster fires). It
+// works in three passes, so that the table lookups, the costly part (the
+// table is megabytes, each lookup a likely cache miss), are independent
+// of each other and the processor can have many in flight at once:
+// hash every feature, find every slot, then add up in feature order
+// (the same order as one pass, so the same sums to the last bit).
 func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
+	buf := sc.scratch
+	buf.hashes = buf.hashes[:0]
+	eachFeature(role, sc, m.features, false, func(f feature) { buf.hashes = append(buf.hashes, f.hash) })
+	buf.slots = m.appendSlots(buf.slots[:0], buf.hashes)
+	return m.addUp(buf.slots, withPhase, withKind)
+}
+
+// appendSlots appends the slot of each hash the model has.
+func (m *Model) appendSlots(slots []*featSlot, hashes []uint64) []*featSlot {
+	for _, h := range hashes {
+		if e := m.entryByHash(h); e != nil {
+			slots = append(slots, e)
+		}
+	}
+	return slots
+}
+
+// addUp is the heads' scores over the given slots.
+func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
 	var h headSums
-	t := &m.table
-	n := t.units
-	copy(h.hidden[:n], t.bias)
-	eachFeature(role, sc, m.features, false, func(f feature) {
-		e := m.entryByHash(f.hash)
-		if e == nil {
-			return
-		}
+	for _, e := range slots {
 		h.blame += float64(e.w)
-		if e.emb >= 0 {
-			for j, v := range t.embs[int(e.emb)*n:][:n] {
-				h.hidden[j] += v
-			}
-		}
 		if withPhase {
 			for k := range h.phase {
 				h.phase[k] += float64(e.p[k])
@@ -655,8 +667,10 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 				h.kind[k] += float64(q[k])
 			}
 		}
-	})
-	if n > 0 {
+	}
+	if n := m.table.units; n > 0 {
+		m.addHidden(h.hidden[:n], slots)
+		t := &m.table
 		z := t.outBias
 		for j, v := range h.hidden[:n] {
 			z += t.out[j] * max(v, 0)
@@ -664,6 +678,39 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 		h.blame = float64(z)
 	}
 	return h
+}
+
+// addHidden sets hidden to the hidden units' inputs: the bias plus the
+// embedding of every slot that has one. It goes eight units at a time
+// with the eight sums in local variables, which the compiler keeps in
+// registers; summing into the array itself went through memory on every
+// add and was most of the layer's cost. Each unit's sum is still added
+// in slot order, so the result is the same to the last bit.
+func (m *Model) addHidden(hidden []float32, slots []*featSlot) {
+	t := &m.table
+	n := len(hidden)
+	copy(hidden, t.bias)
+	j := 0
+	for ; j+8 <= n; j += 8 {
+		s := (*[8]float32)(hidden[j:])
+		a0, a1, a2, a3, a4, a5, a6, a7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+		for _, e := range slots {
+			if e.emb < 0 {
+				continue
+			}
+			v := (*[8]float32)(t.embs[int(e.emb)*n+j:])
+			a0, a1, a2, a3 = a0+v[0], a1+v[1], a2+v[2], a3+v[3]
+			a4, a5, a6, a7 = a4+v[4], a5+v[5], a6+v[6], a7+v[7]
+		}
+		*s = [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
+	}
+	for ; j < n; j++ {
+		for _, e := range slots {
+			if e.emb >= 0 {
+				hidden[j] += t.embs[int(e.emb)*n+j]
+			}
+		}
+	}
 }
 
 func argmax(xs []float64) int {

@@ -239,6 +239,9 @@ type matchScratch struct {
 	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
+	// hashes and slots are the learned layer's (Model.sums).
+	hashes []uint64
+	slots  []*featSlot
 }
 
 // ruleRun is one pass of the rules over a reply: which rules and cues have
