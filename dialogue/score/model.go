@@ -393,23 +393,18 @@ func (m *Model) Marshal() ([]byte, error) {
 }
 
 // featNegators open a negation scope over the next three words.
-var featNegators = map[string]bool{"not": true, "never": true, "no": true, "nothing": true, "nobody": true, "without": true, "nor": true}
+var featNegators = []string{"not", "never", "no", "nothing", "nobody", "without", "nor"}
 
 // svoSubjects, svoSkip and svoObjects drive the who-does-what-to-whom
 // features (FeatureSet.SVO).
-var svoSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true, "i": true}
+var svoSubjects = []string{"you", "he", "she", "they", "we", "i"}
 
-var svoSkip = map[string]bool{"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
-	"been": true, "being": true, "am": true, "have": true, "has": true, "had": true, "will": true, "would": true, "could": true,
-	"should": true, "can": true, "might": true, "may": true, "must": true, "shall": true, "not": true, "never": true, "just": true,
-	"really": true, "always": true, "ever": true, "even": true, "still": true, "also": true, "only": true, "kinda": true,
-	"sort": true, "of": true, "kind": true, "probably": true, "clearly": true, "obviously": true, "honestly": true, "actually": true}
+var svoSkip = []string{"do", "does", "did", "is", "are", "was", "were", "be", "been", "being", "am", "have", "has", "had", "will", "would", "could", "should", "can", "might", "may", "must", "shall", "not", "never", "just", "really", "always", "ever", "even", "still", "also", "only", "kinda", "sort", "of", "kind", "probably", "clearly", "obviously", "honestly", "actually"}
 
-var svoObjects = map[string]bool{"him": true, "her": true, "them": true, "me": true, "you": true, "yourself": true, "himself": true,
-	"herself": true, "kids": true, "children": true, "boys": true, "girls": true, "baby": true, "it": true}
+var svoObjects = []string{"him", "her", "them", "me", "you", "yourself", "himself", "herself", "kids", "children", "boys", "girls", "baby", "it"}
 
 // featSubjects open a subject-verb pair over the next two words.
-var featSubjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "we": true}
+var featSubjects = []string{"you", "he", "she", "they", "we"}
 
 // feature is one feature of a reply as eachFeature hands it out: the
 // FNV-1a hash of its name (what the model's table is keyed by), the name
@@ -524,11 +519,11 @@ func eachFeature(role Role, sc *scanState, set FeatureSet, names bool, emit func
 			if i <= negTo && sent == negSent {
 				fe.put(i, i+1, "n:", stem)
 			}
-			if featNegators[t.Norm] {
+			if sc.toks[i].flags&negatorWord != 0 {
 				negTo, negSent = i+3, sent
 			}
 		}
-		if set.Subj && featSubjects[t.Norm] {
+		if set.Subj && sc.toks[i].flags&subjectWord != 0 {
 			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sentence == sent; j++ {
 				fe.put(i, j+1, "v:", t.Norm, "_", sc.stemOrName(j, set.Names))
 			}
@@ -536,7 +531,7 @@ func eachFeature(role Role, sc *scanState, set FeatureSet, names bool, emit func
 		if set.Skip && i >= 2 && sc.toks[i-2].sentence == sent {
 			fe.put(i-2, i+1, "s:", sc.stemOrName(i-2, set.Names), "_", stem)
 		}
-		if set.SVO && svoSubjects[t.Norm] {
+		if set.SVO && sc.toks[i].flags&svoSubjectWord != 0 {
 			sc.svoFeatures(fe, i)
 		}
 	}
@@ -561,7 +556,7 @@ func (sc *scanState) svoFeatures(fe *featureEmitter, i int) {
 	toks, sent := sc.raw, sc.toks[i].sentence
 	subject := toks[i].Norm
 	for j := i + 1; j < len(toks) && j <= i+5 && sc.toks[j].sentence == sent; j++ {
-		if svoSkip[toks[j].Norm] {
+		if sc.toks[j].flags&svoSkipWord != 0 {
 			continue
 		}
 		fe.put(i, j+1, "w:", subject, "_", toks[j].Stem)
@@ -570,7 +565,7 @@ func (sc *scanState) svoFeatures(fe *featureEmitter, i int) {
 			switch {
 			case sc.toks[k].name:
 				object = "@name"
-			case svoObjects[toks[k].Norm]:
+			case sc.toks[k].flags&svoObjectWord != 0:
 				object = toks[k].Norm
 			}
 			if object != "" {

@@ -98,9 +98,9 @@ type ruleSet struct {
 	// prefixBuckets holds the prefixes by their first byte.
 	prefixBuckets [256][]prefixEntry
 	nameID        int32
-	names         map[string]bool
-	// stopCaps are capitalised words that are not names.
-	stopCaps     map[string]bool
+	// lexicon holds each word's vocabulary ids and word lists
+	// (lexicon.go).
+	lexicon      map[string]lexEntry
 	nVocab       int
 	nCuePatterns int
 	nPatterns    int
@@ -337,13 +337,6 @@ func (c *compiler) addCue(s phaseSpec) error {
 // prefix buckets, each pattern's pre-check and the per-role index.
 func (c *compiler) finish() error {
 	rs := c.rs
-	rs.names, rs.stopCaps = map[string]bool{}, map[string]bool{}
-	for _, w := range rs.concepts["names"] {
-		rs.names[strings.TrimPrefix(strings.ToLower(w), "=")] = true
-	}
-	for _, w := range rs.concepts["not_names"] {
-		rs.stopCaps[strings.TrimPrefix(strings.ToLower(w), "=")] = true
-	}
 	rs.nameID = c.id("@name")
 	prefixes := make([]string, 0, len(rs.prefixes))
 	for prefix := range rs.prefixes {
@@ -384,6 +377,7 @@ func (c *compiler) finish() error {
 		}
 	}
 	rs.nVocab = len(rs.vocab)
+	rs.buildLexicon()
 	rs.matchers.New = func() any { return &matchScratch{budget: pattern.NewBudget(pattern.DefaultBudget)} }
 	return nil
 }

@@ -72,6 +72,8 @@ type scanToken struct {
 	// with, and "@name" when it is a name.
 	extraIDs [maxExtraIDs]int32
 	nExtra   uint8
+	// flags are the word lists the word is in (lexicon.go).
+	flags wordFlags
 }
 
 const maxExtraIDs = 6
@@ -164,16 +166,19 @@ func (st *scanState) tokens(rs *ruleSet) {
 	sent := int32(0)
 	prevEnd := 0
 	for i, t := range raw {
-		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(st.text[prevEnd:t.Start]) && !honorific[raw[i-1].Norm] {
+		if i > 0 && t.Start != raw[i-1].Start && breaksSentence(st.text[prevEnd:t.Start]) && st.toks[i-1].flags&honorificWord == 0 {
 			sent++
 		}
-		st.toks[i] = scanToken{norm: t.Norm, wordID: rs.lookupKey('=', t.Norm), stemID: rs.lookupKey('+', t.Stem), start: t.Start, end: t.End, sentence: sent}
+		w := rs.lookup(t.Norm)
+		stemID := w.stem
+		if t.Stem != t.Norm {
+			stemID = rs.lookup(t.Stem).stem
+		}
+		st.toks[i] = scanToken{norm: t.Norm, wordID: w.exact, stemID: stemID, flags: w.flags, start: t.Start, end: t.End, sentence: sent}
 		// a word in any form also matches a word whose spelling is the
 		// pattern word's stem
-		if t.Norm != t.Stem {
-			if id := rs.lookupKey('+', t.Norm); id >= 0 {
-				st.toks[i].addExtra(id)
-			}
+		if t.Norm != t.Stem && w.stem >= 0 {
+			st.toks[i].addExtra(w.stem)
 		}
 		prevEnd = t.End
 	}
@@ -441,24 +446,9 @@ func dedupe(fs []Finding) []Finding {
 	return out
 }
 
-// lookupKey finds the id of sigil+word ("=word", "+stem") without
-// building the string; -1 if no pattern uses it.
-func (rs *ruleSet) lookupKey(sigil byte, w string) int32 {
-	var buf [64]byte
-	if len(w)+1 > len(buf) {
-		return -1
-	}
-	buf[0] = sigil
-	n := copy(buf[1:], w)
-	if id, ok := rs.vocab[string(buf[:n+1])]; ok {
-		return id
-	}
-	return -1
-}
-
-// honorific titles end in a full stop that does not end the sentence
-// ("Mr. Okafor"), so the name after them stays mid-sentence.
-var honorific = map[string]bool{"mr": true, "mrs": true, "ms": true, "dr": true, "mx": true, "prof": true, "rev": true}
+// honorifics are titles that end in a full stop that does not end the
+// sentence ("Mr. Okafor"), so the name after them stays mid-sentence.
+var honorifics = []string{"mr", "mrs", "ms", "dr", "mx", "prof", "rev"}
 
 func breaksSentence(gap string) bool {
 	return strings.ContainsAny(gap, ".?!;:…")
@@ -477,7 +467,7 @@ func breaksClause(gap string) bool {
 func (rs *ruleSet) isName(st *scanState, i int) bool {
 	t := st.toks[i]
 	clean := st.text
-	if rs.names[t.norm] {
+	if t.flags&listedName != 0 {
 		return true
 	}
 	word := clean[t.start:t.end]
@@ -488,7 +478,7 @@ func (rs *ruleSet) isName(st *scanState, i int) bool {
 	if strings.ToUpper(word) == word { // DASAT, DWP, I
 		return false
 	}
-	if rs.stopCaps[t.norm] {
+	if t.flags&notName != 0 {
 		return false
 	}
 	switch t.norm {
