@@ -84,6 +84,9 @@ type ModelSpec struct {
 	// blaming probability is then read from it, and Weights only choose
 	// the words a finding quotes.
 	Booster *HiddenLayer `json:"booster,omitempty"`
+	// PhaseLayer is the phase head's hidden layer, when it has one: it
+	// decides a reply's phase where the linear phase head is unsure.
+	PhaseLayer *PhaseLayer `json:"phase_layer,omitempty"`
 }
 
 // HiddenLayer is a one-hidden-layer network over the reply's features:
@@ -97,6 +100,21 @@ type HiddenLayer struct {
 	Bias       []float64            `json:"bias"`
 	Output     []float64            `json:"output"`
 	OutputBias float64              `json:"output_bias"`
+}
+
+// PhaseLayer is a hidden layer for the phase head, built as HiddenLayer
+// is but with a softmax over the four phases (Output holds each unit's
+// weight to each phase, by Phases). It is consulted only where the
+// linear head's likeliest phase has a probability under Unsure: out of
+// fold it read those replies better, but alone it lost lines the linear
+// head gets right (docs/scoring.md, "Round 16").
+type PhaseLayer struct {
+	Units      int                  `json:"units"`
+	Embeddings map[string][]float64 `json:"embeddings"`
+	Bias       []float64            `json:"bias"`
+	Output     [][4]float64         `json:"output"`
+	OutputBias [4]float64           `json:"output_bias"`
+	Unsure     float64              `json:"unsure"`
 }
 
 // maxHiddenUnits bounds HiddenLayer.Units, so that a reply's hidden
@@ -150,6 +168,12 @@ func (f FeatureSet) List() []string {
 // HiddenUnits is the number of hidden units in m's booster (0: none).
 func (m *Model) HiddenUnits() int { return m.table.units }
 
+// PhaseLayerShape is the phase layer's number of hidden units and its
+// unsure bar (0, 0: m has no phase layer).
+func (m *Model) PhaseLayerShape() (units int, unsure float64) {
+	return m.table.phase.units, m.table.phase.unsure
+}
+
 // FeatureSet is the feature families m was built with.
 func (m *Model) FeatureSet() FeatureSet { return m.features }
 
@@ -178,6 +202,11 @@ func NewModel(spec ModelSpec) (*Model, error) {
 	}
 	if m.Booster != nil {
 		if err := m.Booster.check(); err != nil {
+			return nil, err
+		}
+	}
+	if m.PhaseLayer != nil {
+		if err := m.PhaseLayer.check(); err != nil {
 			return nil, err
 		}
 	}
@@ -265,15 +294,54 @@ func (m *Model) buildIndex() {
 		sl.kind = int32(len(t.kinds))
 		t.kinds = append(t.kinds, q)
 	}
-	t.units, t.embs = 0, t.embs[:0]
-	if b := m.Booster; b != nil {
+	m.buildEmbeddings(get)
+}
+
+// buildEmbeddings lays out the hidden layers' embeddings as rows of
+// t.stride floats, the booster's units then the phase layer's, one row
+// per feature either layer embeds (zeros where only the other does), so
+// a feature's slot points at both with one index.
+func (m *Model) buildEmbeddings(get func(string) *featSlot) {
+	t := &m.table
+	t.units, t.phase, t.embs = 0, phaseNet{}, t.embs[:0]
+	b, pl := m.Booster, m.PhaseLayer
+	if b == nil && pl == nil {
+		return
+	}
+	keys := map[string]bool{}
+	if b != nil {
 		t.units = b.Units
 		t.bias, t.out, t.outBias = float32s(b.Bias), float32s(b.Output), float32(b.OutputBias)
-		for _, k := range sortedKeys(b.Embeddings) {
-			sl := get(k)
-			sl.emb = int32(len(t.embs) / b.Units)
-			t.embs = append(t.embs, float32s(b.Embeddings[k])...)
+		for k := range b.Embeddings {
+			keys[k] = true
 		}
+	}
+	if pl != nil {
+		t.phase = phaseNet{units: pl.Units, bias: float32s(pl.Bias), out: make([][4]float32, pl.Units), unsure: pl.Unsure}
+		for j, o := range pl.Output {
+			for k, v := range o {
+				t.phase.out[j][k] = float32(v)
+			}
+		}
+		for k, v := range pl.OutputBias {
+			t.phase.outBias[k] = float32(v)
+		}
+		for k := range pl.Embeddings {
+			keys[k] = true
+		}
+	}
+	t.stride = t.units + t.phase.units
+	for _, k := range sortedKeys(keys) {
+		sl := get(k)
+		sl.emb = int32(len(t.embs) / t.stride)
+		row := make([]float32, t.stride)
+		if b != nil && b.Embeddings[k] != nil {
+			copy(row, float32s(b.Embeddings[k]))
+		}
+		if pl != nil && pl.Embeddings[k] != nil {
+			copy(row[t.units:], float32s(pl.Embeddings[k]))
+		}
+		t.embs = append(t.embs, row...)
 	}
 }
 
@@ -283,6 +351,25 @@ func float32s(xs []float64) []float32 {
 		out[i] = float32(x)
 	}
 	return out
+}
+
+// check checks a phase layer's shapes and bar.
+func (p *PhaseLayer) check() error {
+	if p.Units < 1 || p.Units > maxHiddenUnits {
+		return fmt.Errorf("phase hidden layer: %d units, want 1 to %d", p.Units, maxHiddenUnits)
+	}
+	if len(p.Bias) != p.Units || len(p.Output) != p.Units {
+		return fmt.Errorf("phase hidden layer: %d units but %d biases and %d output rows", p.Units, len(p.Bias), len(p.Output))
+	}
+	if p.Unsure < 0 || p.Unsure > 1 {
+		return fmt.Errorf("phase hidden layer: unsure bar %v outside [0, 1]", p.Unsure)
+	}
+	for k, e := range p.Embeddings {
+		if len(e) != p.Units {
+			return fmt.Errorf("phase hidden layer: embedding %q has %d values, want %d", k, len(e), p.Units)
+		}
+	}
+	return nil
 }
 
 // check checks a hidden layer's shapes.
@@ -323,9 +410,23 @@ type featTable struct {
 	// the booster's hidden layer: units, embeddings (units floats per
 	// embedded feature), hidden bias, output weights and bias
 	units     int
-	embs      []float32
 	bias, out []float32
 	outBias   float32
+	// the phase head's hidden layer (phase.units 0: none)
+	phase phaseNet
+	// embs holds one row of stride (units + phase.units) floats per
+	// embedded feature: the booster's embedding, then the phase layer's
+	embs   []float32
+	stride int
+}
+
+// phaseNet is a PhaseLayer as the table holds it.
+type phaseNet struct {
+	units   int
+	bias    []float32
+	out     [][4]float32
+	outBias [4]float32
+	unsure  float64
 }
 
 type featSlot struct {
@@ -333,7 +434,7 @@ type featSlot struct {
 	w    float32
 	p    [4]float32
 	kind int32 // index into kinds, -1 none
-	emb  int32 // index into embs (in units of Units), -1 none
+	emb  int32 // row of embs, -1 none
 }
 
 func featHash(b []byte) uint64 {
@@ -620,6 +721,9 @@ type headSums struct {
 	kind  [5]float64 // the kind head's, by blamingKinds
 	// hidden are the booster's hidden units before the rectifier
 	hidden [maxHiddenUnits]float32
+	// phaseByLayer: phase holds the phase layer's scores, the linear
+	// head having been unsure
+	phaseByLayer bool
 }
 
 // sums adds up the heads' weights over the reply's features; the kind
@@ -663,28 +767,63 @@ func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
 			}
 		}
 	}
-	if n := m.table.units; n > 0 {
-		m.addHidden(h.hidden[:n], slots)
-		t := &m.table
+	t := &m.table
+	if n := t.units; n > 0 {
+		hidden := h.hidden[:n]
+		copy(hidden, t.bias)
+		m.addEmbeddings(hidden, slots, 0)
 		z := t.outBias
-		for j, v := range h.hidden[:n] {
+		for j, v := range hidden {
 			z += t.out[j] * max(v, 0)
 		}
 		h.blame = float64(z)
 	}
+	if withPhase && t.phase.units > 0 && maxProb(h.phase) < t.phase.unsure {
+		h.phase, h.phaseByLayer = m.phaseLayer(slots), true
+	}
 	return h
 }
 
-// addHidden sets hidden to the hidden units' inputs: the bias plus the
-// embedding of every slot that has one. It goes eight units at a time
-// with the eight sums in local variables, which the compiler keeps in
-// registers; summing into the array itself went through memory on every
-// add and was most of the layer's cost. Each unit's sum is still added
-// in slot order, so the result is the same to the last bit.
-func (m *Model) addHidden(hidden []float32, slots []*featSlot) {
+// phaseLayer is the phase layer's scores over the slots.
+func (m *Model) phaseLayer(slots []*featSlot) [4]float64 {
+	pn := &m.table.phase
+	var buf [maxHiddenUnits]float32
+	hidden := buf[:pn.units]
+	copy(hidden, pn.bias)
+	m.addEmbeddings(hidden, slots, m.table.units)
+	z := pn.outBias
+	for j, v := range hidden {
+		for k := range z {
+			z[k] += pn.out[j][k] * max(v, 0)
+		}
+	}
+	var out [4]float64
+	for k, v := range z {
+		out[k] = float64(v)
+	}
+	return out
+}
+
+// maxProb is the softmax probability of the likeliest of scores.
+func maxProb(scores [4]float64) float64 {
+	best := scores[argmax(scores[:])]
+	sum := 0.0
+	for _, v := range scores {
+		sum += math.Exp(v - best)
+	}
+	return 1 / sum
+}
+
+// addEmbeddings adds to hidden the embedding of every slot that has one,
+// from column offset of its row (0: the booster's units, units: the
+// phase layer's). It goes eight units at a time with the eight sums in
+// local variables, which the compiler keeps in registers; summing into
+// the array itself went through memory on every add and was most of the
+// layer's cost. Each unit's sum is still added in slot order, so the
+// result is the same to the last bit.
+func (m *Model) addEmbeddings(hidden []float32, slots []*featSlot, offset int) {
 	t := &m.table
 	n := len(hidden)
-	copy(hidden, t.bias)
 	j := 0
 	for ; j+8 <= n; j += 8 {
 		s := (*[8]float32)(hidden[j:])
@@ -693,7 +832,7 @@ func (m *Model) addHidden(hidden []float32, slots []*featSlot) {
 			if e.emb < 0 {
 				continue
 			}
-			v := (*[8]float32)(t.embs[int(e.emb)*n+j:])
+			v := (*[8]float32)(t.embs[int(e.emb)*t.stride+offset+j:])
 			a0, a1, a2, a3 = a0+v[0], a1+v[1], a2+v[2], a3+v[3]
 			a4, a5, a6, a7 = a4+v[4], a5+v[5], a6+v[6], a7+v[7]
 		}
@@ -702,7 +841,7 @@ func (m *Model) addHidden(hidden []float32, slots []*featSlot) {
 	for ; j < n; j++ {
 		for _, e := range slots {
 			if e.emb >= 0 {
-				hidden[j] += t.embs[int(e.emb)*n+j]
+				hidden[j] += t.embs[int(e.emb)*t.stride+offset+j]
 			}
 		}
 	}

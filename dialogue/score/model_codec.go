@@ -25,13 +25,18 @@ import (
 //	version 3: uint32 units u (0: no hidden layer); if u > 0, int32
 //	  epochs it was fitted for, u×float32 hidden bias, u×float32 output weights, float32 output bias,
 //	  uint32 e; e × u×float32 embeddings
+//	version 4: as version 3 up to the booster's output bias, then the
+//	  phase layer: uint32 units p (0: none); if p > 0, p×float32 hidden
+//	  bias, p×4×float32 output weights, 4×float32 output bias, float64
+//	  unsure bar; then, if u+p > 0, uint32 e; e × (u+p)×float32 rows
+//	  (each the booster's embedding, then the phase layer's)
 //
 // The JSON form (the generator's -o FILE.json) stays readable for a person;
 // ParseModel reads either.
 
 var modelMagic = []byte("PVSM")
 
-const modelBinVersion = 3
+const modelBinVersion = 4
 
 // MarshalBinary writes the compact form. It is deterministic: entries are
 // written in hash order.
@@ -72,10 +77,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		w(s.p)
 		w(k)
 		e := int32(-1)
-		if s.emb >= 0 {
-			e = int32(len(embs) / m.table.units)
-			u := m.table.units
-			embs = append(embs, m.table.embs[int(s.emb)*u:int(s.emb)*u+u]...)
+		if stride := m.table.stride; s.emb >= 0 {
+			e = int32(len(embs) / stride)
+			embs = append(embs, m.table.embs[int(s.emb)*stride:int(s.emb)*stride+stride]...)
 		}
 		w(e)
 	}
@@ -83,13 +87,23 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	for _, q := range kinds {
 		w(q)
 	}
-	w(uint32(m.table.units))
-	if m.table.units > 0 {
+	t := &m.table
+	w(uint32(t.units))
+	if t.units > 0 {
 		w(int32(m.HiddenEpochs))
-		w(m.table.bias)
-		w(m.table.out)
-		w(m.table.outBias)
-		w(uint32(len(embs) / m.table.units))
+		w(t.bias)
+		w(t.out)
+		w(t.outBias)
+	}
+	w(uint32(t.phase.units))
+	if t.phase.units > 0 {
+		w(t.phase.bias)
+		w(t.phase.out)
+		w(t.phase.outBias)
+		w(t.phase.unsure)
+	}
+	if t.stride > 0 {
+		w(uint32(len(embs) / t.stride))
 		w(embs)
 	}
 	return b.Bytes(), nil
@@ -175,7 +189,7 @@ func parseModelBinary(data []byte) (*Model, error) {
 	var nEmb int
 	if version >= 3 {
 		var err error
-		if nEmb, err = readHiddenLayer(r, t, &m.HiddenEpochs); err != nil {
+		if nEmb, err = readHiddenLayers(r, version, t, &m.HiddenEpochs); err != nil {
 			return nil, err
 		}
 	}
@@ -193,37 +207,63 @@ func parseModelBinary(data []byte) (*Model, error) {
 	return m, m.checkThresholds()
 }
 
-// readHiddenLayer reads the booster's hidden layer (version 3) into t and
-// returns how many embeddings it holds.
-func readHiddenLayer(r *bytes.Reader, t *featTable, epochs *int) (int, error) {
+// readHiddenLayers reads the booster's hidden layer (version 3) and the
+// phase layer (version 4) into t and returns how many embedding rows
+// they hold.
+func readHiddenLayers(r *bytes.Reader, version uint32, t *featTable, epochs *int) (int, error) {
 	rd := func(v any) error { return binary.Read(r, binary.LittleEndian, v) }
-	var units, n uint32
+	var units, phaseUnits, n uint32
 	if err := rd(&units); err != nil {
 		return 0, fmt.Errorf("model file: %w", err)
 	}
-	if units == 0 {
+	if units > maxHiddenUnits {
+		return 0, fmt.Errorf("model file: %d hidden units, at most %d", units, maxHiddenUnits)
+	}
+	if units > 0 {
+		t.units = int(units)
+		t.bias, t.out = make([]float32, units), make([]float32, units)
+		var ep int32
+		if err := errors.Join(rd(&ep), rd(t.bias), rd(t.out), rd(&t.outBias)); err != nil {
+			return 0, fmt.Errorf("model file: %w", err)
+		}
+		*epochs = int(ep)
+	}
+	if version >= 4 {
+		if err := rd(&phaseUnits); err != nil {
+			return 0, fmt.Errorf("model file: %w", err)
+		}
+		if phaseUnits > maxHiddenUnits {
+			return 0, fmt.Errorf("model file: %d phase hidden units, at most %d", phaseUnits, maxHiddenUnits)
+		}
+	}
+	if phaseUnits > 0 {
+		pn := &t.phase
+		pn.units = int(phaseUnits)
+		pn.bias, pn.out = make([]float32, phaseUnits), make([][4]float32, phaseUnits)
+		if err := errors.Join(rd(pn.bias), rd(pn.out), rd(&pn.outBias), rd(&pn.unsure)); err != nil {
+			return 0, fmt.Errorf("model file: %w", err)
+		}
+		if pn.unsure < 0 || pn.unsure > 1 {
+			return 0, fmt.Errorf("model file: phase layer's unsure bar %v outside [0, 1]", pn.unsure)
+		}
+	}
+	t.stride = int(units + phaseUnits)
+	if t.stride == 0 {
 		if r.Len() != 0 {
 			return 0, errors.New("model file: trailing bytes")
 		}
 		return 0, nil
 	}
-	if units > maxHiddenUnits {
-		return 0, fmt.Errorf("model file: %d hidden units, at most %d", units, maxHiddenUnits)
-	}
-	t.units = int(units)
-	t.bias, t.out = make([]float32, units), make([]float32, units)
-	var ep int32
-	if err := errors.Join(rd(&ep), rd(t.bias), rd(t.out), rd(&t.outBias), rd(&n)); err != nil {
+	if err := rd(&n); err != nil {
 		return 0, fmt.Errorf("model file: %w", err)
 	}
-	if uint64(n)*uint64(units)*4 != uint64(r.Len()) {
+	if uint64(n)*uint64(t.stride)*4 != uint64(r.Len()) {
 		return 0, errors.New("model file: bad embedding table")
 	}
-	t.embs = make([]float32, int(n)*int(units))
+	t.embs = make([]float32, int(n)*t.stride)
 	if err := rd(t.embs); err != nil {
 		return 0, fmt.Errorf("model file: %w", err)
 	}
-	*epochs = int(ep)
 	return int(n), nil
 }
 
@@ -233,8 +273,10 @@ type Weights struct {
 	Phase [4]float32 // by Phases
 	Kind  [5]float32 // by KindClasses
 	// Embedding is the feature's embedding in the booster's hidden
-	// layer (nil if it has none).
-	Embedding []float32
+	// layer and PhaseEmbedding in the phase layer (nil if the model has
+	// no such layer or the feature no embedding; zeros where only the
+	// other layer embeds it).
+	Embedding, PhaseEmbedding []float32
 }
 
 // Lookup is the weights m holds for a feature name (ok false if none),
@@ -249,8 +291,14 @@ func (m *Model) Lookup(name string) (w Weights, ok bool) {
 	if q := m.kindWeights(e); q != nil {
 		w.Kind = *q
 	}
-	if u := m.table.units; e.emb >= 0 {
-		w.Embedding = m.table.embs[int(e.emb)*u : int(e.emb)*u+u]
+	if t := &m.table; e.emb >= 0 {
+		row := t.embs[int(e.emb)*t.stride:][:t.stride]
+		if t.units > 0 {
+			w.Embedding = row[:t.units]
+		}
+		if t.phase.units > 0 {
+			w.PhaseEmbedding = row[t.units:]
+		}
 	}
 	return w, true
 }

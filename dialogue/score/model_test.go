@@ -154,3 +154,38 @@ func TestBoosterIgnoresSmallTalk(t *testing.T) {
 		}
 	}
 }
+
+// The phase layer picks the phase only where the linear phase head is
+// unsure: here a linear head with no preference (each phase 0.25) defers
+// to a layer that reads next steps, and a confident one does not.
+func TestPhaseLayerDecidesOnlyWhenUnsure(t *testing.T) {
+	layer := &PhaseLayer{Units: 1, Embeddings: map[string][]float64{"bias": {1}}, Bias: []float64{0},
+		Output: [][4]float64{{0, 0, 0, 5}}, Unsure: 0.6}
+	for _, c := range []struct {
+		linear  [4]float64
+		want    Phase
+		byLayer bool
+	}{
+		{[4]float64{0, 0, 0, 0}, NextSteps, true},
+		{[4]float64{5, 0, 0, 0}, Engagement, false},
+	} {
+		m, err := NewModel(ModelSpec{Version: 2, Threshold: 0.9, CreditThreshold: 1, EngageThreshold: 1, PhaseMargin: 99,
+			Weights: map[string]float64{"bias": 0}, PhaseWeights: map[string][4]float64{"bias": c.linear}, PhaseLayer: layer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New(WithModel(m))
+		const reply = "Thanks for having me. Is now an okay time to talk?"
+		if got := s.Score(Survivor, reply).Phase; got != c.want {
+			t.Errorf("linear head %v: phase %s, want %s", c.linear, got, c.want)
+		}
+		if in := s.Inspect(Survivor, reply); in.PhaseByLayer != c.byLayer || in.Phase != c.want {
+			t.Errorf("linear head %v: inspection says %s by layer %v, want %s by layer %v", c.linear, in.Phase, in.PhaseByLayer, c.want, c.byLayer)
+		}
+	}
+	bad := *layer
+	bad.Output = nil
+	if _, err := NewModel(ModelSpec{Version: 2, Threshold: 0.9, CreditThreshold: 1, EngageThreshold: 1, PhaseLayer: &bad}); err == nil {
+		t.Error("a phase layer without output weights was accepted")
+	}
+}

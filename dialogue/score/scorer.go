@@ -192,9 +192,12 @@ type Inspection struct {
 	Margin int
 	// Prob is the booster's probability that the reply is blaming.
 	Prob float64
-	// Phase and Kind are the phase and kind heads' picks.
-	Phase Phase
-	Kind  FindingKind
+	// Phase and Kind are the phase and kind heads' picks; PhaseByLayer
+	// says the phase layer picked the phase, the linear phase head being
+	// unsure.
+	Phase        Phase
+	Kind         FindingKind
+	PhaseByLayer bool
 	// Bar is the probability the booster must reach on this reply to add
 	// a finding, after the gates for credit, engagement, shaming and
 	// set-aside words (+Inf: it never adds one; 0 when the rules blamed).
@@ -219,7 +222,7 @@ func (s *Scorer) Inspect(role Role, reply string) Inspection {
 	}
 	h := m.sums(role, sc, true, true)
 	in.Prob = sigmoid(h.blame)
-	in.Phase = Phases[argmax(h.phase[:])]
+	in.Phase, in.PhaseByLayer = Phases[argmax(h.phase[:])], h.phaseByLayer
 	in.Kind = blamingKinds[argmax(h.kind[:])]
 	if a.Label != Blaming {
 		gated := a

@@ -52,10 +52,10 @@ func TestTrainedVoices(t *testing.T) {
 func TestFreshVoices(t *testing.T) {
 	byFile, pooled := readVoices(t, "testdata/voices/fresh_*.jsonl")
 	r := Evaluate(pooled, Default().Score)
-	checkFloors(t, "fresh voices, pooled", r, floors{p: 0.95, r: 0.94, f1: 0.95, kappa: 0.91, phaseF1: 0.89})
+	checkFloors(t, "fresh voices, pooled", r, floors{p: 0.955, r: 0.945, f1: 0.95, kappa: 0.91, phaseF1: 0.905})
 	// Blaming recall by the kind each line was written and labelled as.
 	kindFloor := map[FindingKind]float64{
-		SurvivorBlame: 0.94, FailureToProtect: 0.94, Mutualizing: 0.96, Collusion: 0.92, AssumptionAsFact: 0.95,
+		SurvivorBlame: 0.95, FailureToProtect: 0.94, Mutualizing: 0.95, Collusion: 0.93, AssumptionAsFact: 0.96,
 	}
 	for kind, floor := range kindFloor {
 		got := r.Kinds[kind]
@@ -67,6 +67,6 @@ func TestFreshVoices(t *testing.T) {
 	for name, ex := range byFile {
 		r := Evaluate(ex, Default().Score)
 		dumpErrors(t, name, r)
-		checkFloors(t, name, r, floors{p: 0.89, r: 0.88, f1: 0.91, kappa: 0.82, phaseF1: 0.83})
+		checkFloors(t, name, r, floors{p: 0.89, r: 0.87, f1: 0.90, kappa: 0.80, phaseF1: 0.83})
 	}
 }

@@ -36,10 +36,13 @@ type line struct {
 	Got      score.Label `json:"got"`
 	GotPhase score.Phase `json:"got_phase"`
 	// RulesPhase, Margin and HeadPhase: the rules' phase, their winning
-	// vote's lead, and the phase head's pick (used when Margin is small)
-	RulesPhase score.Phase `json:"rules_phase"`
-	Margin     int         `json:"margin"`
-	HeadPhase  score.Phase `json:"head_phase"`
+	// vote's lead, and the phase head's pick (used when Margin is small);
+	// PhaseByLayer: the pick is the phase layer's, the linear head being
+	// unsure
+	RulesPhase   score.Phase `json:"rules_phase"`
+	Margin       int         `json:"margin"`
+	HeadPhase    score.Phase `json:"head_phase"`
+	PhaseByLayer bool        `json:"phase_by_layer,omitempty"`
 }
 
 func main() {
@@ -81,7 +84,7 @@ func run(modelPath string, noPhase bool, files []string) error {
 			a := s.Score(e.Role, e.Text)
 			l := line{File: f, Text: e.Text, Role: e.Role, Want: e.Label, Kind: e.Kind, WantPhase: e.Phase,
 				Rules: in.Rules.Label, Prob: in.Prob, Bar: in.Bar, Got: a.Label, GotPhase: a.Phase,
-				RulesPhase: in.Rules.Phase, Margin: in.Margin, HeadPhase: in.Phase}
+				RulesPhase: in.Rules.Phase, Margin: in.Margin, HeadPhase: in.Phase, PhaseByLayer: in.PhaseByLayer}
 			if math.IsInf(l.Bar, 1) {
 				l.Bar = 2
 			}

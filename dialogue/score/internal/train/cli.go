@@ -46,6 +46,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	chars := fs.Bool("chars", def.Features.Chars, "add character-trigram features (for typos)")
 	skip := fs.Bool("skip", def.Features.Skip, "add skip-bigram features")
 	neg := fs.Bool("neg", def.Features.Neg, "add negation-scope features")
+	phaseHidden := fs.Int("phase-hidden", def.PhaseHidden, "hidden units in the phase layer (0: none)")
+	phaseUnsure := fs.Float64("phase-unsure", def.PhaseUnsure, "the phase layer decides where the linear phase head's likeliest phase is under this probability")
 	phaseMargin := fs.Int("phase-margin", def.PhaseMargin, "the phase head decides when the rules' phase vote leads by at most this much (-1: never)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./internal/trainmodel [-o FILE] [--threshold P] [FILE.jsonl|GLOB ...]")
@@ -80,6 +82,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	o.Features.Neg = *neg
 	o.Features.SVO = *svo
 	o.PhaseMargin = *phaseMargin
+	o.PhaseHidden, o.PhaseUnsure = *phaseHidden, *phaseUnsure
 	if *epochs > 0 {
 		o.Epochs = *epochs
 	}

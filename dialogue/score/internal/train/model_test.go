@@ -103,6 +103,18 @@ func TestModelUpToDate(t *testing.T) {
 			}
 		}
 	}
+	if pl := m.PhaseLayer; pl != nil {
+		for k, v := range pl.Embeddings {
+			names[k] = true
+			w, _ := shipped.Lookup(k)
+			if len(w.PhaseEmbedding) != len(v) {
+				t.Fatalf("model.bin has no phase-layer embedding for %q: %s", k, fix)
+			}
+			for j := range v {
+				diff(v[j], w.PhaseEmbedding[j], "phase embedding "+k)
+			}
+		}
+	}
 	if n := shipped.Len(); n != len(names) {
 		t.Errorf("model.bin holds %d features, a fresh training %d: %s", n, len(names), fix)
 	}
@@ -150,8 +162,12 @@ func TestModelBinaryRoundTrip(t *testing.T) {
 	if _, err := score.ParseModel(bin[:len(bin)-3]); err == nil {
 		t.Error("a truncated model.bin loaded")
 	}
+	if u, unsure := b.PhaseLayerShape(); u != DefaultOptions().PhaseHidden || unsure != DefaultOptions().PhaseUnsure {
+		t.Errorf("phase layer read back as %d units, bar %v", u, unsure)
+	}
 	// A booster without a hidden layer (the logistic regression alone)
-	// round-trips too, and scores with its weights.
+	// round-trips too, and scores with its weights; the phase layer's
+	// rows then hold its embeddings alone.
 	o := DefaultOptions()
 	o.Hidden = 0
 	plain := mustTrain(t, readLabelled(t, testdata+"heldout_a.jsonl"), o)

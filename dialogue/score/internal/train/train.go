@@ -25,7 +25,12 @@ type Options struct {
 	// is the logistic regression alone); HiddenEpochs its passes.
 	Hidden       int
 	HiddenEpochs int
-	PhaseMargin  int
+	// PhaseHidden is the number of hidden units in the phase layer (0:
+	// none), which decides the phase where the linear phase head's
+	// likeliest phase has a probability under PhaseUnsure.
+	PhaseHidden int
+	PhaseUnsure float64
+	PhaseMargin int
 	// Features are the optional feature families.
 	Features score.FeatureSet
 }
@@ -34,7 +39,7 @@ type Options struct {
 // picked by leave-one-batch-out cross-validation (docs/scoring.md).
 func DefaultOptions() Options {
 	return Options{Epochs: 600, L2: 2e-4, Rate: 2, Threshold: 0.65, CreditThreshold: 0.9, EngageThreshold: 0.9, Veto: 0.15, PhaseMargin: 8,
-		Hidden: 16, HiddenEpochs: 12,
+		Hidden: 16, HiddenEpochs: 12, PhaseHidden: 16, PhaseUnsure: 0.6,
 		Features: score.FeatureSet{Subj: true, Names: true, Chars: true, Skip: true}}
 }
 
@@ -62,9 +67,10 @@ func (o Options) withDefaults() Options {
 
 // OptionsOf are the settings m was trained with.
 func OptionsOf(m *score.Model) Options {
+	phaseUnits, phaseUnsure := m.PhaseLayerShape()
 	return Options{Epochs: m.Epochs, L2: m.L2, Rate: m.Rate, Threshold: m.Threshold, CreditThreshold: m.CreditThreshold,
 		EngageThreshold: m.EngageThreshold, Veto: m.Veto, PhaseMargin: m.PhaseMargin, Features: m.FeatureSet(),
-		Hidden: m.HiddenUnits(), HiddenEpochs: m.HiddenEpochs}
+		Hidden: m.HiddenUnits(), HiddenEpochs: m.HiddenEpochs, PhaseHidden: phaseUnits, PhaseUnsure: phaseUnsure}
 }
 
 // Model fits the learned heads on labelled examples, reading their
@@ -240,6 +246,9 @@ func (ts *trainSet) fit(o Options, n int) (*score.Model, error) {
 	if o.Hidden > 0 {
 		m.Booster = ts.fitHidden(o)
 		m.HiddenEpochs = o.HiddenEpochs
+	}
+	if o.PhaseHidden > 0 {
+		m.PhaseLayer = ts.fitPhaseHidden(o)
 	}
 	r4 := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	// Weights under pruneBelow are dropped: cross-validated, dropping
