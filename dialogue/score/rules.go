@@ -125,6 +125,13 @@ type patternRef struct {
 	// pointer
 	id      int32
 	pattern *rulePattern
+	// quickWord and quickBits are the pattern's most particular required
+	// word set when it lies in one 64-bit word of the reply's present
+	// bits (quickWord -1: none). Most patterns tried are ruled out by
+	// it, in one test of bits the scan already holds, before it follows
+	// the pointers to the rule and the pattern's pre-check.
+	quickWord int32
+	quickBits uint64
 }
 
 // loadRules reads and compiles every rules/*.yaml in fsys. It is strict:
@@ -360,6 +367,13 @@ func (c *compiler) finish() error {
 	for id, refs := range c.index {
 		for _, ref := range refs {
 			ref.id = int32(ref.pattern.id)
+			ref.quickWord = -1
+			for _, f := range ref.pattern.need {
+				if words := rs.filters[f]; len(words) == 1 {
+					ref.quickWord, ref.quickBits = words[0].word, words[0].bits
+					break
+				}
+			}
 			var surv, perp bool
 			if ref.owner >= 0 {
 				r := rs.rules[ref.owner]

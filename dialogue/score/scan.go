@@ -351,7 +351,11 @@ func (r *ruleRun) tryAt(i int) {
 // over here at the cost of one load.
 func (r *ruleRun) tryAll(refs []patternRef, i int) {
 	for _, ref := range refs {
-		if r.possible[ref.id] != 2 {
+		switch {
+		case r.possible[ref.id] == 2:
+		case ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0:
+			r.possible[ref.id] = 2
+		default:
 			r.try(ref, i)
 		}
 	}
@@ -368,10 +372,11 @@ func (r *ruleRun) try(ref patternRef, i int) {
 // tryRule records rule ru's finding if pattern p matches at token i and
 // nothing (not_after, unless) rules it out.
 func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
-	st, rule := r.st, r.rs.rules[ru]
-	if r.ruleDone[ru] || (r.survivor && !rule.survivor) || (!r.survivor && !rule.perp) {
+	// the index holds only the role's rules, so the role needs no check
+	if r.ruleDone[ru] {
 		return
 	}
+	st, rule := r.st, r.rs.rules[ru]
 	if !r.mayMatch(p) {
 		return
 	}
@@ -400,10 +405,10 @@ func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
 
 // tryCue adds phase cue c's vote if pattern p matches at token i.
 func (r *ruleRun) tryCue(c int, p *rulePattern, i int) {
-	st, cue := r.st, r.rs.cues[c]
-	if r.cueDone[p.cueID] || (r.survivor && !cue.survivor) || (!r.survivor && !cue.perp) {
+	if r.cueDone[p.cueID] {
 		return
 	}
+	st, cue := r.st, r.rs.cues[c]
 	if cue.first && st.toks[i].sentence != 0 {
 		return
 	}
