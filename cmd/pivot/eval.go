@@ -53,17 +53,9 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	scorer := score.Default()
-	if *modelFile != "" {
-		data, err := os.ReadFile(*modelFile)
-		if err != nil {
-			return err
-		}
-		m, err := score.ParseModel(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", *modelFile, err)
-		}
-		scorer = score.New(score.WithModel(m))
+	scorer, err := scorerWithModel(*modelFile)
+	if err != nil {
+		return err
 	}
 	rep := score.Evaluate(examples, scorer.Score)
 	if *asJSON {
@@ -166,4 +158,23 @@ func writeReport(w io.Writer, name string, rep score.Report) {
 			fmt.Fprintf(w, "    - %s: %q\n", f.Kind, f.Words)
 		}
 	}
+}
+
+// scorerWithModel is the built-in scorer, or with file ("" for none) the
+// rules with the learned layer in that file (compact or JSON, as the
+// generator writes it), so a freshly trained model can be tried without
+// a rebuild.
+func scorerWithModel(file string) (*score.Scorer, error) {
+	if file == "" {
+		return score.Default(), nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	m, err := score.ParseModel(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return score.New(score.WithModel(m)), nil
 }

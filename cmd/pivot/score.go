@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/pivotcoach/pivot/dialogue"
-	"github.com/pivotcoach/pivot/dialogue/score"
 )
 
 func init() {
@@ -22,8 +21,9 @@ func runScore(ctx context.Context, env *environment, args []string) error {
 	fs.SetOutput(env.stderr)
 	role := fs.String("role", "survivor", "who the reply is spoken to: survivor or perpetrator")
 	asJSON := fs.Bool("json", false, "print one JSON object per reply")
+	modelFile := fs.String("model", "", "score with this learned-layer file (from go run ./dialogue/score/internal/trainmodel -o FILE) instead of the built-in one")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: pivot score [--role survivor|perpetrator] [--json] [TEXT]")
+		fmt.Fprintln(env.stderr, "Usage: pivot score [--role survivor|perpetrator] [--json] [--model FILE] [TEXT]")
 		fmt.Fprintln(env.stderr, "Scores TEXT, or each non-empty line of standard input.")
 		fs.PrintDefaults()
 	}
@@ -34,7 +34,10 @@ func runScore(ctx context.Context, env *environment, args []string) error {
 	if !r.Valid() {
 		return usagef("--role must be survivor or perpetrator, not %q", *role)
 	}
-	scorer := score.Default()
+	scorer, err := scorerWithModel(*modelFile)
+	if err != nil {
+		return err
+	}
 	out := bufio.NewWriter(env.stdout)
 	defer out.Flush()
 	emit := func(text string) error {

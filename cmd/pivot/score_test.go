@@ -270,6 +270,29 @@ func TestEvalCommandModel(t *testing.T) {
 	}
 }
 
+// pivot score --model scores one reply with another learned layer, as
+// eval --model does, and a file that is not a model is an error naming it
+// with nothing printed as a score.
+func TestScoreCommandModel(t *testing.T) {
+	const reply = "Tell me about your week."
+	run := func(args ...string) (int, string, string) {
+		env, out, errb := scoreEnv("")
+		code := runMain(context.Background(), env, append(append([]string{"score"}, args...), reply))
+		return code, out.String(), errb.String()
+	}
+	if code, out, errs := run(); code != 0 || !strings.Contains(out, "label:    non-blaming") {
+		t.Fatalf("built in: exit %d %s\n%s", code, errs, out)
+	}
+	always := writeFile(t, "always.json", `{"version": 2, "threshold": 0.6, "credit_threshold": 1, "engagement_threshold": 1, "phase_margin": -1, "weights": {"bias": 5, "u:week": 1}}`)
+	if code, out, errs := run("--model", always); code != 0 || !strings.Contains(out, "BLAMING") || !strings.Contains(out, "learned check") {
+		t.Errorf("--model with an always-blaming layer: exit %d %s\n%s", code, errs, out)
+	}
+	broken := writeFile(t, "broken.bin", "PVSM\x01\x00")
+	if code, out, errs := run("--model", broken); code != 1 || !strings.Contains(errs, "broken.bin") || out != "" {
+		t.Errorf("broken model: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
 // The scorer's model is no longer trained by the binary: pivot train
 // without --matchers says where that moved.
 func TestTrainCommandMatchersOnly(t *testing.T) {
