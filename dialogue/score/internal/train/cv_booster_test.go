@@ -27,26 +27,7 @@ func TestBoosterCV(t *testing.T) {
 	const folds = 8
 	o := DefaultOptions().withDefaults()
 	s := score.New(score.WithoutModel())
-	var all []score.Labelled
-	var fold []int
-	voice := 0
-	for _, g := range DefaultFiles {
-		files, _ := filepath.Glob(testdata + strings.TrimPrefix(g, "testdata/"))
-		sort.Strings(files)
-		for _, f := range files {
-			b := filepath.Base(f)
-			k := -1 // always trained on
-			if strings.HasPrefix(b, "train_") && !strings.HasPrefix(b, "train_pairs") {
-				k = voice % folds
-				voice++
-			}
-			ex := readLabelled(t, f)
-			all = append(all, ex...)
-			for range ex {
-				fold = append(fold, k)
-			}
-		}
-	}
+	all, fold := voiceFolds(t, folds)
 	ts := buildTrainSet(s, all, o)
 	type prediction struct {
 		rulesBlamed      bool
@@ -116,6 +97,31 @@ func TestBoosterCV(t *testing.T) {
 		P, R := float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
 		t.Logf("%s booster, out of fold: P %.3f R %.3f F1 %.3f", name, P, R, 2*P*R/(P+R))
 	}
+}
+
+// voiceFolds reads every default training file and deals whole voices
+// (each voices/train_* file but the minimal pairs, in name order) round
+// the folds; every other line is always trained on (fold -1).
+func voiceFolds(t *testing.T, folds int) (all []score.Labelled, fold []int) {
+	voice := 0
+	for _, g := range DefaultFiles {
+		files, _ := filepath.Glob(testdata + strings.TrimPrefix(g, "testdata/"))
+		sort.Strings(files)
+		for _, f := range files {
+			b := filepath.Base(f)
+			k := -1 // always trained on
+			if strings.HasPrefix(b, "train_") && !strings.HasPrefix(b, "train_pairs") {
+				k = voice % folds
+				voice++
+			}
+			ex := readLabelled(t, f)
+			all = append(all, ex...)
+			for range ex {
+				fold = append(fold, k)
+			}
+		}
+	}
+	return all, fold
 }
 
 // mustModel is a scorer with the booster in spec.
