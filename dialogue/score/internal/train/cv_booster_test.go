@@ -21,56 +21,31 @@ import (
 //
 //	PIVOT_CV=1 go test -run TestBoosterCV -v ./dialogue/score/internal/train
 func TestBoosterCV(t *testing.T) {
-	if os.Getenv("PIVOT_CV") == "" {
-		t.Skip("set PIVOT_CV=1 to run the cross-validation")
-	}
-	const folds = 8
-	o := DefaultOptions().withDefaults()
-	s := score.New(score.WithoutModel())
-	all, fold := voiceFolds(t, folds)
-	ts := buildTrainSet(s, all, o)
+	all, fold, ts, o := voiceCV(t)
 	type prediction struct {
 		rulesBlamed      bool
 		logistic, hidden float64
 	}
 	pred := make([]prediction, len(all))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2)
-	for k := range folds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			sub := &trainSet{names: ts.names}
-			var held []int
-			for i := range all {
-				if fold[i] == k {
-					held = append(held, i)
-					continue
-				}
-				sub.X = append(sub.X, ts.X[i])
-				sub.label = append(sub.label, ts.label[i])
+	eachFold(func(k int) {
+		sub, held := ts.without(fold, k)
+		// each booster as a model of its own, so that the held-out
+		// lines are read by the scorer's own code
+		spec := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold,
+			EngageThreshold: o.EngageThreshold, Veto: o.Veto, PhaseMargin: -1, Features: o.Features.List(), Weights: map[string]float64{}}
+		for f, v := range fitSoftmax(sub, 1, nil, sub.label, kindFeature, false, o) {
+			if v != 0 {
+				spec.Weights[ts.names[f]] = v
 			}
-			// each booster as a model of its own, so that the held-out
-			// lines are read by the scorer's own code
-			spec := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: o.CreditThreshold,
-				EngageThreshold: o.EngageThreshold, Veto: o.Veto, PhaseMargin: -1, Features: o.Features.List(), Weights: map[string]float64{}}
-			for f, v := range fitSoftmax(sub, 1, nil, sub.label, kindFeature, false, o) {
-				if v != 0 {
-					spec.Weights[ts.names[f]] = v
-				}
-			}
-			logistic := mustModel(t, spec)
-			spec.Booster = sub.fitHidden(o)
-			hidden := mustModel(t, spec)
-			for _, i := range held {
-				a, b := logistic.Inspect(all[i].Role, all[i].Text), hidden.Inspect(all[i].Role, all[i].Text)
-				pred[i] = prediction{a.Rules.Blaming(), a.Prob, b.Prob}
-			}
-		}()
-	}
-	wg.Wait()
+		}
+		logistic := mustModel(t, spec)
+		spec.Booster = sub.fitHidden(o)
+		hidden := mustModel(t, spec)
+		for _, i := range held {
+			a, b := logistic.Inspect(all[i].Role, all[i].Text), hidden.Inspect(all[i].Role, all[i].Text)
+			pred[i] = prediction{a.Rules.Blaming(), a.Prob, b.Prob}
+		}
+	})
 	for _, name := range []string{"logistic", "hidden"} {
 		tp, fp, fn := 0, 0, 0
 		for i := range all {
@@ -99,10 +74,18 @@ func TestBoosterCV(t *testing.T) {
 	}
 }
 
-// voiceFolds reads every default training file and deals whole voices
-// (each voices/train_* file but the minimal pairs, in name order) round
-// the folds; every other line is always trained on (fold -1).
-func voiceFolds(t *testing.T, folds int) (all []score.Labelled, fold []int) {
+// cvFolds is how many folds of whole voices the CV tests deal.
+const cvFolds = 8
+
+// voiceCV skips the test unless PIVOT_CV is set (the cross-validations
+// take minutes), then reads every default training file and deals whole
+// voices (each voices/train_* file but the minimal pairs, in name order)
+// round cvFolds folds; every other line is always trained on (fold -1).
+// It returns the lines, their folds, their train set and the options.
+func voiceCV(t *testing.T) (all []score.Labelled, fold []int, ts *trainSet, o Options) {
+	if os.Getenv("PIVOT_CV") == "" {
+		t.Skip("set PIVOT_CV=1 to run the cross-validation")
+	}
 	voice := 0
 	for _, g := range DefaultFiles {
 		files, _ := filepath.Glob(testdata + strings.TrimPrefix(g, "testdata/"))
@@ -111,7 +94,7 @@ func voiceFolds(t *testing.T, folds int) (all []score.Labelled, fold []int) {
 			b := filepath.Base(f)
 			k := -1 // always trained on
 			if strings.HasPrefix(b, "train_") && !strings.HasPrefix(b, "train_pairs") {
-				k = voice % folds
+				k = voice % cvFolds
 				voice++
 			}
 			ex := readLabelled(t, f)
@@ -121,7 +104,40 @@ func voiceFolds(t *testing.T, folds int) (all []score.Labelled, fold []int) {
 			}
 		}
 	}
-	return all, fold
+	o = DefaultOptions().withDefaults()
+	return all, fold, buildTrainSet(score.New(score.WithoutModel()), all, o), o
+}
+
+// eachFold runs fit for every fold, two at a time.
+func eachFold(fit func(k int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for k := range cvFolds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fit(k)
+		}()
+	}
+	wg.Wait()
+}
+
+// without is ts less the lines of fold k, and the indices of those lines.
+func (ts *trainSet) without(fold []int, k int) (sub *trainSet, held []int) {
+	sub = &trainSet{names: ts.names}
+	for i := range ts.X {
+		if fold[i] == k {
+			held = append(held, i)
+			continue
+		}
+		sub.X = append(sub.X, ts.X[i])
+		sub.label = append(sub.label, ts.label[i])
+		sub.phase = append(sub.phase, ts.phase[i])
+		sub.kind = append(sub.kind, ts.kind[i])
+	}
+	return sub, held
 }
 
 // mustModel is a scorer with the booster in spec.

@@ -1,8 +1,6 @@
 package train
 
 import (
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/pivotcoach/pivot/dialogue/score"
@@ -18,57 +16,31 @@ import (
 //
 //	PIVOT_CV=1 go test -run TestPhaseLayerCV -v ./dialogue/score/internal/train
 func TestPhaseLayerCV(t *testing.T) {
-	if os.Getenv("PIVOT_CV") == "" {
-		t.Skip("set PIVOT_CV=1 to run the cross-validation")
-	}
-	const folds = 8
-	o := DefaultOptions().withDefaults()
-	s := score.New(score.WithoutModel())
-	all, fold := voiceFolds(t, folds)
-	ts := buildTrainSet(s, all, o)
+	all, fold, ts, o := voiceCV(t)
 	bars := []float64{0, 0.5, 0.6, 0.7, 1}
 	got := make([][]score.Phase, len(bars)) // by bar, by line
 	for b := range got {
 		got[b] = make([]score.Phase, len(all))
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2)
-	for k := range folds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			sub := &trainSet{names: ts.names}
-			var held []int
-			for i := range all {
-				if fold[i] == k {
-					held = append(held, i)
-					continue
-				}
-				sub.X = append(sub.X, ts.X[i])
-				sub.label = append(sub.label, ts.label[i])
-				sub.phase = append(sub.phase, ts.phase[i])
+	eachFold(func(k int) {
+		sub, held := ts.without(fold, k)
+		spec := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: 1, EngageThreshold: 1,
+			PhaseMargin: o.PhaseMargin, Features: o.Features.List(), Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}}
+		wp := fitSoftmax(sub, 4, func(i int) int { return sub.phase[i] }, nil, func(string) bool { return false }, true, o)
+		for f, name := range ts.names {
+			spec.PhaseWeights[name] = [4]float64{wp[f*4], wp[f*4+1], wp[f*4+2], wp[f*4+3]}
+		}
+		layer := sub.fitPhaseHidden(o)
+		for b, bar := range bars {
+			l := *layer
+			l.Unsure = bar
+			spec.PhaseLayer = &l
+			m := mustModel(t, spec)
+			for _, i := range held {
+				got[b][i] = m.Score(all[i].Role, all[i].Text).Phase
 			}
-			spec := score.ModelSpec{Version: 2, Threshold: o.Threshold, CreditThreshold: 1, EngageThreshold: 1,
-				PhaseMargin: o.PhaseMargin, Features: o.Features.List(), Weights: map[string]float64{}, PhaseWeights: map[string][4]float64{}}
-			wp := fitSoftmax(sub, 4, func(i int) int { return sub.phase[i] }, nil, func(string) bool { return false }, true, o)
-			for f, name := range ts.names {
-				spec.PhaseWeights[name] = [4]float64{wp[f*4], wp[f*4+1], wp[f*4+2], wp[f*4+3]}
-			}
-			layer := sub.fitPhaseHidden(o)
-			for b, bar := range bars {
-				l := *layer
-				l.Unsure = bar
-				spec.PhaseLayer = &l
-				m := mustModel(t, spec)
-				for _, i := range held {
-					got[b][i] = m.Score(all[i].Role, all[i].Text).Phase
-				}
-			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	for b, bar := range bars {
 		var ex []score.Labelled
 		var phases []score.Phase
