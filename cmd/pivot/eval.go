@@ -25,8 +25,9 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	misses := fs.Bool("misses", false, "with --dialogue: list every line not answered appropriately")
 	dir := fs.String("scenarios", "", "with --dialogue: also load scenarios from this folder (default $PIVOT_SCENARIOS)")
 	modelFile := fs.String("model", "", "score with this learned-layer file (from go run ./dialogue/score/internal/trainmodel -o FILE) instead of the built-in one")
+	summary := fs.Bool("summary", false, "print the figures only, not each line scored wrongly (for a blind set you mean to score without reading its lines)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] FILE.jsonl")
+		fmt.Fprintln(env.stderr, "Usage: pivot eval [--json] [--summary] [--model FILE] FILE.jsonl")
 		fmt.Fprintln(env.stderr, "       pivot eval --dialogue [--misses] [--json] SCRIPT.jsonl...")
 		fmt.Fprintln(env.stderr, `Scorer lines: {"text": ..., "role": "survivor"|"perpetrator", "label": "blaming"|"non_blaming", "phase": ...}`)
 		fmt.Fprintln(env.stderr, `Script lines, in interview order: {"script": ..., "scenario": "jennifer", "voice": ..., "say": ..., "expect": "<intent or shared move>", "also": "<optional second>"}`)
@@ -59,9 +60,9 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	}
 	rep := score.Evaluate(examples, scorer.Score)
 	if *asJSON {
-		return writeReportJSON(env.stdout, rep)
+		return writeReportJSON(env.stdout, rep, !*summary)
 	}
-	writeReport(env.stdout, name, rep)
+	writeReport(env.stdout, name, rep, !*summary)
 	return nil
 }
 
@@ -100,30 +101,36 @@ type jsonReport struct {
 		MacroF1  float64                      `json:"macro_f1"`
 		PerPhase map[dialogue.Phase]score.PRF `json:"per_phase"`
 	} `json:"phase"`
-	Kinds  map[dialogue.FindingKind]score.KindRecall `json:"kinds,omitempty"`
-	Errors []jsonEvalError                           `json:"errors"`
+	Kinds map[dialogue.FindingKind]score.KindRecall `json:"kinds,omitempty"`
+	// Errors is left out with --summary (nil), else always a list.
+	Errors *[]jsonEvalError `json:"errors,omitempty"`
 }
 
-func writeReportJSON(w io.Writer, rep score.Report) error {
+// writeReportJSON writes the report; its errors only when withErrors.
+func writeReportJSON(w io.Writer, rep score.Report, withErrors bool) error {
 	var j jsonReport
 	j.N = rep.N
 	j.Blaming.Precision, j.Blaming.Recall, j.Blaming.F1, j.Blaming.Kappa = rep.Blaming.Precision, rep.Blaming.Recall, rep.Blaming.F1, rep.Blaming.Kappa
 	j.Phase.Accuracy, j.Phase.MacroF1, j.Phase.PerPhase = rep.Phase.Accuracy, rep.Phase.MacroF1, rep.Phase.PerPhase
 	j.Kinds = rep.Kinds
-	j.Errors = []jsonEvalError{}
-	for _, e := range rep.Errors {
-		fs := e.Findings
-		if fs == nil {
-			fs = []dialogue.Finding{}
+	if withErrors {
+		errs := []jsonEvalError{}
+		for _, e := range rep.Errors {
+			fs := e.Findings
+			if fs == nil {
+				fs = []dialogue.Finding{}
+			}
+			errs = append(errs, jsonEvalError{Text: e.Text, WantLabel: e.WantLabel, GotLabel: e.GotLabel, WantPhase: e.WantPhase, GotPhase: e.GotPhase, Findings: fs})
 		}
-		j.Errors = append(j.Errors, jsonEvalError{Text: e.Text, WantLabel: e.WantLabel, GotLabel: e.GotLabel, WantPhase: e.WantPhase, GotPhase: e.GotPhase, Findings: fs})
+		j.Errors = &errs
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(j)
 }
 
-func writeReport(w io.Writer, name string, rep score.Report) {
+// writeReport prints the report; each wrong line only when withErrors.
+func writeReport(w io.Writer, name string, rep score.Report, withErrors bool) {
 	b := rep.Blaming
 	fmt.Fprintf(w, "%s: %d labelled replies\n\n", name, rep.N)
 	fmt.Fprintln(w, "Blaming (positive class: blaming)")
@@ -143,6 +150,9 @@ func writeReport(w io.Writer, name string, rep score.Report) {
 				fmt.Fprintf(w, "  %-20s %3d/%-3d %6.3f\n", k, m.Caught, m.N, m.Recall)
 			}
 		}
+	}
+	if !withErrors {
+		return
 	}
 	fmt.Fprintf(w, "\nErrors (%d)\n", len(rep.Errors))
 	for _, e := range rep.Errors {

@@ -165,6 +165,26 @@ func TestEvalCommandHuman(t *testing.T) {
 	}
 }
 
+// --summary prints the figures without the lines scored wrongly, so a
+// blind set can be measured without reading its lines.
+func TestEvalCommandSummary(t *testing.T) {
+	p := writeFile(t, "sample.jsonl", evalSample)
+	for _, args := range [][]string{{"eval", "--summary", p}, {"eval", "--summary", "--json", p}} {
+		env, out, errb := scoreEnv("")
+		if code := runMain(context.Background(), env, args); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb)
+		}
+		if !strings.Contains(out.String(), "precision") {
+			t.Errorf("%v: no figures:\n%s", args, out)
+		}
+		for _, leak := range []string{"Errors", "errors", "line 6"} {
+			if strings.Contains(out.String(), leak) {
+				t.Errorf("%v: summary shows %q:\n%s", args, leak, out)
+			}
+		}
+	}
+}
+
 func TestEvalCommandRejectsBadLines(t *testing.T) {
 	cases := map[string]string{
 		"not json":      "{\"text\": \"ok\", \"role\": \"survivor\", \"label\": \"blaming\", \"phase\": \"worries\"}\nnot json\n",
