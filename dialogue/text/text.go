@@ -220,8 +220,9 @@ func appendWord(toks []Token, word string, start, end int) []Token {
 	add := func(norm string) {
 		toks = append(toks, Token{Raw: raw, Norm: norm, Stem: Stem(norm), Start: start, End: end, Capital: capital})
 	}
-	if parts, ok := contractions[raw]; ok {
-		for _, p := range parts {
+	w := lexicon[raw]
+	if w.parts != nil {
+		for _, p := range w.parts {
 			add(p)
 		}
 		return toks
@@ -267,22 +268,56 @@ func appendWord(toks []Token, word string, start, end int) []Token {
 			return toks
 		}
 		raw = strings.ReplaceAll(raw, "'", "")
+		w = lexicon[raw]
 	}
-	if us, ok := spelling[raw]; ok {
-		add(us)
+	if w.us != "" {
+		add(w.us)
 		return toks
 	}
-	add(raw)
+	toks = append(toks, Token{Raw: raw, Norm: raw, Stem: stem(raw, w), Start: start, End: end, Capital: capital})
 	return toks
 }
+
+// wordForms is what the tokeniser's word lists say about one spelling:
+// its expansion (contractions), its US form (spelling) and its stem if
+// irregular, so that the common word costs one lookup, not three.
+type wordForms struct {
+	parts   []string
+	us      string
+	stem    string
+	hasStem bool
+}
+
+var lexicon = func() map[string]wordForms {
+	m := map[string]wordForms{}
+	for w, parts := range contractions {
+		f := m[w]
+		f.parts = parts
+		m[w] = f
+	}
+	for w, us := range spelling {
+		f := m[w]
+		f.us = us
+		m[w] = f
+	}
+	for w, st := range irregular {
+		f := m[w]
+		f.stem, f.hasStem = st, true
+		m[w] = f
+	}
+	return m
+}()
 
 // Stem is a small suffix-stripper in the spirit of Porter's first steps:
 // enough that "leave", "leaving" and "leaves", or "protect", "protected"
 // and "protecting" share a stem, without a dictionary. Irregular forms the
 // course vocabulary needs are listed.
-func Stem(w string) string {
-	if s, ok := irregular[w]; ok {
-		return s
+func Stem(w string) string { return stem(w, lexicon[w]) }
+
+// stem is Stem with w's entry in lexicon already looked up.
+func stem(w string, f wordForms) string {
+	if f.hasStem {
+		return f.stem
 	}
 	n := len(w)
 	if n <= 3 {
