@@ -71,6 +71,10 @@ func TestRateLimitsAndConnectionInTheMetrics(t *testing.T) {
 	fake.RateLimit(channel, 2, 1)
 	h.say(channel, alice, thread, "Can you tell me a bit about how things are at home?")
 	h.waitPosts("alice's reply", 2, character(channel, thread))
+	// the bot counts a turn once the character's reply is sent, which is
+	// just after Slack has it: wait for the count rather than race it
+	const turned = `pivot_turns_total{platform="slack"} 1` + "\n"
+	h.waitUntil("the turn to be counted", func() bool { return strings.Contains(scrape(), turned) })
 
 	got := scrape()
 	for _, want := range []string{
