@@ -91,29 +91,25 @@ func TestModelUpToDate(t *testing.T) {
 			diff(v[j], w.Kind[j], "kind "+k)
 		}
 	}
-	if b := m.Booster; b != nil {
-		for k, v := range b.Embeddings {
+	// each hidden layer's embeddings, as the shipped table holds them
+	embeddings := func(layer string, embs map[string][]float64, of func(score.Weights) []float32) {
+		for k, v := range embs {
 			names[k] = true
 			w, _ := shipped.Lookup(k)
-			if len(w.Embedding) != len(v) {
-				t.Fatalf("model.bin has no hidden-layer embedding for %q: %s", k, fix)
+			got := of(w)
+			if len(got) != len(v) {
+				t.Fatalf("model.bin has no %s embedding for %q: %s", layer, k, fix)
 			}
 			for j := range v {
-				diff(v[j], w.Embedding[j], "embedding "+k)
+				diff(v[j], got[j], layer+" embedding "+k)
 			}
 		}
 	}
+	if b := m.Booster; b != nil {
+		embeddings("hidden-layer", b.Embeddings, func(w score.Weights) []float32 { return w.Embedding })
+	}
 	if pl := m.PhaseLayer; pl != nil {
-		for k, v := range pl.Embeddings {
-			names[k] = true
-			w, _ := shipped.Lookup(k)
-			if len(w.PhaseEmbedding) != len(v) {
-				t.Fatalf("model.bin has no phase-layer embedding for %q: %s", k, fix)
-			}
-			for j := range v {
-				diff(v[j], w.PhaseEmbedding[j], "phase embedding "+k)
-			}
-		}
+		embeddings("phase-layer", pl.Embeddings, func(w score.Weights) []float32 { return w.PhaseEmbedding })
 	}
 	if n := shipped.Len(); n != len(names) {
 		t.Errorf("model.bin holds %d features, a fresh training %d: %s", n, len(names), fix)
