@@ -298,7 +298,7 @@ func (m *Model) buildIndex() {
 }
 
 // buildEmbeddings lays out the hidden layers' embeddings as rows of
-// t.stride floats, the booster's units then the phase layer's, one row
+// t.stride() floats, the booster's units then the phase layer's, one row
 // per feature either layer embeds (zeros where only the other does), so
 // a feature's slot points at both with one index.
 func (m *Model) buildEmbeddings(get func(string) *featSlot) {
@@ -330,11 +330,10 @@ func (m *Model) buildEmbeddings(get func(string) *featSlot) {
 			keys[k] = true
 		}
 	}
-	t.stride = t.units + t.phase.units
 	for _, k := range sortedKeys(keys) {
 		sl := get(k)
-		sl.emb = int32(len(t.embs) / t.stride)
-		row := make([]float32, t.stride)
+		sl.emb = int32(len(t.embs) / t.stride())
+		row := make([]float32, t.stride())
 		if b != nil && b.Embeddings[k] != nil {
 			copy(row, float32s(b.Embeddings[k]))
 		}
@@ -355,34 +354,33 @@ func float32s(xs []float64) []float32 {
 
 // check checks a phase layer's shapes and bar.
 func (p *PhaseLayer) check() error {
-	if p.Units < 1 || p.Units > maxHiddenUnits {
-		return fmt.Errorf("phase hidden layer: %d units, want 1 to %d", p.Units, maxHiddenUnits)
-	}
-	if len(p.Bias) != p.Units || len(p.Output) != p.Units {
-		return fmt.Errorf("phase hidden layer: %d units but %d biases and %d output rows", p.Units, len(p.Bias), len(p.Output))
+	if err := checkLayer("phase hidden layer", p.Units, len(p.Bias), len(p.Output), p.Embeddings); err != nil {
+		return err
 	}
 	if p.Unsure < 0 || p.Unsure > 1 {
 		return fmt.Errorf("phase hidden layer: unsure bar %v outside [0, 1]", p.Unsure)
-	}
-	for k, e := range p.Embeddings {
-		if len(e) != p.Units {
-			return fmt.Errorf("phase hidden layer: embedding %q has %d values, want %d", k, len(e), p.Units)
-		}
 	}
 	return nil
 }
 
 // check checks a hidden layer's shapes.
 func (b *HiddenLayer) check() error {
-	if b.Units < 1 || b.Units > maxHiddenUnits {
-		return fmt.Errorf("booster hidden layer: %d units, want 1 to %d", b.Units, maxHiddenUnits)
+	return checkLayer("booster hidden layer", b.Units, len(b.Bias), len(b.Output), b.Embeddings)
+}
+
+// checkLayer checks that a layer of units hidden units has a bias and an
+// output row for each and embeddings of that length, and no more units
+// than a reply's sums hold.
+func checkLayer(name string, units, biases, outputs int, embeddings map[string][]float64) error {
+	if units < 1 || units > maxHiddenUnits {
+		return fmt.Errorf("%s: %d units, want 1 to %d", name, units, maxHiddenUnits)
 	}
-	if len(b.Bias) != b.Units || len(b.Output) != b.Units {
-		return fmt.Errorf("booster hidden layer: %d units but %d biases and %d output weights", b.Units, len(b.Bias), len(b.Output))
+	if biases != units || outputs != units {
+		return fmt.Errorf("%s: %d units but %d biases and %d output weights", name, units, biases, outputs)
 	}
-	for k, e := range b.Embeddings {
-		if len(e) != b.Units {
-			return fmt.Errorf("booster hidden layer: embedding %q has %d values, want %d", k, len(e), b.Units)
+	for k, e := range embeddings {
+		if len(e) != units {
+			return fmt.Errorf("%s: embedding %q has %d values, want %d", name, k, len(e), units)
 		}
 	}
 	return nil
@@ -414,11 +412,13 @@ type featTable struct {
 	outBias   float32
 	// the phase head's hidden layer (phase.units 0: none)
 	phase phaseNet
-	// embs holds one row of stride (units + phase.units) floats per
-	// embedded feature: the booster's embedding, then the phase layer's
-	embs   []float32
-	stride int
+	// embs holds one row of stride() floats per embedded feature: the
+	// booster's embedding, then the phase layer's
+	embs []float32
 }
+
+// stride is the length of an embedding row: both layers' units.
+func (t *featTable) stride() int { return t.units + t.phase.units }
 
 // phaseNet is a PhaseLayer as the table holds it.
 type phaseNet struct {
@@ -754,8 +754,13 @@ func (m *Model) appendSlots(slots []*featSlot, hashes []uint64) []*featSlot {
 // addUp is the heads' scores over the given slots.
 func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
 	var h headSums
+	t := &m.table
+	// with a hidden layer the blaming score is the layer's alone (below)
+	logistic := t.units == 0
 	for _, e := range slots {
-		h.blame += float64(e.w)
+		if logistic {
+			h.blame += float64(e.w)
+		}
 		if withPhase {
 			for k := range h.phase {
 				h.phase[k] += float64(e.p[k])
@@ -767,7 +772,6 @@ func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
 			}
 		}
 	}
-	t := &m.table
 	if n := t.units; n > 0 {
 		hidden := h.hidden[:n]
 		copy(hidden, t.bias)
@@ -823,7 +827,7 @@ func maxProb(scores [4]float64) float64 {
 // result is the same to the last bit.
 func (m *Model) addEmbeddings(hidden []float32, slots []*featSlot, offset int) {
 	t := &m.table
-	n := len(hidden)
+	n, stride := len(hidden), t.stride()
 	j := 0
 	for ; j+8 <= n; j += 8 {
 		s := (*[8]float32)(hidden[j:])
@@ -832,7 +836,7 @@ func (m *Model) addEmbeddings(hidden []float32, slots []*featSlot, offset int) {
 			if e.emb < 0 {
 				continue
 			}
-			v := (*[8]float32)(t.embs[int(e.emb)*t.stride+offset+j:])
+			v := (*[8]float32)(t.embs[int(e.emb)*stride+offset+j:])
 			a0, a1, a2, a3 = a0+v[0], a1+v[1], a2+v[2], a3+v[3]
 			a4, a5, a6, a7 = a4+v[4], a5+v[5], a6+v[6], a7+v[7]
 		}
@@ -841,7 +845,7 @@ func (m *Model) addEmbeddings(hidden []float32, slots []*featSlot, offset int) {
 	for ; j < n; j++ {
 		for _, e := range slots {
 			if e.emb >= 0 {
-				hidden[j] += t.embs[int(e.emb)*t.stride+offset+j]
+				hidden[j] += t.embs[int(e.emb)*stride+offset+j]
 			}
 		}
 	}

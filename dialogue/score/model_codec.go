@@ -77,7 +77,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		w(s.p)
 		w(k)
 		e := int32(-1)
-		if stride := m.table.stride; s.emb >= 0 {
+		if stride := m.table.stride(); s.emb >= 0 {
 			e = int32(len(embs) / stride)
 			embs = append(embs, m.table.embs[int(s.emb)*stride:int(s.emb)*stride+stride]...)
 		}
@@ -102,8 +102,8 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		w(t.phase.outBias)
 		w(t.phase.unsure)
 	}
-	if t.stride > 0 {
-		w(uint32(len(embs) / t.stride))
+	if t.stride() > 0 {
+		w(uint32(len(embs) / t.stride()))
 		w(embs)
 	}
 	return b.Bytes(), nil
@@ -247,8 +247,8 @@ func readHiddenLayers(r *bytes.Reader, version uint32, t *featTable, epochs *int
 			return 0, fmt.Errorf("model file: phase layer's unsure bar %v outside [0, 1]", pn.unsure)
 		}
 	}
-	t.stride = int(units + phaseUnits)
-	if t.stride == 0 {
+	stride := t.stride()
+	if stride == 0 {
 		if r.Len() != 0 {
 			return 0, errors.New("model file: trailing bytes")
 		}
@@ -257,10 +257,10 @@ func readHiddenLayers(r *bytes.Reader, version uint32, t *featTable, epochs *int
 	if err := rd(&n); err != nil {
 		return 0, fmt.Errorf("model file: %w", err)
 	}
-	if uint64(n)*uint64(t.stride)*4 != uint64(r.Len()) {
+	if uint64(n)*uint64(stride)*4 != uint64(r.Len()) {
 		return 0, errors.New("model file: bad embedding table")
 	}
-	t.embs = make([]float32, int(n)*t.stride)
+	t.embs = make([]float32, int(n)*stride)
 	if err := rd(t.embs); err != nil {
 		return 0, fmt.Errorf("model file: %w", err)
 	}
@@ -292,7 +292,7 @@ func (m *Model) Lookup(name string) (w Weights, ok bool) {
 		w.Kind = *q
 	}
 	if t := &m.table; e.emb >= 0 {
-		row := t.embs[int(e.emb)*t.stride:][:t.stride]
+		row := t.embs[int(e.emb)*t.stride():][:t.stride()]
 		if t.units > 0 {
 			w.Embedding = row[:t.units]
 		}

@@ -126,7 +126,11 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 	st.tokens(rs)
 	st.splitSentences()
 	st.markNamesAndPrefixes(rs)
-	run := ruleRun{rs: rs, st: st, survivor: role == Survivor, index: rs.index[0],
+	index := rs.index[0]
+	if role != Survivor {
+		index = rs.index[1]
+	}
+	run := ruleRun{rs: rs, st: st, index: index,
 		present:  cleared(scratch.present, (rs.nVocab+63)/64),
 		possible: cleared(scratch.possible, rs.nPatterns),
 		hits:     cleared(scratch.hits, len(rs.filters)),
@@ -134,9 +138,6 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 		cueDone:  cleared(scratch.cueDone, rs.nCuePatterns),
 	}
 	scratch.present, scratch.possible, scratch.hits, scratch.ruleDone, scratch.cueDone = run.present, run.possible, run.hits, run.ruleDone, run.cueDone
-	if !run.survivor {
-		run.index = rs.index[1]
-	}
 	run.markPresent()
 	scratch.toks = st.appendPatternTokens(scratch.toks[:0])
 	scratch.budget.Reset(pattern.DefaultBudget)
@@ -252,11 +253,10 @@ type matchScratch struct {
 // ruleRun is one pass of the rules over a reply: which rules and cues have
 // already fired, and the quick pre-check of each pattern's required words.
 type ruleRun struct {
-	rs       *ruleSet
-	st       *scanState
-	matcher  *pattern.Matcher
-	survivor bool
-	index    [][]patternRef
+	rs      *ruleSet
+	st      *scanState
+	matcher *pattern.Matcher
+	index   [][]patternRef
 	// present has a bit for every id some word of the reply carries.
 	present []uint64
 	// possible caches the pre-check per pattern: 0 unknown, 1 possible,
