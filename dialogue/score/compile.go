@@ -172,6 +172,44 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 	return rp, nil
 }
 
+// guardPattern is an unless or not_after pattern with its pre-check:
+// the filters of the words it cannot match without. A guard is matched
+// only once a rule has matched, but then across the whole reply, and
+// most replies lack one of its words, which the pre-check sees at once.
+type guardPattern struct {
+	p    *pattern.Pattern
+	need []filterID
+}
+
+// guard compiles p's pre-check: for every term it must match (not a
+// !term), a filter for each word that term cannot match without. A
+// word the keys cannot say (a sequence opening with a gap) adds none,
+// which only makes the check let more replies through.
+func (c *compiler) guard(p *pattern.Pattern) guardPattern {
+	g := guardPattern{p: p}
+	add := func(n pattern.Node) {
+		if ids, err := c.keys(n, 0); err == nil {
+			g.need = append(g.need, c.filter(ids))
+		}
+	}
+	for _, t := range p.Tree().Terms {
+		switch t := t.(type) {
+		case *pattern.NotNode:
+		case *pattern.SeqNode:
+			for _, item := range t.Items {
+				switch item.(type) {
+				case *pattern.GapNode, *pattern.OptNode, *pattern.NotNode:
+					continue
+				}
+				add(item)
+			}
+		default:
+			add(t)
+		}
+	}
+	return g
+}
+
 // filter returns the id of the filter of ids, adding it to the rule set
 // the first time that set is seen.
 func (c *compiler) filter(ids []int32) filterID {

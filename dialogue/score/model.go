@@ -737,22 +737,27 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 	buf := sc.scratch
 	buf.hashes = buf.hashes[:0]
 	eachFeature(role, sc, m.features, false, func(f feature) { buf.hashes = append(buf.hashes, f.hash) })
-	buf.slots = m.appendSlots(buf.slots[:0], buf.hashes)
-	return m.addUp(buf.slots, withPhase, withKind)
+	buf.slots, buf.rows = m.appendSlots(buf.slots[:0], buf.rows[:0], buf.hashes)
+	return m.addUp(buf.slots, buf.rows, withPhase, withKind)
 }
 
-// appendSlots appends the slot of each hash the model has.
-func (m *Model) appendSlots(slots []*featSlot, hashes []uint64) []*featSlot {
+// appendSlots appends the slot of each hash the model has, and the
+// offset of its embedding row in the table's rows when it has one.
+func (m *Model) appendSlots(slots []*featSlot, rows []int32, hashes []uint64) ([]*featSlot, []int32) {
+	stride := int32(m.table.stride())
 	for _, h := range hashes {
 		if e := m.entryByHash(h); e != nil {
 			slots = append(slots, e)
+			if e.emb >= 0 {
+				rows = append(rows, e.emb*stride)
+			}
 		}
 	}
-	return slots
+	return slots, rows
 }
 
 // addUp is the heads' scores over the given slots.
-func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
+func (m *Model) addUp(slots []*featSlot, rows []int32, withPhase, withKind bool) headSums {
 	var h headSums
 	t := &m.table
 	// with a hidden layer the blaming score is the layer's alone (below)
@@ -775,7 +780,7 @@ func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
 	if n := t.units; n > 0 {
 		hidden := h.hidden[:n]
 		copy(hidden, t.bias)
-		m.addEmbeddings(hidden, slots, 0)
+		m.addEmbeddings(hidden, rows, 0)
 		z := t.outBias
 		for j, v := range hidden {
 			z += t.out[j] * max(v, 0)
@@ -783,18 +788,18 @@ func (m *Model) addUp(slots []*featSlot, withPhase, withKind bool) headSums {
 		h.blame = float64(z)
 	}
 	if withPhase && t.phase.units > 0 && maxProb(h.phase) < t.phase.unsure {
-		h.phase, h.phaseByLayer = m.phaseLayer(slots), true
+		h.phase, h.phaseByLayer = m.phaseLayer(rows), true
 	}
 	return h
 }
 
-// phaseLayer is the phase layer's scores over the slots.
-func (m *Model) phaseLayer(slots []*featSlot) [4]float64 {
+// phaseLayer is the phase layer's scores over the embedding rows.
+func (m *Model) phaseLayer(rows []int32) [4]float64 {
 	pn := &m.table.phase
 	var buf [maxHiddenUnits]float32
 	hidden := buf[:pn.units]
 	copy(hidden, pn.bias)
-	m.addEmbeddings(hidden, slots, m.table.units)
+	m.addEmbeddings(hidden, rows, m.table.units)
 	z := pn.outBias
 	for j, v := range hidden {
 		for k := range z {
@@ -818,35 +823,63 @@ func maxProb(scores [4]float64) float64 {
 	return 1 / sum
 }
 
-// addEmbeddings adds to hidden the embedding of every slot that has one,
-// from column offset of its row (0: the booster's units, units: the
-// phase layer's). It goes eight units at a time with the eight sums in
-// local variables, which the compiler keeps in registers; summing into
-// the array itself went through memory on every add and was most of the
-// layer's cost. Each unit's sum is still added in slot order, so the
-// result is the same to the last bit.
-func (m *Model) addEmbeddings(hidden []float32, slots []*featSlot, offset int) {
-	t := &m.table
-	n, stride := len(hidden), t.stride()
+// addEmbeddings adds to hidden the embedding rows starting at the given
+// offsets into the table's rows (a slot's row offset plus the column
+// offset: 0 for the booster's units, units for the phase layer's). It
+// goes sixteen units at a time (then eight, then one) with the sums in
+// local variables, which the compiler keeps in registers and adds each
+// row's floats to straight from memory; summing into the array itself
+// went through memory on every add and was most of the layer's cost.
+// Each unit's sum is still added in slot order, so the result is the same
+// to the last bit whatever the blocking.
+func (m *Model) addEmbeddings(hidden []float32, rows []int32, offset int) {
+	embs := m.table.embs
+	n := len(hidden)
 	j := 0
+	for ; j+16 <= n; j += 16 {
+		s := (*[16]float32)(hidden[j:])
+		a0, a1, a2, a3, a4, a5, a6, a7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+		a8, a9, a10, a11, a12, a13, a14, a15 := s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]
+		for _, r := range rows {
+			v := (*[16]float32)(embs[int(r)+offset+j:])
+			a0 += v[0]
+			a1 += v[1]
+			a2 += v[2]
+			a3 += v[3]
+			a4 += v[4]
+			a5 += v[5]
+			a6 += v[6]
+			a7 += v[7]
+			a8 += v[8]
+			a9 += v[9]
+			a10 += v[10]
+			a11 += v[11]
+			a12 += v[12]
+			a13 += v[13]
+			a14 += v[14]
+			a15 += v[15]
+		}
+		*s = [16]float32{a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15}
+	}
 	for ; j+8 <= n; j += 8 {
 		s := (*[8]float32)(hidden[j:])
 		a0, a1, a2, a3, a4, a5, a6, a7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
-		for _, e := range slots {
-			if e.emb < 0 {
-				continue
-			}
-			v := (*[8]float32)(t.embs[int(e.emb)*stride+offset+j:])
-			a0, a1, a2, a3 = a0+v[0], a1+v[1], a2+v[2], a3+v[3]
-			a4, a5, a6, a7 = a4+v[4], a5+v[5], a6+v[6], a7+v[7]
+		for _, r := range rows {
+			v := (*[8]float32)(embs[int(r)+offset+j:])
+			a0 += v[0]
+			a1 += v[1]
+			a2 += v[2]
+			a3 += v[3]
+			a4 += v[4]
+			a5 += v[5]
+			a6 += v[6]
+			a7 += v[7]
 		}
 		*s = [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
 	}
 	for ; j < n; j++ {
-		for _, e := range slots {
-			if e.emb >= 0 {
-				hidden[j] += t.embs[int(e.emb)*stride+offset+j]
-			}
+		for _, r := range rows {
+			hidden[j] += embs[int(r)+offset+j]
 		}
 	}
 }

@@ -61,8 +61,8 @@ type rule struct {
 	survivor bool
 	perp     bool
 	patterns []*rulePattern
-	unless   []*pattern.Pattern
-	notAfter *pattern.Pattern
+	unless   []guardPattern
+	notAfter *guardPattern
 	why      string
 	rewrite  string
 	grave    bool
@@ -296,14 +296,15 @@ func (c *compiler) addRule(s ruleSpec) error {
 		if err != nil {
 			return fmt.Errorf("unless: %w", err)
 		}
-		r.unless = append(r.unless, p)
+		r.unless = append(r.unless, c.guard(p))
 	}
 	if len(s.NotAfter) > 0 {
 		p, err := c.compileWords(s.NotAfter)
 		if err != nil {
 			return fmt.Errorf("not_after: %w", err)
 		}
-		r.notAfter = p
+		g := c.guard(p)
+		r.notAfter = &g
 	}
 	c.rs.rules = append(c.rs.rules, r)
 	return nil

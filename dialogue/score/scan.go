@@ -126,11 +126,24 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 	st.tokens(rs)
 	st.splitSentences()
 	st.markNamesAndPrefixes(rs)
+	run := rs.newRun(st, role)
+	for i := range st.toks {
+		run.tryAt(i)
+	}
+	st.findings = dedupe(st.findings)
+	return st
+}
+
+// newRun prepares a pass of role's rules over st: the reply's present
+// ids, the cleared per-reply verdicts and the matcher over its tokens.
+func (rs *ruleSet) newRun(st *scanState, role Role) *ruleRun {
+	scratch := st.scratch
 	index := rs.index[0]
 	if role != Survivor {
 		index = rs.index[1]
 	}
-	run := ruleRun{rs: rs, st: st, index: index,
+	run := &scratch.run
+	*run = ruleRun{rs: rs, st: st, index: index,
 		present:  cleared(scratch.present, (rs.nVocab+63)/64),
 		possible: cleared(scratch.possible, rs.nPatterns),
 		hits:     cleared(scratch.hits, len(rs.filters)),
@@ -143,11 +156,7 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 	scratch.budget.Reset(pattern.DefaultBudget)
 	scratch.matcher.Reset(scratch.toks, scratch.budget)
 	run.matcher = &scratch.matcher
-	for i := range st.toks {
-		run.tryAt(i)
-	}
-	st.findings = dedupe(st.findings)
-	return st
+	return run
 }
 
 // release hands st's working memory back to the pool; st must not be
@@ -245,9 +254,12 @@ type matchScratch struct {
 	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
-	// hashes and slots are the learned layer's (Model.sums).
+	// run is the pass of the rules over st (newRun).
+	run ruleRun
+	// hashes, slots and rows are the learned layer's (Model.sums).
 	hashes []uint64
 	slots  []*featSlot
+	rows   []int32
 }
 
 // ruleRun is one pass of the rules over a reply: which rules and cues have
@@ -312,6 +324,16 @@ func (r *ruleRun) mayMatch(p *rulePattern) bool {
 		}
 	}
 	r.possible[p.id] = 1
+	return true
+}
+
+// mayHold is the pre-check of an unless or not_after pattern.
+func (r *ruleRun) mayHold(g *guardPattern) bool {
+	for _, f := range g.need {
+		if !r.hitsFilter(f) {
+			return false
+		}
+	}
 	return true
 }
 
@@ -381,13 +403,15 @@ func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
 		return
 	}
 	res, ok := r.matcher.At(p.p, i)
-	if !ok || (rule.notAfter != nil && r.matcher.Before(rule.notAfter, i, 3)) {
+	if !ok || (rule.notAfter != nil && r.mayHold(rule.notAfter) && r.matcher.Before(rule.notAfter.p, i, 3)) {
 		return
 	}
 	r.ruleDone[ru] = true
-	for _, u := range rule.unless {
-		if _, ok := r.matcher.Find(u); ok {
-			return
+	for k := range rule.unless {
+		if u := &rule.unless[k]; r.mayHold(u) {
+			if _, ok := r.matcher.Find(u.p); ok {
+				return
+			}
 		}
 	}
 	from, to := st.toks[i].start, st.toks[res.End-1].end
