@@ -28,6 +28,8 @@ type rulePattern struct {
 	// can be: a reply with none of them cannot match.
 	first []int32
 	need  []filterID
+	// needFrom and needTo locate need in ruleSet.needs
+	needFrom, needTo int32
 }
 
 // filterID indexes ruleSet.filters. Patterns share concepts, so many of
@@ -172,6 +174,55 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 	return rp, nil
 }
 
+// pack lays the pre-check out for the scan, which reads it for dozens
+// of patterns on every reply: every filter's words in one array, and
+// every pattern's and guard's filters in another (ruleSet.needs), in
+// place of hundreds of small slices spread over the heap.
+func (c *compiler) pack() {
+	rs := c.rs
+	n := 0
+	for _, f := range rs.filters {
+		n += len(f)
+	}
+	words := make([]filterWord, 0, n)
+	for i, f := range rs.filters {
+		from := len(words)
+		words = append(words, f...)
+		rs.filters[i] = words[from:len(words):len(words)]
+	}
+	place := func(need []filterID) ([]filterID, int32, int32) {
+		from := len(rs.needs)
+		rs.needs = append(rs.needs, need...)
+		return need, int32(from), int32(len(rs.needs))
+	}
+	for _, p := range c.patterns {
+		_, p.needFrom, p.needTo = place(p.need)
+	}
+	for _, r := range rs.rules {
+		for k := range r.unless {
+			_, from, to := place(r.unless[k].need)
+			r.unless[k].needFrom, r.unless[k].needTo = from, to
+		}
+		if r.notAfter != nil {
+			_, from, to := place(r.notAfter.need)
+			r.notAfter.needFrom, r.notAfter.needTo = from, to
+		}
+	}
+	// the slices into needs are taken once it has stopped growing
+	for _, p := range c.patterns {
+		p.need = rs.needs[p.needFrom:p.needTo:p.needTo]
+	}
+	for _, r := range rs.rules {
+		for k := range r.unless {
+			u := &r.unless[k]
+			u.need = rs.needs[u.needFrom:u.needTo:u.needTo]
+		}
+		if g := r.notAfter; g != nil {
+			g.need = rs.needs[g.needFrom:g.needTo:g.needTo]
+		}
+	}
+}
+
 // guardPattern is an unless or not_after pattern with its pre-check:
 // the filters of the words it cannot match without. A guard is matched
 // only once a rule has matched, but then across the whole reply, and
@@ -179,6 +230,8 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 type guardPattern struct {
 	p    *pattern.Pattern
 	need []filterID
+	// needFrom and needTo locate need in ruleSet.needs
+	needFrom, needTo int32
 }
 
 // guard compiles p's pre-check: for every term it must match (not a

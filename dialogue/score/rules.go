@@ -107,6 +107,9 @@ type ruleSet struct {
 	// filters are the distinct pre-check filters of all patterns
 	// (rulePattern.need)
 	filters []filter
+	// needs holds every pattern's and guard's pre-check filters, one
+	// after another (compiler.pack)
+	needs []filterID
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
 	alt map[string]rewriteAlt
@@ -132,6 +135,10 @@ type patternRef struct {
 	// the pointers to the rule and the pattern's pre-check.
 	quickWord int32
 	quickBits uint64
+	// needFrom and needTo are the pattern's pre-check filters in
+	// ruleSet.needs, so the scan checks them without following the
+	// pointer to the pattern
+	needFrom, needTo int32
 }
 
 // loadRules reads and compiles every rules/*.yaml in fsys. It is strict:
@@ -362,8 +369,13 @@ func (c *compiler) finish() error {
 		p.id = i
 	}
 	rs.nPatterns = len(c.patterns)
-	for role := range rs.index {
-		rs.index[role] = make([][]patternRef, len(rs.vocab))
+	c.pack()
+	// each role's index, packed into one array in vocabulary-id order:
+	// a reply's words read it in runs rather than from lists scattered
+	// over the heap
+	var byID [2][][]patternRef
+	for role := range byID {
+		byID[role] = make([][]patternRef, len(rs.vocab))
 	}
 	for id, refs := range c.index {
 		for _, ref := range refs {
@@ -375,6 +387,7 @@ func (c *compiler) finish() error {
 					break
 				}
 			}
+			ref.needFrom, ref.needTo = ref.pattern.needFrom, ref.pattern.needTo
 			var surv, perp bool
 			if ref.owner >= 0 {
 				r := rs.rules[ref.owner]
@@ -384,11 +397,24 @@ func (c *compiler) finish() error {
 				surv, perp = cue.survivor, cue.perp
 			}
 			if surv {
-				rs.index[0][id] = append(rs.index[0][id], ref)
+				byID[0][id] = append(byID[0][id], ref)
 			}
 			if perp {
-				rs.index[1][id] = append(rs.index[1][id], ref)
+				byID[1][id] = append(byID[1][id], ref)
 			}
+		}
+	}
+	for role := range rs.index {
+		n := 0
+		for _, refs := range byID[role] {
+			n += len(refs)
+		}
+		packed := make([]patternRef, 0, n)
+		rs.index[role] = make([][]patternRef, len(rs.vocab))
+		for id, refs := range byID[role] {
+			from := len(packed)
+			packed = append(packed, refs...)
+			rs.index[role][id] = packed[from:len(packed):len(packed)]
 		}
 	}
 	rs.nVocab = len(rs.vocab)

@@ -308,34 +308,8 @@ func cleared[T any](buf []T, n int) []T {
 	return make([]T, n)
 }
 
-// mayMatch is the quick pre-check: every required element of p has a
-// word in the reply it could match.
-func (r *ruleRun) mayMatch(p *rulePattern) bool {
-	switch r.possible[p.id] {
-	case 1:
-		return true
-	case 2:
-		return false
-	}
-	for _, f := range p.need {
-		if !r.hitsFilter(f) {
-			r.possible[p.id] = 2
-			return false
-		}
-	}
-	r.possible[p.id] = 1
-	return true
-}
-
 // mayHold is the pre-check of an unless or not_after pattern.
-func (r *ruleRun) mayHold(g *guardPattern) bool {
-	for _, f := range g.need {
-		if !r.hitsFilter(f) {
-			return false
-		}
-	}
-	return true
-}
+func (r *ruleRun) mayHold(g *guardPattern) bool { return r.hitsAll(g.need) }
 
 // hitsFilter reports whether the reply has a word filter f holds,
 // checking each filter once a reply.
@@ -372,18 +346,33 @@ func (r *ruleRun) tryAt(i int) {
 // whole reply by the pre-check after their first try, and are passed
 // over here at the cost of one load.
 func (r *ruleRun) tryAll(refs []patternRef, i int) {
-	for _, ref := range refs {
-		switch {
-		case r.possible[ref.id] == 2:
-		case ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0:
-			r.possible[ref.id] = 2
-		default:
-			r.try(ref, i)
+	for k := range refs {
+		ref := &refs[k]
+		switch r.possible[ref.id] {
+		case 2:
+			continue
+		case 0:
+			if ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0 || !r.hitsAll(r.rs.needs[ref.needFrom:ref.needTo]) {
+				r.possible[ref.id] = 2
+				continue
+			}
+			r.possible[ref.id] = 1
 		}
+		r.try(ref, i)
 	}
 }
 
-func (r *ruleRun) try(ref patternRef, i int) {
+// hitsAll reports whether the reply has a word for every filter in need.
+func (r *ruleRun) hitsAll(need []filterID) bool {
+	for _, f := range need {
+		if !r.hitsFilter(f) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *ruleRun) try(ref *patternRef, i int) {
 	if ref.owner >= 0 {
 		r.tryRule(int(ref.owner), ref.pattern, i)
 	} else {
@@ -392,16 +381,13 @@ func (r *ruleRun) try(ref patternRef, i int) {
 }
 
 // tryRule records rule ru's finding if pattern p matches at token i and
-// nothing (not_after, unless) rules it out.
+// nothing (not_after, unless) rules it out; the pre-check has passed.
 func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
 	// the index holds only the role's rules, so the role needs no check
 	if r.ruleDone[ru] {
 		return
 	}
 	st, rule := r.st, r.rs.rules[ru]
-	if !r.mayMatch(p) {
-		return
-	}
 	res, ok := r.matcher.At(p.p, i)
 	if !ok || (rule.notAfter != nil && r.mayHold(rule.notAfter) && r.matcher.Before(rule.notAfter.p, i, 3)) {
 		return
@@ -427,16 +413,14 @@ func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
 	}
 }
 
-// tryCue adds phase cue c's vote if pattern p matches at token i.
+// tryCue adds phase cue c's vote if pattern p matches at token i; the
+// pre-check has passed.
 func (r *ruleRun) tryCue(c int, p *rulePattern, i int) {
 	if r.cueDone[p.cueID] {
 		return
 	}
 	st, cue := r.st, r.rs.cues[c]
 	if cue.first && st.toks[i].sentence != 0 {
-		return
-	}
-	if !r.mayMatch(p) {
 		return
 	}
 	if _, ok := r.matcher.At(p.p, i); ok {
