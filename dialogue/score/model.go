@@ -525,6 +525,9 @@ type featureEmitter struct {
 	buf   [96]byte
 	names bool
 	emit  func(feature)
+	// hashes, when not nil, collects the hashes in place of emit: the
+	// scoring path, spared a call per feature
+	hashes *[]uint64
 }
 
 const (
@@ -549,6 +552,10 @@ func (fe *featureEmitter) put(from, to int, parts ...string) {
 	h := uint64(fnvOffset)
 	for _, p := range parts {
 		h = fnvAdd(h, p)
+	}
+	if fe.hashes != nil {
+		*fe.hashes = append(*fe.hashes, fixHash(h))
+		return
 	}
 	f := feature{hash: fixHash(h), from: from, to: to}
 	if fe.names {
@@ -578,6 +585,10 @@ func (fe *featureEmitter) putTrigrams(i int, word string) {
 		for j := k; j < k+3; j++ {
 			h = fnvByte(h, at(j))
 		}
+		if fe.hashes != nil {
+			*fe.hashes = append(*fe.hashes, fixHash(h))
+			continue
+		}
 		f := feature{hash: fixHash(h), from: i, to: i + 1}
 		if fe.names {
 			f.name = append(fe.buf[:0], 'c', ':', at(k), at(k+1), at(k+2))
@@ -596,7 +607,20 @@ func (fe *featureEmitter) putTrigrams(i int, word string) {
 // blaming findings ("kb:", used by the phase head only), and the rules'
 // phase votes ("pv:", "pr:").
 func eachFeature(role Role, sc *scanState, set FeatureSet, names bool, emit func(feature)) {
-	fe := &featureEmitter{names: names, emit: emit}
+	fe := featureEmitter{names: names, emit: emit}
+	fe.reply(role, sc, set)
+}
+
+// appendFeatureHashes appends the hash of every feature of a reply, in
+// eachFeature's order.
+func appendFeatureHashes(hashes []uint64, role Role, sc *scanState, set FeatureSet) []uint64 {
+	fe := featureEmitter{hashes: &hashes}
+	fe.reply(role, sc, set)
+	return hashes
+}
+
+// reply emits every feature of a reply (eachFeature).
+func (fe *featureEmitter) reply(role Role, sc *scanState, set FeatureSet) {
 	rs := "s"
 	if role == Perpetrator {
 		rs = "p"
@@ -735,8 +759,7 @@ type headSums struct {
 // (the same order as one pass, so the same sums to the last bit).
 func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSums {
 	buf := sc.scratch
-	buf.hashes = buf.hashes[:0]
-	eachFeature(role, sc, m.features, false, func(f feature) { buf.hashes = append(buf.hashes, f.hash) })
+	buf.hashes = appendFeatureHashes(buf.hashes[:0], role, sc, m.features)
 	buf.slots, buf.rows = m.appendSlots(buf.slots[:0], buf.rows[:0], buf.hashes)
 	return m.addUp(buf.slots, buf.rows, withPhase, withKind)
 }

@@ -1,7 +1,8 @@
 package score
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -442,7 +443,7 @@ func dedupe(fs []Finding) []Finding {
 	if len(fs) < 2 {
 		return fs
 	}
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Span[0] < fs[j].Span[0] })
+	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(a.Span[0], b.Span[0]) })
 	out := fs[:0]
 	for _, f := range fs {
 		dup := false
