@@ -74,6 +74,17 @@ func (f filter) size() int {
 	return n
 }
 
+// ids are the vocabulary ids in f.
+func (f filter) ids() []int32 {
+	var ids []int32
+	for _, fw := range f {
+		for b := fw.bits; b != 0; b &= b - 1 {
+			ids = append(ids, fw.word<<6|int32(bits.TrailingZeros64(b)))
+		}
+	}
+	return ids
+}
+
 // hits reports whether f shares a bit with present.
 func (f filter) hits(present []uint64) bool {
 	for _, fw := range f {
@@ -222,6 +233,63 @@ func (c *compiler) pack() {
 		}
 	}
 }
+
+// key fills ruleSet.keyed: each pattern under every id of its rarest
+// word set (the words it can start with, or one of its needs), the set
+// a reply is least likely to have a word of (keyCost).
+func (c *compiler) key() {
+	rs := c.rs
+	names := make([]string, len(rs.vocab))
+	for name, id := range rs.vocab {
+		names[id] = name
+	}
+	common := map[string]bool{}
+	for _, w := range strings.Fields(commonWords) {
+		common[w] = true
+	}
+	cost := func(ids []int32) int {
+		n := 0
+		for _, id := range ids {
+			n += keyCost(names[id], common)
+		}
+		return n
+	}
+	rs.keyed = make([][]int32, len(rs.vocab))
+	for _, p := range c.patterns {
+		key := p.first
+		for _, f := range p.need {
+			if ids := rs.filters[f].ids(); cost(ids) < cost(key) {
+				key = ids
+			}
+		}
+		for _, id := range key {
+			rs.keyed[id] = append(rs.keyed[id], int32(p.id))
+		}
+	}
+}
+
+// keyCost is how likely a reply is to have a word a vocabulary key
+// matches, roughly: the words of nearly every reply (common) cost most,
+// a name or a prefix more than a plain word.
+func keyCost(key string, common map[string]bool) int {
+	switch {
+	case key == "@name":
+		return 20
+	case key[0] == '*':
+		return 5
+	case common[key[1:]]:
+		return 50
+	}
+	return 1
+}
+
+// commonWords are words most replies have (as keys: "=you", "+go").
+const commonWords = `i you he she it we they me him her us them my your his its our their
+	a an the this that these those what who how why when where which
+	to of in on at for with about from by as and or but so if not no
+	be is are was were been being am do does did have has had will would can could should may might must
+	there here just really very all any some more get got go going know think want say said tell told
+	feel like need make let ok okay yes well now then again also still even`
 
 // guardPattern is an unless or not_after pattern with its pre-check:
 // the filters of the words it cannot match without. A guard is matched

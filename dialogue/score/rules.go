@@ -110,6 +110,11 @@ type ruleSet struct {
 	// needs holds every pattern's and guard's pre-check filters, one
 	// after another (compiler.pack)
 	needs []filterID
+	// keyed lists, by vocabulary id, the patterns keyed by that id: a
+	// pattern's key is the smallest of its word sets (the words it can
+	// start with, or one of its needs), so a reply with none of the key's
+	// words cannot match it and its pre-check is never run
+	keyed [][]int32
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
 	alt map[string]rewriteAlt
@@ -370,6 +375,7 @@ func (c *compiler) finish() error {
 	}
 	rs.nPatterns = len(c.patterns)
 	c.pack()
+	c.key()
 	// each role's index, packed into one array in vocabulary-id order:
 	// a reply's words read it in runs rather than from lists scattered
 	// over the heap

@@ -146,12 +146,12 @@ func (rs *ruleSet) newRun(st *scanState, role Role) *ruleRun {
 	run := &scratch.run
 	*run = ruleRun{rs: rs, st: st, index: index,
 		present:  cleared(scratch.present, (rs.nVocab+63)/64),
-		possible: cleared(scratch.possible, rs.nPatterns),
+		verdict:  cleared(scratch.verdict, rs.nPatterns),
 		hits:     cleared(scratch.hits, len(rs.filters)),
 		ruleDone: cleared(scratch.ruleDone, len(rs.rules)),
 		cueDone:  cleared(scratch.cueDone, rs.nCuePatterns),
 	}
-	scratch.present, scratch.possible, scratch.hits, scratch.ruleDone, scratch.cueDone = run.present, run.possible, run.hits, run.ruleDone, run.cueDone
+	scratch.present, scratch.verdict, scratch.hits, scratch.ruleDone, scratch.cueDone = run.present, run.verdict, run.hits, run.ruleDone, run.cueDone
 	run.markPresent()
 	scratch.toks = st.appendPatternTokens(scratch.toks[:0])
 	scratch.budget.Reset(pattern.DefaultBudget)
@@ -251,7 +251,7 @@ type matchScratch struct {
 	st       scanState
 	raw      []text.Token
 	present  []uint64
-	possible []uint8
+	verdict  []verdict
 	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
@@ -272,20 +272,30 @@ type ruleRun struct {
 	index   [][]patternRef
 	// present has a bit for every id some word of the reply carries.
 	present []uint64
-	// possible caches the pre-check per pattern: 0 unknown, 1 possible,
-	// 2 not.
-	possible []uint8
+	// verdict is the pre-check's verdict on each pattern for this reply.
+	verdict []verdict
 	// hits caches each filter's verdict likewise (ruleSet.filters).
 	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
 }
 
-// markPresent sets a bit in present for every id a word carries.
+// markPresent sets a bit in present for every id a word carries, and
+// marks unchecked each pattern keyed by one of them: only those can pass
+// the pre-check.
 func (r *ruleRun) markPresent() {
 	mark := func(id int32) {
-		if id >= 0 {
-			r.present[id>>6] |= 1 << (uint(id) & 63)
+		if id < 0 {
+			return
+		}
+		w, bit := id>>6, uint64(1)<<(uint(id)&63)
+		if r.present[w]&bit != 0 {
+			return
+		}
+		r.present[w] |= bit
+		// the patterns keyed by this word are worth a pre-check
+		for _, p := range r.rs.keyed[id] {
+			r.verdict[p] = unchecked
 		}
 	}
 	for i := range r.st.toks {
@@ -297,6 +307,17 @@ func (r *ruleRun) markPresent() {
 		}
 	}
 }
+
+// verdict is the pre-check's verdict on a pattern for one reply. A
+// pattern none of whose key words (ruleSet.keyed) the reply has is ruled
+// out without a look at it: most are.
+type verdict uint8
+
+const (
+	ruledOut  verdict = iota // the reply lacks a word it needs
+	unchecked                // the reply has one of its key words
+	mayMatch                 // the reply has a word for all it needs
+)
 
 // cleared is buf resliced to n and zeroed when it has room, else a new
 // slice.
@@ -344,20 +365,21 @@ func (r *ruleRun) tryAt(i int) {
 }
 
 // tryAll tries each of refs at token i. Most are ruled out for the
-// whole reply by the pre-check after their first try, and are passed
-// over here at the cost of one load.
+// whole reply before the scan starts (markPresent) or by the pre-check
+// after their first try, and are passed over here at the cost of one
+// load.
 func (r *ruleRun) tryAll(refs []patternRef, i int) {
 	for k := range refs {
 		ref := &refs[k]
-		switch r.possible[ref.id] {
-		case 2:
+		switch r.verdict[ref.id] {
+		case ruledOut:
 			continue
-		case 0:
+		case unchecked:
 			if ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0 || !r.hitsAll(r.rs.needs[ref.needFrom:ref.needTo]) {
-				r.possible[ref.id] = 2
+				r.verdict[ref.id] = ruledOut
 				continue
 			}
-			r.possible[ref.id] = 1
+			r.verdict[ref.id] = mayMatch
 		}
 		r.try(ref, i)
 	}
