@@ -524,20 +524,32 @@ func (m *Model) appendSlots(slots []*featSlot, rows []int32, hashes []uint64) ([
 func (m *Model) addUp(slots []*featSlot, rows []int32, withPhase, withKind bool) headSums {
 	var h headSums
 	t := &m.table
-	// with a hidden layer the blaming score is the layer's alone (below)
-	logistic := t.units == 0
-	for _, e := range slots {
-		if logistic {
+	// each head in a loop of its own, its sums in local variables (held
+	// in registers) and each added in slot order, as one loop over the
+	// heads would
+	if t.units == 0 {
+		// with a hidden layer the blaming score is the layer's alone
+		// (below)
+		for _, e := range slots {
 			h.blame += float64(e.w)
 		}
-		if withPhase {
-			for k := range h.phase {
-				h.phase[k] += float64(e.p[k])
-			}
+	}
+	if withPhase {
+		var p0, p1, p2, p3 float64
+		for _, e := range slots {
+			p0 += float64(e.p[0])
+			p1 += float64(e.p[1])
+			p2 += float64(e.p[2])
+			p3 += float64(e.p[3])
 		}
-		if q := m.kindWeights(e); withKind && q != nil {
-			for k := range h.kind {
-				h.kind[k] += float64(q[k])
+		h.phase = [4]float64{p0, p1, p2, p3}
+	}
+	if withKind {
+		for _, e := range slots {
+			if q := m.kindWeights(e); q != nil {
+				for k := range h.kind {
+					h.kind[k] += float64(q[k])
+				}
 			}
 		}
 	}
