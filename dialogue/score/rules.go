@@ -88,8 +88,10 @@ type ruleSet struct {
 	rules    []*rule
 	cues     []*phaseCue
 	// index holds, per interview role (0 survivor, 1 perpetrator), the
-	// patterns whose first element can match a word, by word id.
-	index [2][][]patternRef
+	// ids of the patterns whose first element can match a word, by word
+	// id; refs holds each pattern's patternRef by pattern id.
+	index [2][][]int32
+	refs  []patternRef
 	// prefixes maps each "word*" prefix to its id; a token also carries
 	// the ids of the prefixes it starts with (and nameID if it is a name),
 	// so the index and the pre-check can find every pattern it may start
@@ -124,20 +126,17 @@ type ruleSet struct {
 
 type rewriteAlt struct{ perp, separated string }
 
-// patternRef points at one pattern of a rule (owner >= 0) or of a phase cue
-// (owner < 0 encodes cue -owner-1).
+// patternRef is what the scan needs of one pattern of a rule (owner >=
+// 0) or of a phase cue (owner < 0 encodes cue -owner-1), held by pattern
+// id in one array (ruleSet.refs) and read only for the patterns a reply
+// may match.
 type patternRef struct {
-	owner int32
-	// id is pattern.id, kept here so that the scan can pass over a
-	// pattern already ruled out for the reply without following the
-	// pointer
-	id      int32
+	owner   int32
 	pattern *rulePattern
 	// quickWord and quickBits are the pattern's most particular required
 	// word set when it lies in one 64-bit word of the reply's present
-	// bits (quickWord -1: none). Most patterns tried are ruled out by
-	// it, in one test of bits the scan already holds, before it follows
-	// the pointers to the rule and the pattern's pre-check.
+	// bits (quickWord -1: none). Most patterns checked are ruled out by
+	// it, in one test of bits the scan already holds.
 	quickWord int32
 	quickBits uint64
 	// needFrom and needTo are the pattern's pre-check filters in
@@ -379,21 +378,23 @@ func (c *compiler) finish() error {
 	// each role's index, packed into one array in vocabulary-id order:
 	// a reply's words read it in runs rather than from lists scattered
 	// over the heap
-	var byID [2][][]patternRef
+	rs.refs = make([]patternRef, len(c.patterns))
+	var byID [2][][]int32
 	for role := range byID {
-		byID[role] = make([][]patternRef, len(rs.vocab))
+		byID[role] = make([][]int32, len(rs.vocab))
 	}
 	for id, refs := range c.index {
 		for _, ref := range refs {
-			ref.id = int32(ref.pattern.id)
+			p := ref.pattern
 			ref.quickWord = -1
-			for _, f := range ref.pattern.need {
+			for _, f := range p.need {
 				if words := rs.filters[f]; len(words) == 1 {
 					ref.quickWord, ref.quickBits = words[0].word, words[0].bits
 					break
 				}
 			}
-			ref.needFrom, ref.needTo = ref.pattern.needFrom, ref.pattern.needTo
+			ref.needFrom, ref.needTo = p.needFrom, p.needTo
+			rs.refs[p.id] = ref
 			var surv, perp bool
 			if ref.owner >= 0 {
 				r := rs.rules[ref.owner]
@@ -403,23 +404,23 @@ func (c *compiler) finish() error {
 				surv, perp = cue.survivor, cue.perp
 			}
 			if surv {
-				byID[0][id] = append(byID[0][id], ref)
+				byID[0][id] = append(byID[0][id], int32(p.id))
 			}
 			if perp {
-				byID[1][id] = append(byID[1][id], ref)
+				byID[1][id] = append(byID[1][id], int32(p.id))
 			}
 		}
 	}
 	for role := range rs.index {
 		n := 0
-		for _, refs := range byID[role] {
-			n += len(refs)
+		for _, ids := range byID[role] {
+			n += len(ids)
 		}
-		packed := make([]patternRef, 0, n)
-		rs.index[role] = make([][]patternRef, len(rs.vocab))
-		for id, refs := range byID[role] {
+		packed := make([]int32, 0, n)
+		rs.index[role] = make([][]int32, len(rs.vocab))
+		for id, ids := range byID[role] {
 			from := len(packed)
-			packed = append(packed, refs...)
+			packed = append(packed, ids...)
 			rs.index[role][id] = packed[from:len(packed):len(packed)]
 		}
 	}

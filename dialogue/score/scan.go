@@ -269,7 +269,7 @@ type ruleRun struct {
 	rs      *ruleSet
 	st      *scanState
 	matcher *pattern.Matcher
-	index   [][]patternRef
+	index   [][]int32
 	// present has a bit for every id some word of the reply carries.
 	present []uint64
 	// verdict is the pre-check's verdict on each pattern for this reply.
@@ -368,21 +368,28 @@ func (r *ruleRun) tryAt(i int) {
 // whole reply before the scan starts (markPresent) or by the pre-check
 // after their first try, and are passed over here at the cost of one
 // load.
-func (r *ruleRun) tryAll(refs []patternRef, i int) {
-	for k := range refs {
-		ref := &refs[k]
-		switch r.verdict[ref.id] {
+func (r *ruleRun) tryAll(ids []int32, i int) {
+	for _, id := range ids {
+		switch r.verdict[id] {
 		case ruledOut:
 			continue
 		case unchecked:
-			if ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0 || !r.hitsAll(r.rs.needs[ref.needFrom:ref.needTo]) {
-				r.verdict[ref.id] = ruledOut
+			if !r.passes(&r.rs.refs[id]) {
+				r.verdict[id] = ruledOut
 				continue
 			}
-			r.verdict[ref.id] = mayMatch
+			r.verdict[id] = mayMatch
 		}
-		r.try(ref, i)
+		r.try(&r.rs.refs[id], i)
 	}
+}
+
+// passes is the pre-check of a pattern the reply has a key word of.
+func (r *ruleRun) passes(ref *patternRef) bool {
+	if ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0 {
+		return false
+	}
+	return r.hitsAll(r.rs.needs[ref.needFrom:ref.needTo])
 }
 
 // hitsAll reports whether the reply has a word for every filter in need.
