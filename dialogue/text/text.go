@@ -35,6 +35,9 @@ type Token struct {
 // runs of white space are folded. It never panics and never grows the text
 // beyond MaxReplyRunes runes; the second result reports a cut.
 func Clean(text string) (string, bool) {
+	if isClean(text) {
+		return text, false
+	}
 	var b strings.Builder
 	b.Grow(len(text))
 	runes, cut, space := 0, false, false
@@ -170,6 +173,24 @@ var spelling = map[string]string{
 	"respnsible": "responsible", "responsable": "responsible", "fualt": "fault", "falt": "fault",
 }
 
+// isClean reports whether Clean would return text as it is: printable
+// ASCII, single spaces between words, none at either end, and short
+// enough. Most replies are, and are spared the copy.
+func isClean(text string) bool {
+	if len(text) > MaxReplyRunes || text == "" || text[0] == ' ' || text[len(text)-1] == ' ' {
+		return false
+	}
+	prev := byte(0)
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c < ' ' || c > '~' || c == ' ' && prev == ' ' {
+			return false
+		}
+		prev = c
+	}
+	return true
+}
+
 // Tokenize splits cleaned text into word tokens. Apostrophes inside words
 // are kept long enough to expand contractions ("haven't" → have not); a
 // contraction yields several tokens sharing the original span.
@@ -180,41 +201,74 @@ func Tokenize(text string) []Token {
 // AppendTokens is Tokenize appending to toks, for a caller that reuses
 // the memory from line to line (the scorer, on every reply).
 func AppendTokens(toks []Token, text string) []Token {
+	// the whole reply lower-cased at once, not word by word: one copy
+	// at most, and none for a reply with no capitals. Lower-casing can
+	// change a rare letter's length, and then each word is lowered alone.
+	lower := strings.ToLower(text)
+	if len(lower) != len(text) {
+		lower = ""
+	}
 	i := 0
 	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
+		r, size := decodeRune(text, i)
 		if !isWordRune(r) {
 			i += size
 			continue
 		}
 		start := i
 		for i < len(text) {
-			r, size = utf8.DecodeRuneInString(text[i:])
+			r, size = decodeRune(text, i)
 			if isWordRune(r) {
 				i += size
 				continue
 			}
 			// an apostrophe between letters stays inside the word
 			if (r == '\'' || r == '’') && i+size < len(text) {
-				if n, _ := utf8.DecodeRuneInString(text[i+size:]); unicode.IsLetter(n) {
+				if n, _ := decodeRune(text, i+size); unicode.IsLetter(n) {
 					i += size
 					continue
 				}
 			}
 			break
 		}
-		toks = appendWord(toks, text[start:i], start, i)
-		if j := strings.IndexFunc(text[i:], func(r rune) bool { return r != ' ' }); j >= 0 && strings.ContainsRune("?.!;", rune(text[i+j])) {
+		raw := ""
+		if lower != "" {
+			raw = lower[start:i]
+		} else {
+			raw = strings.ToLower(text[start:i])
+		}
+		toks = appendWord(toks, text[start:i], raw, start, i)
+		j := i
+		for j < len(text) && text[j] == ' ' {
+			j++
+		}
+		if j < len(text) && strings.IndexByte("?.!;", text[j]) >= 0 {
 			toks[len(toks)-1].SentenceEnd = true
 		}
 	}
 	return toks
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+// decodeRune is the rune at text[i] and its length, ASCII without a call.
+func decodeRune(text string, i int) (rune, int) {
+	if c := text[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(text[i:])
+}
 
-func appendWord(toks []Token, word string, start, end int) []Token {
-	raw := strings.ToLower(strings.ReplaceAll(word, "’", "'"))
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// appendWord appends the tokens of word, raw being word lower-cased.
+func appendWord(toks []Token, word, raw string, start, end int) []Token {
+	if strings.Contains(raw, "’") {
+		raw = strings.ReplaceAll(raw, "’", "'")
+	}
 	first, _ := utf8.DecodeRuneInString(word)
 	capital := unicode.IsUpper(first)
 	add := func(norm string) {

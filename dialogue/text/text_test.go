@@ -1,0 +1,40 @@
+package text
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestClean(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Did you tell him?", "Did you tell him?"},
+		{"  Did   you\ttell\nhim?  ", "Did you tell him?"},
+		{"zero\u200bwidth", "zerowidth"},
+		{"curly ’quotes’ stay", "curly ’quotes’ stay"},
+		{"", ""},
+		{"   ", ""},
+	} {
+		if got, cut := Clean(c.in); got != c.want || cut {
+			t.Errorf("Clean(%q) = %q, %v; want %q", c.in, got, cut, c.want)
+		}
+	}
+	long := strings.Repeat("a", MaxReplyRunes+1)
+	if got, cut := Clean(long); !cut || len(got) != MaxReplyRunes {
+		t.Errorf("Clean(%d letters) kept %d, cut %v; want %d, cut", len(long), len(got), cut, MaxReplyRunes)
+	}
+}
+
+func TestTokensLowerAndExpand(t *testing.T) {
+	got := Tokenize("Brian’s Angry. He DIDN'T stop; İstanbul")
+	var norms []string
+	for _, tok := range got {
+		norms = append(norms, tok.Norm)
+	}
+	want := []string{"brian", "angry", "he", "did", "not", "stop", strings.ToLower("İstanbul")}
+	if strings.Join(norms, " ") != strings.Join(want, " ") {
+		t.Fatalf("norms %q, want %q", norms, want)
+	}
+	if !got[0].Capital || got[2].Start != strings.Index("Brian’s Angry. He DIDN'T stop; İstanbul", "He") || !got[1].SentenceEnd || !got[5].SentenceEnd {
+		t.Fatalf("tokens %+v", got)
+	}
+}
