@@ -10,6 +10,11 @@ type lexEntry struct {
 	exact int32 // vocabulary id of "=word"; -1 if no pattern uses it
 	stem  int32 // vocabulary id of "+word"; -1 likewise
 	flags wordFlags
+	// known: the word is in the lexicon, and prefixes are the ids of the
+	// listed prefixes it starts with ("leav*"), worked out once here
+	// rather than on every reply
+	known    bool
+	prefixes []int32
 }
 
 // wordFlags are the word lists a spelling is in.
@@ -72,6 +77,24 @@ func (rs *ruleSet) buildLexicon() {
 	mark(svoSubjects, svoSubjectWord)
 	mark(svoSkip, svoSkipWord)
 	mark(svoObjects, svoObjectWord)
+	for w, e := range rs.lexicon {
+		e.known, e.prefixes = true, rs.appendPrefixIDs(nil, w)
+		rs.lexicon[w] = e
+	}
+}
+
+// appendPrefixIDs appends the ids of the listed prefixes w starts with,
+// in the order of their buckets.
+func (rs *ruleSet) appendPrefixIDs(ids []int32, w string) []int32 {
+	if len(w) < 2 {
+		return ids
+	}
+	for _, pe := range rs.prefixBuckets[w[0]] {
+		if pe.prefix[1] == w[1] && strings.HasPrefix(w, pe.prefix) {
+			ids = append(ids, pe.id)
+		}
+	}
+	return ids
 }
 
 // lookup is w's entry; unknownWord if the rules and lists never name it.

@@ -73,8 +73,11 @@ type scanToken struct {
 	// with, and "@name" when it is a name.
 	extraIDs [maxExtraIDs]int32
 	nExtra   uint8
-	// flags are the word lists the word is in (lexicon.go).
-	flags wordFlags
+	// flags are the word lists the word is in, and known and prefixes
+	// its lexicon entry's (lexicon.go).
+	flags    wordFlags
+	known    bool
+	prefixes []int32
 }
 
 const maxExtraIDs = 6
@@ -185,7 +188,7 @@ func (st *scanState) tokens(rs *ruleSet) {
 		if t.Stem != t.Norm {
 			stemID = rs.lookup(t.Stem).stem
 		}
-		st.toks[i] = scanToken{norm: t.Norm, wordID: w.exact, stemID: stemID, flags: w.flags, start: t.Start, end: t.End, sentence: sent}
+		st.toks[i] = scanToken{norm: t.Norm, wordID: w.exact, stemID: stemID, flags: w.flags, known: w.known, prefixes: w.prefixes, start: t.Start, end: t.End, sentence: sent}
 		// a word in any form also matches a word whose spelling is the
 		// pattern word's stem
 		if t.Norm != t.Stem && w.stem >= 0 {
@@ -221,12 +224,13 @@ func (st *scanState) markNamesAndPrefixes(rs *ruleSet) {
 		if t.name {
 			t.addExtra(rs.nameID)
 		}
-		if len(t.norm) >= 2 {
-			for _, pe := range rs.prefixBuckets[t.norm[0]] {
-				if pe.prefix[1] == t.norm[1] && strings.HasPrefix(t.norm, pe.prefix) {
-					t.addExtra(pe.id)
-				}
-			}
+		prefixes := t.prefixes
+		if !t.known {
+			prefixes = rs.appendPrefixIDs(st.scratch.prefixes[:0], t.norm)
+			st.scratch.prefixes = prefixes
+		}
+		for _, id := range prefixes {
+			t.addExtra(id)
 		}
 	}
 }
@@ -255,6 +259,8 @@ type matchScratch struct {
 	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
+	// prefixes holds the prefix ids of a word not in the lexicon.
+	prefixes []int32
 	// run is the pass of the rules over st (newRun).
 	run ruleRun
 	// hashes, slots and rows are the learned layer's (Model.sums).
