@@ -563,15 +563,6 @@ func (s *scanState) question() QuestionType {
 	return q
 }
 
-var openLeads = map[string]bool{"what": true, "how": true, "why": true, "whats": true, "hows": true}
-var factLeads = map[string]bool{"who": true, "where": true, "when": true, "which": true, "whose": true, "whom": true}
-var auxLeads = map[string]bool{
-	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true,
-	"can": true, "could": true, "will": true, "would": true, "should": true, "shall": true,
-	"have": true, "has": true, "had": true, "may": true, "might": true, "must": true, "am": true,
-}
-var inviteVerbs = map[string]bool{"tell": true, "describe": true, "explain": true, "walk": true, "talk": true, "share": true}
-
 // sentenceQuestion classifies one sentence, skipping a leading address or
 // discourse word ("Aisha, would you…", "So what…", "And how…").
 func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
@@ -582,10 +573,10 @@ func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
 		}
 		return NoQuestion
 	}
-	lead := s.toks[i].norm
+	lead := s.toks[i].flags
 	// "Can you tell me…", "Could you describe…", "I'd like you to tell me…"
 	for j := i; j < sn.to && j < i+6; j++ {
-		if inviteVerbs[s.toks[j].norm] {
+		if s.toks[j].flags&inviteVerb != 0 {
 			if s.toks[j].norm == "talk" || s.toks[j].norm == "share" {
 				// "talk me through", "share with me" invitations only
 				if j+1 < sn.to && (s.toks[j+1].norm == "me" || s.toks[j+1].norm == "with") {
@@ -599,7 +590,7 @@ func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
 			if s.toks[j].norm == "tell" && !(j+1 < sn.to && (s.toks[j+1].norm == "me" || s.toks[j+1].norm == "us")) {
 				continue
 			}
-			if j == i || auxLeads[s.toks[i].norm] || (j > i && (s.toks[j-1].norm == "to" || s.toks[j-1].norm == "please")) {
+			if j == i || s.toks[i].flags&auxLead != 0 || (j > i && (s.toks[j-1].norm == "to" || s.toks[j-1].norm == "please")) {
 				return OpenQuestion
 			}
 		}
@@ -607,21 +598,21 @@ func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
 	// "When he has been drinking, how do you keep her safe?": a clause
 	// set off by a comma, then an open question word, is an open question
 	// whatever the sentence's first word.
-	if sn.question && !openLeads[lead] && s.openAfterComma(i, sn) {
+	if sn.question && lead&openLead == 0 && s.openAfterComma(i, sn) {
 		return OpenQuestion
 	}
 	switch {
-	case openLeads[lead]:
+	case lead&openLead != 0:
 		if sn.question || i+1 < sn.to {
 			return OpenQuestion
 		}
-	case factLeads[lead]:
-		if sn.question || (i+1 < sn.to && auxLeads[s.toks[i+1].norm]) {
+	case lead&factLead != 0:
+		if sn.question || (i+1 < sn.to && s.toks[i+1].flags&auxLead != 0) {
 			return ClosedQuestion
 		}
-	case auxLeads[lead]:
+	case lead&auxLead != 0:
 		// "Is there…", "Did you…", "Would you rather X or Y"
-		if sn.question || (i+1 < sn.to && subjects[s.toks[i+1].norm]) {
+		if sn.question || (i+1 < sn.to && s.toks[i+1].flags&questionSubject != 0) {
 			return ClosedQuestion
 		}
 	}
@@ -636,7 +627,7 @@ func (s *scanState) sentenceQuestion(sn sentence) QuestionType {
 // ("…, and what helped?", "When he drinks, how do you…").
 func (s *scanState) openAfterComma(i int, sn sentence) bool {
 	for j := i + 1; j < sn.to; j++ {
-		if !openLeads[s.toks[j].norm] || s.toks[j-1].norm == "what" {
+		if s.toks[j].flags&openLead == 0 || s.toks[j-1].norm == "what" {
 			continue
 		}
 		// allow one joining word between the comma and the question word
@@ -659,72 +650,6 @@ func (s *scanState) between(i, j int) string {
 	}
 	return s.text[s.toks[i].end:s.toks[j].start]
 }
-
-var fillers = map[string]bool{"so": true, "and": true, "but": true, "ok": true, "okay": true, "right": true, "well": true, "hi": true, "hey": true, "now": true, "then": true, "also": true, "just": true, "oh": true, "sorry": true, "look": true, "thanks": true, "honestly": true}
-
-var subjects = map[string]bool{"you": true, "he": true, "she": true, "they": true, "it": true, "there": true, "we": true, "i": true, "the": true, "that": true, "this": true, "your": true, "anyone": true, "anything": true, "someone": true, "things": true}
-
-// reportVerbs open a reported-speech frame: "he says…", "you've said…",
-// "the report calls it…", "some workers would ask…"; reportNouns are the
-// records whose words a trainee quotes ("the referral", "the police log",
-// "the petition").
-var reportVerbs = map[string]bool{"say": true, "says": true, "said": true, "saying": true, "call": true, "calls": true, "called": true,
-	"calling": true, "claim": true, "claims": true, "claimed": true, "describe": true, "describes": true, "described": true,
-	"describing": true, "ask": true, "asks": true, "asked": true, "asking": true, "told": true, "tells": true, "wrote": true,
-	"write": true, "writes": true, "written": true, "label": true, "labelled": true, "labeled": true, "phrase": true, "word": true,
-	"words": true, "wording": true, "term": true}
-
-var reportNouns = map[string]bool{"referral": true, "report": true, "log": true, "petition": true, "record": true, "records": true,
-	"notes": true, "note": true, "entry": true, "file": true, "form": true}
-
-// contrastWords set a reported framing aside: a contrast, or the trainee
-// saying the framing is not theirs ("the wrong question", "something
-// else", "your decision"; "I don't agree" is a negation of their own).
-var contrastWords = map[string]bool{"but": true, "though": true, "however": true, "whatever": true, "whichever": true,
-	"rather": true, "actually": true, "choice": true, "instead": true, "else": true, "wrong": true, "disagree": true,
-	"decision": true, "regardless": true}
-
-// laterContrast words turn away only from a later sentence: "You've said
-// it was the drink. When you're sober, do you still check her phone?"
-// ("…and still let him watch the kids" is part of what was reported).
-var laterContrast = map[string]bool{"still": true}
-
-// negationSubjects are the subjects of a trainee's own negated statement
-// ("I'm not asking why…", "that's not 'both of you fighting'", "it isn't
-// your fault"); a negation after "you" is about her ("you didn't leave").
-var negationSubjects = map[string]bool{"i": true, "that": true, "it": true, "this": true, "which": true, "we": true}
-
-// negationHeads open a negation without a subject when they open the
-// sentence or a clause: "Nothing you've told me suggests…", "None of what
-// he did is your fault", "Nobody thinks…". ("No" is left out: "no
-// contact, and it's on you" and "u no" are not negations of the blame.)
-var negationHeads = map[string]bool{"nothing": true, "none": true, "nobody": true}
-
-// opinionVerbs after a negation keep the blame ("I don't think you should
-// have stayed" means "I think you shouldn't have").
-// Nor does a disclaimer ("I'm not judging, but…", "I'm not blaming you").
-var opinionVerbs = map[string]bool{"think": true, "thinking": true, "believe": true, "reckon": true, "suppose": true, "want": true,
-	"wanting": true, "know": true, "expect": true, "expecting": true, "hope": true, "hoping": true, "sure": true, "understand": true,
-	"get": true, "see": true, "like": true, "judge": true, "judging": true, "blame": true, "blaming": true, "criticising": true,
-	"criticizing": true, "trying": true, "worried": true}
-
-// disowning verbs after the trainee's own "not" turn away from what was
-// reported ("I don't see it that way", "I don't agree", "I won't be
-// repeating that"); other negations ("I can't help you with that") do not.
-var disowningVerbs = map[string]bool{"see": true, "agree": true, "accept": true, "buy": true, "share": true, "use": true, "want": true,
-	"think": true, "believe": true, "take": true, "taking": true, "repeat": true, "repeating": true, "write": true, "call": true,
-	"like": true, "hold": true, "go": true, "going": true, "put": true, "how": true, "what": true, "true": true, "the": true}
-
-// hedges between "not" and its verb ("I can't quite understand why…").
-var hedges = map[string]bool{"quite": true, "really": true, "just": true, "even": true, "honestly": true, "totally": true, "fully": true, "too": true}
-
-// judgements after a negation are about what she does: "it's not safe
-// while you keep letting him back" keeps the blame.
-var judgements = map[string]bool{"safe": true, "okay": true, "ok": true, "fair": true, "right": true, "good": true, "acceptable": true,
-	"alright": true, "appropriate": true, "normal": true, "healthy": true, "enough": true, "great": true, "on": true, "allowed": true}
-
-var auxiliaries = map[string]bool{"am": true, "is": true, "are": true, "was": true, "were": true, "do": true, "does": true, "did": true,
-	"have": true, "has": true, "had": true, "will": true, "would": true, "could": true, "can": true, "should": true, "be": true, "going": true}
 
 // dropSetAside removes blaming findings on words the trainee does not
 // stand behind (setAside).
@@ -801,13 +726,13 @@ func (s *scanState) framed(first int) bool {
 	}
 	framed := false
 	for j := sn.from; j < first; j++ {
-		n := s.toks[j].norm
+		f := s.toks[j].flags
 		switch {
-		case contrastWords[n]:
+		case f&contrastWord != 0:
 			framed = false
-		case reportNouns[n]:
+		case f&reportNoun != 0:
 			framed = true
-		case reportVerbs[n]:
+		case f&reportVerb != 0:
 			framed = !s.trainees(j)
 		}
 	}
@@ -818,7 +743,7 @@ func (s *scanState) framed(first int) bool {
 // ("Aisha, would you…", "So what…"); sn.to if there is none.
 func (s *scanState) lead(sn sentence) int {
 	i := sn.from
-	for i < sn.to && (s.toks[i].name || fillers[s.toks[i].norm]) {
+	for i < sn.to && (s.toks[i].name || s.toks[i].flags&fillerWord != 0) {
 		i++
 	}
 	return i
@@ -833,8 +758,7 @@ func (s *scanState) opensQuestion(sn sentence) bool {
 	if i >= sn.to {
 		return false
 	}
-	lead := s.toks[i].norm
-	return openLeads[lead] || factLeads[lead] || auxLeads[lead]
+	return s.toks[i].flags&(openLead|factLead|auxLead) != 0
 }
 
 // trainees reports whether the verb at token j has the trainee as its
@@ -842,7 +766,7 @@ func (s *scanState) opensQuestion(sn sentence) bool {
 func (s *scanState) trainees(j int) bool {
 	sent := s.toks[j].sentence
 	k := j - 1
-	for k >= 0 && s.toks[k].sentence == sent && (auxiliaries[s.toks[k].norm] || hedges[s.toks[k].norm] || s.toks[k].norm == "to") {
+	for k >= 0 && s.toks[k].sentence == sent && (s.toks[k].flags&(auxiliaryWord|hedgeWord) != 0 || s.toks[k].norm == "to") {
 		k--
 	}
 	return k >= 0 && s.toks[k].sentence == sent && (s.toks[k].norm == "i" || s.toks[k].norm == "we")
@@ -888,10 +812,10 @@ func (s *scanState) turnsAway(first, end int) bool {
 			continue
 		}
 		later := t.sentence != s.toks[first].sentence
-		if contrastWords[t.norm] || later && laterContrast[t.norm] {
+		if t.flags&contrastWord != 0 || later && t.flags&laterContrastWord != 0 {
 			return true
 		}
-		if t.norm == "not" && !s.sents[t.sentence].question && s.negationSubject(j) && !judgements[s.afterHedges(j)] && s.disowns(j) {
+		if t.norm == "not" && !s.sents[t.sentence].question && s.negationSubject(j) && !s.judges(s.afterHedges(j)) && s.disowns(j) {
 			return true
 		}
 		if later && s.creditIn(t.sentence) {
@@ -921,7 +845,7 @@ func (s *scanState) negatedBefore(first int) bool {
 		switch {
 		case n == "but" || n == "though" || n == "however" || n == "yet":
 			return false
-		case negationHeads[n] && s.opensClause(j):
+		case s.toks[j].flags&negationHead != 0 && s.opensClause(j):
 			return true
 		case n == "not" && s.ownNegation(j):
 			return true
@@ -935,7 +859,7 @@ func (s *scanState) negatedBefore(first int) bool {
 func (s *scanState) opensClause(j int) bool {
 	sn := s.sents[s.toks[j].sentence]
 	k := j - 1
-	for k >= sn.from && (fillers[s.toks[k].norm] || s.toks[k].name) {
+	for k >= sn.from && (s.toks[k].flags&fillerWord != 0 || s.toks[k].name) {
 		k--
 	}
 	if k < sn.from {
@@ -948,10 +872,10 @@ func (s *scanState) opensClause(j int) bool {
 // is not theirs: "that's not…"/"it isn't…", or "I" with a disowning verb.
 func (s *scanState) disowns(j int) bool {
 	k := j + 1
-	for k < len(s.toks) && hedges[s.toks[k].norm] {
+	for k < len(s.toks) && s.toks[k].flags&hedgeWord != 0 {
 		k++
 	}
-	if k < len(s.toks) && disowningVerbs[s.toks[k].norm] {
+	if k < len(s.toks) && s.toks[k].flags&disowningVerb != 0 {
 		return true
 	}
 	b := s.beforeAuxiliaries(j)
@@ -963,7 +887,7 @@ func (s *scanState) disowns(j int) bool {
 func (s *scanState) beforeAuxiliaries(j int) int {
 	sent := s.toks[j].sentence
 	k := j - 1
-	for k >= 0 && s.toks[k].sentence == sent && auxiliaries[s.toks[k].norm] {
+	for k >= 0 && s.toks[k].sentence == sent && s.toks[k].flags&auxiliaryWord != 0 {
 		k--
 	}
 	if k < 0 || s.toks[k].sentence != sent {
@@ -979,12 +903,12 @@ func (s *scanState) beforeAuxiliaries(j int) int {
 func (s *scanState) ownNegation(j int) bool {
 	sent := s.toks[j].sentence
 	n := j + 1
-	for n < len(s.toks) && hedges[s.toks[n].norm] {
+	for n < len(s.toks) && s.toks[n].flags&hedgeWord != 0 {
 		n++
 	}
 	if n < len(s.toks) && s.toks[n].sentence == sent {
 		next := s.toks[n].norm
-		if opinionVerbs[next] || judgements[next] {
+		if s.toks[n].flags&(opinionVerb|judgementWord) != 0 {
 			return false
 		}
 		if next == "the" && n+1 < len(s.toks) && s.toks[n+1].norm == "same" || next == "make" || next == "mean" || next == "makes" {
@@ -998,20 +922,25 @@ func (s *scanState) ownNegation(j int) bool {
 // the situation as its subject ("I'm not", "that's not", "it isn't").
 func (s *scanState) negationSubject(j int) bool {
 	k := s.beforeAuxiliaries(j)
-	return k >= 0 && negationSubjects[s.toks[k].norm]
+	return k >= 0 && s.toks[k].flags&negationSubjectWord != 0
 }
 
-// afterHedges is the word after the "not" at token j, past hedges ("not
-// quite", "not really"); "" at the end of its sentence.
-func (s *scanState) afterHedges(j int) string {
+// afterHedges is the token after the "not" at token j, past hedges ("not
+// quite", "not really"); -1 at the end of its sentence.
+func (s *scanState) afterHedges(j int) int {
 	n := j + 1
-	for n < len(s.toks) && hedges[s.toks[n].norm] {
+	for n < len(s.toks) && s.toks[n].flags&hedgeWord != 0 {
 		n++
 	}
 	if n >= len(s.toks) || s.toks[n].sentence != s.toks[j].sentence {
-		return ""
+		return -1
 	}
-	return s.toks[n].norm
+	return n
+}
+
+// judges reports whether token n (-1: none) is a judgement (judgements).
+func (s *scanState) judges(n int) bool {
+	return n >= 0 && s.toks[n].flags&judgementWord != 0
 }
 
 // creditIn reports whether a credit finding starts in sentence sn.
