@@ -1,6 +1,10 @@
 package score
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/pivotcoach/pivot/dialogue/text"
+)
 
 // lexEntry is all the scan and the learned layer's features need to know
 // about one spelling: its vocabulary ids and which word lists hold it.
@@ -11,10 +15,12 @@ type lexEntry struct {
 	stem  int32 // vocabulary id of "+word"; -1 likewise
 	flags wordFlags
 	// known: the word is in the lexicon, and prefixes are the ids of the
-	// listed prefixes it starts with ("leav*"), worked out once here
+	// listed prefixes it starts with ("leav*") and stemOfForm the
+	// vocabulary id of "+" and its stem (text.Stem), worked out once here
 	// rather than on every reply
-	known    bool
-	prefixes []int32
+	known      bool
+	prefixes   []int32
+	stemOfForm int32
 }
 
 // wordFlags are the word lists a spelling is in.
@@ -48,7 +54,7 @@ const (
 	auxiliaryWord                             // auxiliaries
 )
 
-var unknownWord = lexEntry{exact: -1, stem: -1}
+var unknownWord = lexEntry{exact: -1, stem: -1, stemOfForm: -1}
 
 // buildLexicon gathers the vocabulary's words and every list into one map.
 func (rs *ruleSet) buildLexicon() {
@@ -107,8 +113,12 @@ func (rs *ruleSet) buildLexicon() {
 	} {
 		mark(l.words, l.flag)
 	}
+	stems := make(map[string]int32, len(rs.lexicon))
+	for w := range rs.lexicon {
+		stems[w] = rs.lookup(text.Stem(w)).stem
+	}
 	for w, e := range rs.lexicon {
-		e.known, e.prefixes = true, rs.appendPrefixIDs(nil, w)
+		e.known, e.prefixes, e.stemOfForm = true, rs.appendPrefixIDs(nil, w), stems[w]
 		rs.lexicon[w] = e
 	}
 }

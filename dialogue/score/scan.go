@@ -184,8 +184,8 @@ func (st *scanState) tokens(rs *ruleSet) {
 			sent++
 		}
 		w := rs.lookup(t.Norm)
-		stemID := w.stem
-		if t.Stem != t.Norm {
+		stemID := w.stemOfForm
+		if !w.known && t.Stem != t.Norm {
 			stemID = rs.lookup(t.Stem).stem
 		}
 		st.toks[i] = scanToken{norm: t.Norm, wordID: w.exact, stemID: stemID, flags: w.flags, known: w.known, prefixes: w.prefixes, start: t.Start, end: t.End, sentence: sent}
