@@ -254,12 +254,25 @@ func (c *compiler) key() {
 		}
 		return n
 	}
+	// filters are shared among patterns: each one's ids and cost once
+	type keySet struct {
+		ids  []int32
+		cost int
+	}
+	sets := make([]*keySet, len(rs.filters))
+	filterSet := func(f filterID) *keySet {
+		if sets[f] == nil {
+			ids := rs.filters[f].ids()
+			sets[f] = &keySet{ids, cost(ids)}
+		}
+		return sets[f]
+	}
 	rs.keyed = make([][]int32, len(rs.vocab))
 	for _, p := range c.patterns {
-		key := p.first
+		key, keyCost := p.first, cost(p.first)
 		for _, f := range p.need {
-			if ids := rs.filters[f].ids(); cost(ids) < cost(key) {
-				key = ids
+			if set := filterSet(f); set.cost < keyCost {
+				key, keyCost = set.ids, set.cost
 			}
 		}
 		for _, id := range key {
