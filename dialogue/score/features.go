@@ -77,7 +77,8 @@ type featureEmitter struct {
 	emit    func(feature)
 }
 
-// put emits the feature named by parts joined.
+// put emits the feature named by parts joined (word and pair are the
+// common shapes, with their opening hashed once).
 func (fe *featureEmitter) put(from, to int, parts ...string) {
 	h := uint64(fnvOffset)
 	for _, p := range parts {
@@ -88,7 +89,53 @@ func (fe *featureEmitter) put(from, to int, parts ...string) {
 		fe.hashes = append(fe.hashes, h)
 		return
 	}
-	f := feature{hash: h, from: from, to: to}
+	fe.named(feature{hash: h, from: from, to: to}, parts...)
+}
+
+// namePrefix is the opening of feature names ("u:", "b:") with the hash
+// state after it, so that a feature's hash starts there rather than
+// hashing the same opening again on every word (FNV-1a is sequential:
+// the hash of "u:" + stem is the hash of stem continued from it).
+type namePrefix struct {
+	text  string
+	state uint64
+}
+
+func newNamePrefix(text string) namePrefix { return namePrefix{text, fnvAdd(fnvOffset, text)} }
+
+var (
+	unigram  = newNamePrefix("u:")
+	roleWord = [2]namePrefix{newNamePrefix("su:"), newNamePrefix("pu:")}
+	bigram   = newNamePrefix("b:")
+	negated  = newNamePrefix("n:")
+	verbPair = newNamePrefix("v:")
+	skipPair = newNamePrefix("s:")
+	whoDoes  = newNamePrefix("w:")
+)
+
+// word emits the feature named p + a.
+func (fe *featureEmitter) word(from, to int, p namePrefix, a string) {
+	h := fixHash(fnvAdd(p.state, a))
+	if fe.collect {
+		fe.hashes = append(fe.hashes, h)
+		return
+	}
+	fe.named(feature{hash: h, from: from, to: to}, p.text, a)
+}
+
+// pair emits the feature named p + a + "_" + b.
+func (fe *featureEmitter) pair(from, to int, p namePrefix, a, b string) {
+	h := fixHash(fnvAdd(fnvByte(fnvAdd(p.state, a), '_'), b))
+	if fe.collect {
+		fe.hashes = append(fe.hashes, h)
+		return
+	}
+	fe.named(feature{hash: h, from: from, to: to}, p.text, a, "_", b)
+}
+
+// named hands f to emit, with its name built from parts when names are
+// asked for.
+func (fe *featureEmitter) named(f feature, parts ...string) {
 	if fe.names {
 		b := fe.name[:0]
 		for _, p := range parts {
@@ -163,22 +210,26 @@ func (fe *featureEmitter) reply(role Role, sc *scanState, set FeatureSet) {
 	}
 	fe.put(-1, -1, "bias")
 	fe.put(-1, -1, "role:", rs)
+	r := 0
+	if role == Perpetrator {
+		r = 1
+	}
 	toks := sc.raw
 	prev := "<s>"
 	negTo, negSent := -1, int32(-1)
 	for i, t := range toks {
 		stem := sc.stemOrName(i, set.Names)
 		sent := sc.toks[i].sentence
-		fe.put(i, i+1, "u:", stem)
-		fe.put(i, i+1, rs, "u:", stem)
-		fe.put(max(i-1, 0), i+1, "b:", prev, "_", stem)
+		fe.word(i, i+1, unigram, stem)
+		fe.word(i, i+1, roleWord[r], stem)
+		fe.pair(max(i-1, 0), i+1, bigram, prev, stem)
 		prev = stem
 		if set.Chars && !(set.Names && sc.toks[i].name) && len(t.Norm) >= 4 {
 			fe.putTrigrams(i, t.Norm)
 		}
 		if set.Neg {
 			if i <= negTo && sent == negSent {
-				fe.put(i, i+1, "n:", stem)
+				fe.word(i, i+1, negated, stem)
 			}
 			if sc.toks[i].flags&negatorWord != 0 {
 				negTo, negSent = i+3, sent
@@ -186,17 +237,17 @@ func (fe *featureEmitter) reply(role Role, sc *scanState, set FeatureSet) {
 		}
 		if set.Subj && sc.toks[i].flags&subjectWord != 0 {
 			for j := i + 1; j < len(toks) && j <= i+2 && sc.toks[j].sentence == sent; j++ {
-				fe.put(i, j+1, "v:", t.Norm, "_", sc.stemOrName(j, set.Names))
+				fe.pair(i, j+1, verbPair, t.Norm, sc.stemOrName(j, set.Names))
 			}
 		}
 		if set.Skip && i >= 2 && sc.toks[i-2].sentence == sent {
-			fe.put(i-2, i+1, "s:", sc.stemOrName(i-2, set.Names), "_", stem)
+			fe.pair(i-2, i+1, skipPair, sc.stemOrName(i-2, set.Names), stem)
 		}
 		if set.SVO && sc.toks[i].flags&svoSubjectWord != 0 {
 			fe.whoDoesWhatToWhom(sc, i)
 		}
 	}
-	fe.put(max(len(toks)-1, 0), len(toks), "b:", prev, "_</s>")
+	fe.pair(max(len(toks)-1, 0), len(toks), bigram, prev, "</s>")
 	fe.ruleFeatures(sc)
 }
 
@@ -220,7 +271,7 @@ func (fe *featureEmitter) whoDoesWhatToWhom(sc *scanState, i int) {
 		if sc.toks[j].flags&svoSkipWord != 0 {
 			continue
 		}
-		fe.put(i, j+1, "w:", subject, "_", toks[j].Stem)
+		fe.pair(i, j+1, whoDoes, subject, toks[j].Stem)
 		for k := j + 1; k < len(toks) && k <= j+2 && sc.toks[k].sentence == sent; k++ {
 			object := ""
 			switch {
