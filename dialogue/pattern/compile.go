@@ -256,15 +256,7 @@ func (c *compiler) node(n Node, next, depth int) (int, error) {
 	case *ConceptNode:
 		return c.concept(n, next, depth)
 	case *AltNode:
-		alts := make([]int, 0, len(n.Items))
-		for _, x := range n.Items {
-			e, err := c.node(x, next, depth)
-			if err != nil {
-				return 0, err
-			}
-			alts = append(alts, e)
-		}
-		return c.emit(inst{op: opSplit, alts: alts}), nil
+		return c.alternatives(n, next, depth)
 	case *SeqNode:
 		at := next
 		for i := len(n.Items) - 1; i >= 0; i-- {
@@ -326,6 +318,76 @@ func (c *compiler) word(n *WordNode, next int) (int, error) {
 		at = c.emit(inst{op: opTest, out: at, test: t.seal()})
 	}
 	return at, nil
+}
+
+// alternatives compiles [a b c] as a split over its items, tried in
+// order. A run of two or more one-word items of the same weight (words
+// and names, or prefixes) becomes one test: every item of the run goes
+// on to the same next step from the same word, so the first of them that
+// matches and a test of all of them give the same result, and one test
+// is a map lookup where the run was a test, a heap object and a memo
+// cell per word.
+func (c *compiler) alternatives(n *AltNode, next, depth int) (int, error) {
+	var alts []int
+	var run []Node
+	runPrefix := false
+	flush := func() error {
+		switch len(run) {
+		case 0:
+		case 1: // a single word: compiled as usual
+			e, err := c.node(run[0], next, depth)
+			if err != nil {
+				return err
+			}
+			alts = append(alts, e)
+		default:
+			t := &test{}
+			for _, x := range run {
+				c.mergeable(x, t)
+			}
+			alts = append(alts, c.emit(inst{op: opTest, out: next, test: t.seal()}))
+		}
+		run = run[:0]
+		return nil
+	}
+	for _, x := range n.Items {
+		prefix, ok := c.oneWord(x)
+		if ok && (len(run) == 0 || prefix == runPrefix) {
+			run, runPrefix = append(run, x), prefix
+			continue
+		}
+		if err := flush(); err != nil {
+			return 0, err
+		}
+		if ok {
+			run, runPrefix = append(run, x), prefix
+			continue
+		}
+		e, err := c.node(x, next, depth)
+		if err != nil {
+			return 0, err
+		}
+		alts = append(alts, e)
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	if len(alts) == 1 {
+		return alts[0], nil
+	}
+	return c.emit(inst{op: opSplit, alts: alts}), nil
+}
+
+// oneWord reports whether n matches exactly one word (a name, or a word
+// that normalises to one word) and whether it is a prefix.
+func (c *compiler) oneWord(n Node) (prefix, ok bool) {
+	switch n := n.(type) {
+	case *NameNode:
+		return false, true
+	case *WordNode:
+		return n.Kind == Prefix, len(c.opts.Normalise(n.Text)) == 1
+	}
+	return false, false
 }
 
 // concept compiles ~name as alternatives over its members. Members that
