@@ -201,35 +201,36 @@ func (c *compiler) pack() {
 		words = append(words, f...)
 		rs.filters[i] = words[from:len(words):len(words)]
 	}
-	place := func(need []filterID) ([]filterID, int32, int32) {
-		from := len(rs.needs)
-		rs.needs = append(rs.needs, need...)
-		return need, int32(from), int32(len(rs.needs))
-	}
+	// needs is made its full size first, so the slices into it stay put
+	total := 0
 	for _, p := range c.patterns {
-		_, p.needFrom, p.needTo = place(p.need)
+		total += len(p.need)
 	}
 	for _, r := range rs.rules {
-		for k := range r.unless {
-			_, from, to := place(r.unless[k].need)
-			r.unless[k].needFrom, r.unless[k].needTo = from, to
+		for _, u := range r.unless {
+			total += len(u.need)
 		}
 		if r.notAfter != nil {
-			_, from, to := place(r.notAfter.need)
-			r.notAfter.needFrom, r.notAfter.needTo = from, to
+			total += len(r.notAfter.need)
 		}
 	}
-	// the slices into needs are taken once it has stopped growing
+	rs.needs = make([]filterID, 0, total)
+	place := func(need []filterID) []filterID {
+		from := len(rs.needs)
+		rs.needs = append(rs.needs, need...)
+		return rs.needs[from:len(rs.needs):len(rs.needs)]
+	}
 	for _, p := range c.patterns {
-		p.need = rs.needs[p.needFrom:p.needTo:p.needTo]
+		p.needFrom = int32(len(rs.needs))
+		p.need = place(p.need)
+		p.needTo = int32(len(rs.needs))
 	}
 	for _, r := range rs.rules {
 		for k := range r.unless {
-			u := &r.unless[k]
-			u.need = rs.needs[u.needFrom:u.needTo:u.needTo]
+			r.unless[k].need = place(r.unless[k].need)
 		}
 		if g := r.notAfter; g != nil {
-			g.need = rs.needs[g.needFrom:g.needTo:g.needTo]
+			g.need = place(g.need)
 		}
 	}
 }
@@ -269,10 +270,10 @@ func (c *compiler) key() {
 	}
 	rs.keyed = make([][]int32, len(rs.vocab))
 	for _, p := range c.patterns {
-		key, keyCost := p.first, cost(p.first)
+		key, least := p.first, cost(p.first)
 		for _, f := range p.need {
-			if set := filterSet(f); set.cost < keyCost {
-				key, keyCost = set.ids, set.cost
+			if set := filterSet(f); set.cost < least {
+				key, least = set.ids, set.cost
 			}
 		}
 		for _, id := range key {
@@ -311,8 +312,6 @@ const commonWords = `i you he she it we they me him her us them my your his its 
 type guardPattern struct {
 	p    *pattern.Pattern
 	need []filterID
-	// needFrom and needTo locate need in ruleSet.needs
-	needFrom, needTo int32
 }
 
 // guard compiles p's pre-check: for every term it must match (not a
