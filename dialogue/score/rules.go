@@ -113,9 +113,10 @@ type ruleSet struct {
 	// after another (compiler.pack)
 	needs []filterID
 	// keyed lists, by vocabulary id, the patterns keyed by that id: a
-	// pattern's key is the smallest of its word sets (the words it can
-	// start with, or one of its needs), so a reply with none of the key's
-	// words cannot match it and its pre-check is never run
+	// pattern's key is the rarest of its word sets (the words it can
+	// start with, or one of its needs; compiler.key), so a reply with
+	// none of the key's words cannot match it and its pre-check is never
+	// run
 	keyed [][]int32
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).

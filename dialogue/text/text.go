@@ -201,13 +201,11 @@ func Tokenize(text string) []Token {
 // AppendTokens is Tokenize appending to toks, for a caller that reuses
 // the memory from line to line (the scorer, on every reply).
 func AppendTokens(toks []Token, text string) []Token {
-	// the whole reply lower-cased at once, not word by word: one copy
-	// at most, and none for a reply with no capitals. Lower-casing can
-	// change a rare letter's length, and then each word is lowered alone.
-	lower := strings.ToLower(text)
-	if len(lower) != len(text) {
-		lower = ""
-	}
+	// an ASCII reply is lower-cased at once, not word by word: one copy
+	// at most, and none for a reply with no capitals. Lower-casing other
+	// letters can change their length (İ), and so where the words are:
+	// then each word is lowered alone.
+	lower, ascii := lowerASCII(text)
 	i := 0
 	for i < len(text) {
 		r, size := decodeRune(text, i)
@@ -231,10 +229,8 @@ func AppendTokens(toks []Token, text string) []Token {
 			}
 			break
 		}
-		raw := ""
-		if lower != "" {
-			raw = lower[start:i]
-		} else {
+		raw := lower[start:i]
+		if !ascii {
 			raw = strings.ToLower(text[start:i])
 		}
 		toks = appendWord(toks, text[start:i], raw, start, i)
@@ -247,6 +243,31 @@ func AppendTokens(toks []Token, text string) []Token {
 		}
 	}
 	return toks
+}
+
+// lowerASCII is s lower-cased, and true, when s is ASCII; s and false
+// otherwise.
+func lowerASCII(s string) (string, bool) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return s, false
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if !upper {
+		return s, true
+	}
+	b := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return string(b), true
 }
 
 // decodeRune is the rune at text[i] and its length, ASCII without a call.

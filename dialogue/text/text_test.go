@@ -24,6 +24,20 @@ func TestClean(t *testing.T) {
 	}
 }
 
+// TestTokensWhereLowerCaseChangesLength: İ lower-cases a byte shorter,
+// Ⱥ a byte longer, so together they keep the reply's length while moving
+// the words between them; each word must still be itself.
+func TestTokensWhereLowerCaseChangesLength(t *testing.T) {
+	var norms []string
+	for _, tok := range Tokenize("İzmir then Ⱥnna Angry") {
+		norms = append(norms, tok.Raw)
+	}
+	want := []string{strings.ToLower("İzmir"), "then", strings.ToLower("Ⱥnna"), "angry"}
+	if strings.Join(norms, " ") != strings.Join(want, " ") {
+		t.Fatalf("raw words %q, want %q", norms, want)
+	}
+}
+
 func TestTokensLowerAndExpand(t *testing.T) {
 	got := Tokenize("Brian’s Angry. He DIDN'T stop; İstanbul")
 	var norms []string
