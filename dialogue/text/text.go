@@ -248,26 +248,30 @@ func AppendTokens(toks []Token, text string) []Token {
 // lowerASCII is s lower-cased, and true, when s is ASCII; s and false
 // otherwise.
 func lowerASCII(s string) (string, bool) {
-	upper := false
+	first := -1 // the first capital
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			return s, false
 		}
-		upper = upper || 'A' <= c && c <= 'Z'
+		if first < 0 && 'A' <= c && c <= 'Z' {
+			first = i
+		}
 	}
-	if !upper {
+	if first < 0 {
 		return s, true
 	}
-	b := make([]byte, len(s))
-	for i := 0; i < len(s); i++ {
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:first])
+	for i := first; i < len(s); i++ {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b[i] = c
+		b.WriteByte(c)
 	}
-	return string(b), true
+	return b.String(), true
 }
 
 // decodeRune is the rune at text[i] and its length, ASCII without a call.
