@@ -28,8 +28,6 @@ type rulePattern struct {
 	// can be: a reply with none of them cannot match.
 	first []int32
 	need  []filterID
-	// needFrom and needTo locate need in ruleSet.needs
-	needFrom, needTo int32
 }
 
 // filterID indexes ruleSet.filters. Patterns share concepts, so many of
@@ -221,9 +219,7 @@ func (c *compiler) pack() {
 		return rs.needs[from:len(rs.needs):len(rs.needs)]
 	}
 	for _, p := range c.patterns {
-		p.needFrom = int32(len(rs.needs))
 		p.need = place(p.need)
-		p.needTo = int32(len(rs.needs))
 	}
 	for _, r := range rs.rules {
 		for k := range r.unless {

@@ -104,13 +104,14 @@ type namePrefix struct {
 func newNamePrefix(text string) namePrefix { return namePrefix{text, fnvAdd(fnvOffset, text)} }
 
 var (
-	unigram  = newNamePrefix("u:")
-	roleWord = [2]namePrefix{newNamePrefix("su:"), newNamePrefix("pu:")}
-	bigram   = newNamePrefix("b:")
-	negated  = newNamePrefix("n:")
-	verbPair = newNamePrefix("v:")
-	skipPair = newNamePrefix("s:")
-	whoDoes  = newNamePrefix("w:")
+	unigram   = newNamePrefix("u:")
+	roleNames = [2]string{"s", "p"}
+	roleWord  = [2]namePrefix{newNamePrefix(roleNames[0] + "u:"), newNamePrefix(roleNames[1] + "u:")}
+	bigram    = newNamePrefix("b:")
+	negated   = newNamePrefix("n:")
+	verbPair  = newNamePrefix("v:")
+	skipPair  = newNamePrefix("s:")
+	whoDoes   = newNamePrefix("w:")
 )
 
 // word emits the feature named p + a.
@@ -204,16 +205,12 @@ func appendFeatureHashes(hashes []uint64, role Role, sc *scanState, set FeatureS
 
 // reply emits every feature of a reply (eachFeature).
 func (fe *featureEmitter) reply(role Role, sc *scanState, set FeatureSet) {
-	rs := "s"
-	if role == Perpetrator {
-		rs = "p"
-	}
-	fe.put(-1, -1, "bias")
-	fe.put(-1, -1, "role:", rs)
-	r := 0
+	r := 0 // the role's index in roleNames and roleWord
 	if role == Perpetrator {
 		r = 1
 	}
+	fe.put(-1, -1, "bias")
+	fe.put(-1, -1, "role:", roleNames[r])
 	toks := sc.raw
 	prev := "<s>"
 	negTo, negSent := -1, int32(-1)

@@ -140,10 +140,10 @@ type patternRef struct {
 	// it, in one test of bits the scan already holds.
 	quickWord int32
 	quickBits uint64
-	// needFrom and needTo are the pattern's pre-check filters in
-	// ruleSet.needs, so the scan checks them without following the
-	// pointer to the pattern
-	needFrom, needTo int32
+	// need is the pattern's pre-check filters (a slice of ruleSet.needs),
+	// so the scan checks them without following the pointer to the
+	// pattern
+	need []filterID
 }
 
 // loadRules reads and compiles every rules/*.yaml in fsys. It is strict:
@@ -394,7 +394,7 @@ func (c *compiler) finish() error {
 					break
 				}
 			}
-			ref.needFrom, ref.needTo = p.needFrom, p.needTo
+			ref.need = p.need
 			rs.refs[p.id] = ref
 			var surv, perp bool
 			if ref.owner >= 0 {

@@ -395,7 +395,7 @@ func (r *ruleRun) passes(ref *patternRef) bool {
 	if ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0 {
 		return false
 	}
-	return r.hitsAll(r.rs.needs[ref.needFrom:ref.needTo])
+	return r.hitsAll(ref.need)
 }
 
 // hitsAll reports whether the reply has a word for every filter in need.
