@@ -9,6 +9,8 @@ func TestClean(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Did you tell him?", "Did you tell him?"},
 		{"  Did   you\ttell\nhim?  ", "Did you tell him?"},
+		{"Did  you tell him?", "Did you tell him?"},
+		{"Did you\ttell him?", "Did you tell him?"},
 		{"zero\u200bwidth", "zerowidth"},
 		{"curly ’quotes’ stay", "curly ’quotes’ stay"},
 		{"", ""},
