@@ -233,7 +233,7 @@ func AppendTokens(toks []Token, text string) []Token {
 		if !ascii {
 			raw = strings.ToLower(text[start:i])
 		}
-		toks = appendWord(toks, text[start:i], raw, start, i)
+		toks = appendWord(toks, text[start:i], raw, start, i, ascii)
 		j := i
 		for j < len(text) && text[j] == ' ' {
 			j++
@@ -246,7 +246,8 @@ func AppendTokens(toks []Token, text string) []Token {
 }
 
 // lowerASCII is s lower-cased, and true, when s is ASCII; s and false
-// otherwise.
+// otherwise. Capitals are few (a sentence's first word, names), so the
+// copy goes a run of small letters at a time.
 func lowerASCII(s string) (string, bool) {
 	first := -1 // the first capital
 	for i := 0; i < len(s); i++ {
@@ -263,14 +264,16 @@ func lowerASCII(s string) (string, bool) {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	from := first
 	b.WriteString(s[:first])
 	for i := first; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b.WriteString(s[from:i])
+			b.WriteByte(c + 'a' - 'A')
+			from = i + 1
 		}
-		b.WriteByte(c)
 	}
+	b.WriteString(s[from:])
 	return b.String(), true
 }
 
@@ -284,18 +287,30 @@ func decodeRune(text string, i int) (rune, int) {
 
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		return asciiWord[r]
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
-// appendWord appends the tokens of word, raw being word lower-cased.
-func appendWord(toks []Token, word, raw string, start, end int) []Token {
-	if strings.Contains(raw, "’") {
-		raw = strings.ReplaceAll(raw, "’", "'")
+// asciiWord marks the ASCII letters and digits: a table, because where a
+// word ends is not a pattern the processor can guess, and a mispredicted
+// chain of range tests costs more than a load.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 	}
-	first, _ := utf8.DecodeRuneInString(word)
-	capital := unicode.IsUpper(first)
+	return t
+}()
+
+// appendWord appends the tokens of word, raw being word lower-cased;
+// ascii says that the reply is all ASCII.
+func appendWord(toks []Token, word, raw string, start, end int, ascii bool) []Token {
+	capital := 'A' <= word[0] && word[0] <= 'Z'
+	if !ascii {
+		raw = strings.ReplaceAll(raw, "’", "'")
+		first, _ := utf8.DecodeRuneInString(word)
+		capital = unicode.IsUpper(first)
+	}
 	add := func(norm string) {
 		toks = append(toks, Token{Raw: raw, Norm: norm, Stem: Stem(norm), Start: start, End: end, Capital: capital})
 	}
