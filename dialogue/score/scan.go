@@ -514,7 +514,7 @@ func breaksClause(gap string) bool {
 // but is followed by a comma or a possessive) and is not a known common
 // capitalised word or an acronym.
 func (rs *ruleSet) isName(st *scanState, i int) bool {
-	t := st.toks[i]
+	t := &st.toks[i]
 	clean := st.text
 	if t.flags&listedName != 0 {
 		return true
@@ -524,7 +524,7 @@ func (rs *ruleSet) isName(st *scanState, i int) bool {
 	if !unicode.IsUpper(r) || len(word) < 2 {
 		return false
 	}
-	if strings.ToUpper(word) == word { // DASAT, DWP, I
+	if upperAlready(word) { // DASAT, DWP, I
 		return false
 	}
 	if t.flags&notName != 0 {
@@ -541,6 +541,17 @@ func (rs *ruleSet) isName(st *scanState, i int) bool {
 	// sentence-initial: "Aisha, ..." or "Brian's ..."
 	rest := clean[t.end:]
 	return strings.HasPrefix(rest, ",") || strings.Contains(word, "'") || strings.Contains(word, "’")
+}
+
+// upperAlready reports whether upper-casing word would leave it as it
+// is (strings.ToUpper(word) == word, without building the copy).
+func upperAlready(word string) bool {
+	for _, r := range word {
+		if unicode.ToUpper(r) != r {
+			return false
+		}
+	}
+	return true
 }
 
 // question classifies the reply as forensic-interview training does. A
