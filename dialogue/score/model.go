@@ -601,32 +601,16 @@ func maxProb(scores [4]float64) float64 {
 
 // addEmbeddings adds to hidden the embedding rows starting at the given
 // offsets into the table's rows (a slot's row offset plus the column
-// offset: 0 for the booster's units, units for the phase layer's). It
-// goes eight units at a time (then one) with the sums in local
-// variables, which the compiler keeps in registers and adds each row's
-// floats to straight from memory; summing into the array itself went
-// through memory on every add and was most of the layer's cost. Each
-// unit's sum is still added in slot order, so the result is the same to
-// the last bit whatever the blocking.
+// offset: 0 for the booster's units, units for the phase layer's):
+// sixteen units at a time by addRows, then one at a time. Each unit's
+// sum is added in slot order, so the result is the same to the last bit
+// whatever the blocking.
 func (m *Model) addEmbeddings(hidden []float32, rows []int32, offset int) {
 	embs := m.table.embs
 	n := len(hidden)
 	j := 0
-	for ; j+8 <= n; j += 8 {
-		s := (*[8]float32)(hidden[j:])
-		a0, a1, a2, a3, a4, a5, a6, a7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
-		for _, r := range rows {
-			v := (*[8]float32)(embs[int(r)+offset+j:])
-			a0 += v[0]
-			a1 += v[1]
-			a2 += v[2]
-			a3 += v[3]
-			a4 += v[4]
-			a5 += v[5]
-			a6 += v[6]
-			a7 += v[7]
-		}
-		*s = [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
+	for ; j+16 <= n; j += 16 {
+		addRows((*[16]float32)(hidden[j:]), embs, rows, offset+j)
 	}
 	for ; j < n; j++ {
 		for _, r := range rows {
