@@ -201,11 +201,19 @@ func Tokenize(text string) []Token {
 // AppendTokens is Tokenize appending to toks, for a caller that reuses
 // the memory from line to line (the scorer, on every reply).
 func AppendTokens(toks []Token, text string) []Token {
-	// an ASCII reply is lower-cased at once, not word by word: one copy
-	// at most, and none for a reply with no capitals. Lower-casing other
-	// letters can change their length (İ), and so where the words are:
-	// then each word is lowered alone.
-	lower, ascii := lowerASCII(text)
+	// an ASCII reply, nearly every one, is lower-cased at once, not word
+	// by word (one copy at most, none for a reply with no capitals), and
+	// read a byte at a time. Lower-casing other letters can change their
+	// length (İ), and so where the words are: then each word is lowered
+	// alone.
+	if lower, ok := lowerASCII(text); ok {
+		return appendASCIITokens(toks, text, lower)
+	}
+	return appendAnyTokens(toks, text)
+}
+
+// appendAnyTokens is AppendTokens for any text, a rune at a time.
+func appendAnyTokens(toks []Token, text string) []Token {
 	i := 0
 	for i < len(text) {
 		r, size := decodeRune(text, i)
@@ -229,45 +237,82 @@ func AppendTokens(toks []Token, text string) []Token {
 			}
 			break
 		}
-		raw := lower[start:i]
-		if !ascii {
-			raw = strings.ToLower(text[start:i])
+		toks = appendWord(toks, text[start:i], strings.ToLower(text[start:i]), start, i, false)
+		toks = markSentenceEnd(toks, text, i)
+	}
+	return toks
+}
+
+// appendASCIITokens is AppendTokens for an ASCII text, lower its
+// lower-cased copy.
+func appendASCIITokens(toks []Token, text, lower string) []Token {
+	n := len(text)
+	for i := 0; i < n; {
+		if !asciiWord[text[i]&0x7f] {
+			i++
+			continue
 		}
-		toks = appendWord(toks, text[start:i], raw, start, i, ascii)
-		j := i
-		for j < len(text) && text[j] == ' ' {
-			j++
+		start := i
+		for i < n {
+			c := text[i] & 0x7f
+			// an apostrophe between letters stays inside the word
+			if asciiWord[c] || c == '\'' && i+1 < n && asciiLetter(text[i+1]) {
+				i++
+				continue
+			}
+			break
 		}
-		if j < len(text) && strings.IndexByte("?.!;", text[j]) >= 0 {
+		toks = appendWord(toks, text[start:i], lower[start:i], start, i, true)
+		toks = markSentenceEnd(toks, text, i)
+	}
+	return toks
+}
+
+// markSentenceEnd marks the last of toks, a word ending at text[end], as
+// ending a sentence when a question mark, full stop, exclamation mark or
+// semicolon follows it.
+func markSentenceEnd(toks []Token, text string, end int) []Token {
+	j := end
+	for j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j < len(text) {
+		switch text[j] {
+		case '?', '.', '!', ';':
 			toks[len(toks)-1].SentenceEnd = true
 		}
 	}
 	return toks
 }
 
+func asciiLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
 // lowerASCII is s lower-cased, and true, when s is ASCII; s and false
 // otherwise. Capitals are few (a sentence's first word, names), so the
 // copy goes a run of small letters at a time.
 func lowerASCII(s string) (string, bool) {
-	first := -1 // the first capital
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
 			return s, false
-		}
-		if first < 0 && 'A' <= c && c <= 'Z' {
-			first = i
+		case 'A' <= c && c <= 'Z':
+			return lowerFrom(s, i)
 		}
 	}
-	if first < 0 {
-		return s, true
-	}
+	return s, true
+}
+
+// lowerFrom is lowerASCII for s with its first capital at first.
+func lowerFrom(s string, first int) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(s))
-	from := first
 	b.WriteString(s[:first])
+	from := first
 	for i := first; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return s, false
+		case 'A' <= c && c <= 'Z':
 			b.WriteString(s[from:i])
 			b.WriteByte(c + 'a' - 'A')
 			from = i + 1

@@ -1,6 +1,8 @@
 package text
 
 import (
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,32 @@ func TestTokensLowerAndExpand(t *testing.T) {
 	}
 	if !got[0].Capital || got[2].Start != strings.Index("Brian’s Angry. He DIDN'T stop; İstanbul", "He") || !got[1].SentenceEnd || !got[5].SentenceEnd {
 		t.Fatalf("tokens %+v", got)
+	}
+}
+
+// TestASCIITokensAsAnyText: the byte-at-a-time reading of an ASCII reply
+// gives the tokens the rune-at-a-time reading gives, on replies built
+// from the pieces that decide where words end (apostrophes, digits,
+// capitals, punctuation, runs of spaces).
+func TestASCIITokensAsAnyText(t *testing.T) {
+	pieces := []string{"Brian", "didn't", "you", "'", "'s", "'t", "O'Neil", "rock'n'roll", "42", "x2", " ", "  ", "?", ".", "!", ";", ",", "-", "\"", "It's", "I'M", "won't", "DASAT", "kids'", "'quoted'", "a", "Behaviour", "u", "ur", "gonna", "leave", "LEAVING"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n < 5000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(12); k >= 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+			if rng.IntN(3) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		reply := b.String()
+		lower, ok := lowerASCII(reply)
+		if !ok || lower != strings.ToLower(reply) {
+			t.Fatalf("lowerASCII(%q) = %q, %v; want %q, true", reply, lower, ok, strings.ToLower(reply))
+		}
+		got, want := appendASCIITokens(nil, reply, lower), appendAnyTokens(nil, reply)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got  %+v\n want %+v", reply, got, want)
+		}
 	}
 }
