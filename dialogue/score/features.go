@@ -51,8 +51,12 @@ func fixHash(h uint64) uint64 {
 	return h
 }
 
-// trigramPrefix is the hash state after "c:", where every trigram starts.
-var trigramPrefix = fnvAdd(fnvOffset, "c:")
+// trigramPrefix is the hash state after "c:", where every trigram starts,
+// and trigramOpen after "c:<", where a word's first trigram starts.
+var (
+	trigramPrefix = fnvAdd(fnvOffset, "c:")
+	trigramOpen   = fnvByte(trigramPrefix, '<')
+)
 
 // feature is one feature of a reply as eachFeature hands it out: the hash
 // of its name (featHash), the name itself when asked for (training reads
@@ -150,6 +154,16 @@ func (fe *featureEmitter) named(f feature, parts ...string) {
 // putTrigrams emits the character trigrams of "<" + word + ">" ("c:<ef",
 // "c:efe", …, "c:ct>") for token i, without building that string.
 func (fe *featureEmitter) putTrigrams(i int, word string) {
+	if n := len(word); fe.collect && n >= 2 {
+		// the scoring path: the first trigram, the word's own, and the
+		// last, each hashed straight from the word's bytes
+		fe.hashes = append(fe.hashes, fixHash(fnvByte(fnvByte(trigramOpen, word[0]), word[1])))
+		for k := 0; k+3 <= n; k++ {
+			fe.hashes = append(fe.hashes, fixHash(fnvByte(fnvByte(fnvByte(trigramPrefix, word[k]), word[k+1]), word[k+2])))
+		}
+		fe.hashes = append(fe.hashes, fixHash(fnvByte(fnvByte(fnvByte(trigramPrefix, word[n-2]), word[n-1]), '>')))
+		return
+	}
 	at := func(k int) byte {
 		switch k {
 		case 0:
