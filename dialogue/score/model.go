@@ -508,16 +508,49 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 // appendSlots appends the slot of each hash the model has, and the
 // offset of its embedding row in the table's rows when it has one.
 func (m *Model) appendSlots(slots []*featSlot, rows []int32, hashes []uint64) ([]*featSlot, []int32) {
-	stride := int32(m.table.stride())
+	t := &m.table
+	if len(t.slots) == 0 {
+		return slots, rows
+	}
+	ns, nr := len(slots), len(rows)
+	slots = slices.Grow(slots, len(hashes))[:ns+len(hashes)]
+	rows = slices.Grow(rows, len(hashes))[:nr+len(hashes)]
+	found := slots[ns:]
+	n := t.find(hashes, found)
+	stride := int32(t.stride())
+	for _, e := range found[:n] {
+		if e.emb >= 0 {
+			rows[nr] = e.emb * stride
+			nr++
+		}
+	}
+	return slots[:ns+n], rows[:nr]
+}
+
+// find stores in found the slot of each hash the table holds, in order,
+// and returns how many it stored; found has room for all.
+//
+// It is kept out of line: inlined into its caller, the probe loop shares
+// the registers with the caller's values and goes through the stack.
+//
+//go:noinline
+func (t *featTable) find(hashes []uint64, found []*featSlot) int {
+	table, mask := t.slots, int(t.mask)
+	n := 0
 	for _, h := range hashes {
-		if e := m.entryByHash(h); e != nil {
-			slots = append(slots, e)
-			if e.emb >= 0 {
-				rows = append(rows, e.emb*stride)
+		for i := int(h) & mask; ; i = (i + 1) & mask {
+			e := &table[i]
+			if e.key == h {
+				found[n] = e
+				n++
+				break
+			}
+			if e.key == 0 {
+				break
 			}
 		}
 	}
-	return slots, rows
+	return n
 }
 
 // addUp is the heads' scores over the given slots.
