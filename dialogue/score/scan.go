@@ -499,14 +499,43 @@ func dedupe(fs []Finding) []Finding {
 // sentence ("Mr. Okafor"), so the name after them stays mid-sentence.
 var honorifics = []string{"mr", "mrs", "ms", "dr", "mx", "prof", "rev"}
 
+// breaksSentence reports whether the text between two words ends a
+// sentence: a full stop, question or exclamation mark, semicolon, colon
+// or ellipsis. It reads the bytes itself: nearly every gap is a space,
+// which strings.ContainsAny would take the long way round (its set holds
+// a letter that is not ASCII).
 func breaksSentence(gap string) bool {
-	return strings.ContainsAny(gap, ".?!;:…")
+	for i := 0; i < len(gap); i++ {
+		switch gap[i] {
+		case '.', '?', '!', ';', ':':
+			return true
+		case "…"[0]:
+			if strings.HasPrefix(gap[i:], "…") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // breaksClause reports whether the text between two words starts a new
 // clause: a comma, semicolon, colon or dash.
 func breaksClause(gap string) bool {
-	return strings.ContainsAny(gap, ",;:—") || strings.Contains(gap, " - ")
+	for i := 0; i < len(gap); i++ {
+		switch gap[i] {
+		case ',', ';', ':':
+			return true
+		case '-':
+			if i > 0 && i+1 < len(gap) && gap[i-1] == ' ' && gap[i+1] == ' ' {
+				return true
+			}
+		case "—"[0]:
+			if strings.HasPrefix(gap[i:], "—") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isName reports whether token i is a person's name: a word from the names
