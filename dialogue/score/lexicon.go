@@ -3,6 +3,7 @@ package score
 import (
 	"strings"
 
+	"github.com/pivotcoach/pivot/dialogue/internal/wordmap"
 	"github.com/pivotcoach/pivot/dialogue/text"
 )
 
@@ -56,11 +57,12 @@ const (
 
 var unknownWord = lexEntry{exact: -1, stem: -1, stemOfForm: -1}
 
-// buildLexicon gathers the vocabulary's words and every list into one map.
+// buildLexicon gathers the vocabulary's words and every list into one
+// table.
 func (rs *ruleSet) buildLexicon() {
-	rs.lexicon = map[string]lexEntry{}
+	lexicon := map[string]lexEntry{}
 	entry := func(w string) lexEntry {
-		if e, ok := rs.lexicon[w]; ok {
+		if e, ok := lexicon[w]; ok {
 			return e
 		}
 		return unknownWord
@@ -76,13 +78,13 @@ func (rs *ruleSet) buildLexicon() {
 		default:
 			continue
 		}
-		rs.lexicon[w] = e
+		lexicon[w] = e
 	}
 	mark := func(words []string, f wordFlags) {
 		for _, w := range words {
 			e := entry(w)
 			e.flags |= f
-			rs.lexicon[w] = e
+			lexicon[w] = e
 		}
 	}
 	lower := func(ws []string) []string {
@@ -113,14 +115,11 @@ func (rs *ruleSet) buildLexicon() {
 	} {
 		mark(l.words, l.flag)
 	}
-	stems := make(map[string]int32, len(rs.lexicon))
-	for w := range rs.lexicon {
-		stems[w] = rs.lookup(text.Stem(w)).stem
+	for w, e := range lexicon {
+		e.known, e.prefixes, e.stemOfForm = true, rs.appendPrefixIDs(nil, w), entry(text.Stem(w)).stem
+		lexicon[w] = e
 	}
-	for w, e := range rs.lexicon {
-		e.known, e.prefixes, e.stemOfForm = true, rs.appendPrefixIDs(nil, w), stems[w]
-		rs.lexicon[w] = e
-	}
+	rs.lexicon = wordmap.New(lexicon)
 }
 
 // appendPrefixIDs appends the ids of the listed prefixes w starts with,
@@ -138,11 +137,11 @@ func (rs *ruleSet) appendPrefixIDs(ids []int32, w string) []int32 {
 }
 
 // lookup is w's entry; unknownWord if the rules and lists never name it.
-func (rs *ruleSet) lookup(w string) lexEntry {
-	if e, ok := rs.lexicon[w]; ok {
+func (rs *ruleSet) lookup(w string) *lexEntry {
+	if e := rs.lexicon.Find(w); e != nil {
 		return e
 	}
-	return unknownWord
+	return &unknownWord
 }
 
 // The word lists of the question and set-aside readers (scan.go), each

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pivotcoach/pivot/dialogue/internal/wordmap"
 	"github.com/pivotcoach/pivot/dialogue/pattern"
 	"gopkg.in/yaml.v3"
 )
@@ -102,7 +103,7 @@ type ruleSet struct {
 	nameID        int32
 	// lexicon holds each word's vocabulary ids and word lists
 	// (lexicon.go).
-	lexicon      map[string]lexEntry
+	lexicon      *wordmap.Map[lexEntry]
 	nVocab       int
 	nCuePatterns int
 	nPatterns    int

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pivotcoach/pivot/dialogue/internal/wordmap"
 )
 
 // MaxReplyRunes is the longest trainee reply the engine reads; the bot cuts
@@ -359,7 +361,7 @@ func appendWord(toks []Token, word, raw string, start, end int, ascii bool) []To
 	add := func(norm string) {
 		toks = append(toks, Token{Raw: raw, Norm: norm, Stem: Stem(norm), Start: start, End: end, Capital: capital})
 	}
-	w := lexicon[raw]
+	w := forms(raw)
 	if w.parts != nil {
 		for _, p := range w.parts {
 			add(p)
@@ -407,7 +409,7 @@ func appendWord(toks []Token, word, raw string, start, end int, ascii bool) []To
 			return toks
 		}
 		raw = strings.ReplaceAll(raw, "'", "")
-		w = lexicon[raw]
+		w = forms(raw)
 	}
 	if w.us != "" {
 		add(w.us)
@@ -427,7 +429,7 @@ type wordForms struct {
 	hasStem bool
 }
 
-var lexicon = func() map[string]wordForms {
+var lexicon = wordmap.New(func() map[string]wordForms {
 	m := map[string]wordForms{}
 	for w, parts := range contractions {
 		f := m[w]
@@ -445,16 +447,26 @@ var lexicon = func() map[string]wordForms {
 		m[w] = f
 	}
 	return m
-}()
+}())
+
+// forms is w's entry in the lexicon, the zero wordForms if none.
+func forms(w string) *wordForms {
+	if f := lexicon.Find(w); f != nil {
+		return f
+	}
+	return &noForms
+}
+
+var noForms wordForms
 
 // Stem is a small suffix-stripper in the spirit of Porter's first steps:
 // enough that "leave", "leaving" and "leaves", or "protect", "protected"
 // and "protecting" share a stem, without a dictionary. Irregular forms the
 // course vocabulary needs are listed.
-func Stem(w string) string { return stem(w, lexicon[w]) }
+func Stem(w string) string { return stem(w, forms(w)) }
 
 // stem is Stem with w's entry in lexicon already looked up.
-func stem(w string, f wordForms) string {
+func stem(w string, f *wordForms) string {
 	if f.hasStem {
 		return f.stem
 	}

@@ -1,0 +1,33 @@
+package wordmap
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestMapHoldsWhatItWasBuiltFrom: every word of the source map is found
+// with its value, words it lacks (prefixes, extensions, case variants,
+// the empty word) are not, whatever their length.
+func TestMapHoldsWhatItWasBuiltFrom(t *testing.T) {
+	src := map[string]int{"": 7, "a": 1, "you": 2, "leave": 3, "protective": 4, "responsibility": 5, "counselling's": 6}
+	for i := 0; i < 3000; i++ {
+		src[fmt.Sprintf("w%dx", i)] = 100 + i
+	}
+	m := New(src)
+	if m.Len() != len(src) {
+		t.Fatalf("Len %d, want %d", m.Len(), len(src))
+	}
+	for w, want := range src {
+		if got := m.Find(w); got == nil || *got != want {
+			t.Errorf("Find(%q) = %v; want %d", w, got, want)
+		}
+	}
+	for _, w := range []string{"yo", "youu", "You", "leaves", "protectiv", "responsibilities", "w3000x", "w12", "x"} {
+		if got := m.Find(w); got != nil {
+			t.Errorf("Find(%q) = %d; the map has no such word", w, *got)
+		}
+	}
+	if New(map[string]bool{}).Find("you") != nil {
+		t.Errorf("an empty map found a word")
+	}
+}
