@@ -68,21 +68,32 @@ func (t *Map[V]) Find(w string) *V {
 	}
 }
 
-// hash mixes w eight bytes at a time (most words are one step) and
-// finishes with a multiply-shift, whose high bits are well spread.
+// hash mixes w eight bytes at a time, the last one to eight bytes in one
+// step without a loop (two four-byte loads that may overlap, or the
+// first, middle and last byte, as wyhash does: with the length mixed in,
+// they tell apart every word of that length), and finishes with a
+// multiply, whose high bits are well spread.
 func hash(w string) uint32 {
 	h := uint64(len(w)) * 0x9E3779B97F4A7C15
-	for len(w) >= 8 {
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		h = (h ^ x) * 0xBF58476D1CE4E5B9
+	for len(w) > 8 {
+		h = (h ^ (uint64(load4(w)) | uint64(load4(w[4:]))<<32)) * 0xBF58476D1CE4E5B9
 		h ^= h >> 31
 		w = w[8:]
 	}
 	var x uint64
-	for i := 0; i < len(w); i++ {
-		x |= uint64(w[i]) << (8 * i)
+	switch n := len(w); {
+	case n >= 4:
+		x = uint64(load4(w)) | uint64(load4(w[n-4:]))<<32
+	case n > 0:
+		x = uint64(w[0]) | uint64(w[n/2])<<8 | uint64(w[n-1])<<16
 	}
 	h = (h ^ x) * 0x94D049BB133111EB
 	return uint32(h >> 32)
+}
+
+// load4 is the first four bytes of s, little-endian (one load, once the
+// compiler has combined the four).
+func load4(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }

@@ -31,3 +31,35 @@ func TestMapHoldsWhatItWasBuiltFrom(t *testing.T) {
 		t.Errorf("an empty map found a word")
 	}
 }
+
+// TestHashTellsWordsApart: the 32-bit hash gives distinct values to all
+// words of one to three letters and to 20,000 long words differing in a
+// letter or two, as a good hash should (a collision costs only speed, as
+// Find compares the words, but many would mean a weak mix).
+func TestHashTellsWordsApart(t *testing.T) {
+	seen := map[uint32]string{}
+	collisions := 0
+	add := func(w string) {
+		h := hash(w)
+		if o, ok := seen[h]; ok && o != w {
+			collisions++
+		}
+		seen[h] = w
+	}
+	letters := "abcdefghijklmnopqrstuvwxyz"
+	for _, a := range letters {
+		add(string(a))
+		for _, b := range letters {
+			add(string(a) + string(b))
+			for _, c := range letters {
+				add(string(a) + string(b) + string(c))
+			}
+		}
+	}
+	for i := 0; i < 20000; i++ {
+		add(fmt.Sprintf("responsib%c%c%s", letters[i%26], letters[i/26%26], letters[:i/676%8]))
+	}
+	if collisions > 1 {
+		t.Errorf("%d collisions among %d words", collisions, len(seen)+collisions)
+	}
+}
