@@ -28,11 +28,13 @@ type rulePattern struct {
 	// can be: a reply with none of them cannot match.
 	first []int32
 	need  []filterID
+	// check is need as the scan reads it (a slice of ruleSet.checks)
+	check []checkWord
 }
 
 // filterID indexes ruleSet.filters. Patterns share concepts, so many of
-// them need the same set of words: each distinct set is checked at most
-// once per reply, however many patterns need it.
+// them need the same set of words: each distinct set is kept once, and
+// the keys (compiler.key) weigh each set once.
 type filterID int32
 
 // filter is a set of vocabulary ids as the non-zero 64-bit words of a
@@ -83,14 +85,15 @@ func (f filter) ids() []int32 {
 	return ids
 }
 
-// hits reports whether f shares a bit with present.
-func (f filter) hits(present []uint64) bool {
-	for _, fw := range f {
-		if int(fw.word) < len(present) && present[fw.word]&fw.bits != 0 {
-			return true
-		}
-	}
-	return false
+// checkWord is one word of a pre-check filter as the scan reads it:
+// every pattern's filters lie word after word in one array
+// (ruleSet.checks), last marking a filter's last word, so a pattern's
+// pre-check is one run through a few cache lines, not a walk through
+// its filters' ids to the filters.
+type checkWord struct {
+	word int32
+	last bool
+	bits uint64
 }
 
 type compiler struct {
@@ -184,49 +187,49 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 }
 
 // pack lays the pre-check out for the scan, which reads it for dozens
-// of patterns on every reply: every filter's words in one array, and
-// every pattern's and guard's filters in another (ruleSet.needs), in
-// place of hundreds of small slices spread over the heap.
+// of patterns on every reply: every pattern's and guard's filters, word
+// by word, in one array (ruleSet.checks), in place of hundreds of small
+// slices spread over the heap.
 func (c *compiler) pack() {
 	rs := c.rs
-	n := 0
-	for _, f := range rs.filters {
-		n += len(f)
-	}
-	words := make([]filterWord, 0, n)
-	for i, f := range rs.filters {
-		from := len(words)
-		words = append(words, f...)
-		rs.filters[i] = words[from:len(words):len(words)]
-	}
-	// needs is made its full size first, so the slices into it stay put
+	// checks is made its full size first, so the slices into it stay put
 	total := 0
+	count := func(need []filterID) {
+		for _, f := range need {
+			total += len(rs.filters[f])
+		}
+	}
 	for _, p := range c.patterns {
-		total += len(p.need)
+		count(p.need)
 	}
 	for _, r := range rs.rules {
 		for _, u := range r.unless {
-			total += len(u.need)
+			count(u.need)
 		}
 		if r.notAfter != nil {
-			total += len(r.notAfter.need)
+			count(r.notAfter.need)
 		}
 	}
-	rs.needs = make([]filterID, 0, total)
-	place := func(need []filterID) []filterID {
-		from := len(rs.needs)
-		rs.needs = append(rs.needs, need...)
-		return rs.needs[from:len(rs.needs):len(rs.needs)]
+	rs.checks = make([]checkWord, 0, total)
+	place := func(need []filterID) []checkWord {
+		from := len(rs.checks)
+		for _, f := range need {
+			words := rs.filters[f]
+			for i, w := range words {
+				rs.checks = append(rs.checks, checkWord{word: w.word, bits: w.bits, last: i == len(words)-1})
+			}
+		}
+		return rs.checks[from:len(rs.checks):len(rs.checks)]
 	}
 	for _, p := range c.patterns {
-		p.need = place(p.need)
+		p.check = place(p.need)
 	}
 	for _, r := range rs.rules {
 		for k := range r.unless {
-			r.unless[k].need = place(r.unless[k].need)
+			r.unless[k].check = place(r.unless[k].need)
 		}
 		if g := r.notAfter; g != nil {
-			g.need = place(g.need)
+			g.check = place(g.need)
 		}
 	}
 }
@@ -306,8 +309,9 @@ const commonWords = `i you he she it we they me him her us them my your his its 
 // only once a rule has matched, but then across the whole reply, and
 // most replies lack one of its words, which the pre-check sees at once.
 type guardPattern struct {
-	p    *pattern.Pattern
-	need []filterID
+	p     *pattern.Pattern
+	need  []filterID
+	check []checkWord // need as the scan reads it
 }
 
 // guard compiles p's pre-check: for every term it must match (not a

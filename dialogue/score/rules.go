@@ -110,9 +110,9 @@ type ruleSet struct {
 	// filters are the distinct pre-check filters of all patterns
 	// (rulePattern.need)
 	filters []filter
-	// needs holds every pattern's and guard's pre-check filters, one
-	// after another (compiler.pack)
-	needs []filterID
+	// checks holds every pattern's and guard's pre-check, one after
+	// another (compiler.pack)
+	checks []checkWord
 	// keyed lists, by vocabulary id, the patterns keyed by that id: a
 	// pattern's key is the rarest of its word sets (the words it can
 	// start with, or one of its needs; compiler.key), so a reply with
@@ -141,10 +141,9 @@ type patternRef struct {
 	// it, in one test of bits the scan already holds.
 	quickWord int32
 	quickBits uint64
-	// need is the pattern's pre-check filters (a slice of ruleSet.needs),
-	// so the scan checks them without following the pointer to the
-	// pattern
-	need []filterID
+	// check is the pattern's pre-check (a slice of ruleSet.checks), so
+	// the scan checks it without following the pointer to the pattern
+	check []checkWord
 }
 
 // loadRules reads and compiles every rules/*.yaml in fsys. It is strict:
@@ -395,7 +394,7 @@ func (c *compiler) finish() error {
 					break
 				}
 			}
-			ref.need = p.need
+			ref.check = p.check
 			rs.refs[p.id] = ref
 			var surv, perp bool
 			if ref.owner >= 0 {

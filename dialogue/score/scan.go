@@ -150,11 +150,10 @@ func (rs *ruleSet) newRun(st *scanState, role Role) *ruleRun {
 	*run = ruleRun{rs: rs, st: st, index: index,
 		present:  cleared(scratch.present, (rs.nVocab+63)/64),
 		verdict:  cleared(scratch.verdict, rs.nPatterns),
-		hits:     cleared(scratch.hits, len(rs.filters)),
 		ruleDone: cleared(scratch.ruleDone, len(rs.rules)),
 		cueDone:  cleared(scratch.cueDone, rs.nCuePatterns),
 	}
-	scratch.present, scratch.verdict, scratch.hits, scratch.ruleDone, scratch.cueDone = run.present, run.verdict, run.hits, run.ruleDone, run.cueDone
+	scratch.present, scratch.verdict, scratch.ruleDone, scratch.cueDone = run.present, run.verdict, run.ruleDone, run.cueDone
 	run.markPresent()
 	scratch.toks = st.appendPatternTokens(scratch.toks[:0])
 	scratch.budget.Reset(pattern.DefaultBudget)
@@ -256,7 +255,6 @@ type matchScratch struct {
 	raw      []text.Token
 	present  []uint64
 	verdict  []verdict
-	hits     []uint8
 	ruleDone []bool
 	cueDone  []bool
 	// prefixes holds the prefix ids of a word not in the lexicon.
@@ -279,9 +277,7 @@ type ruleRun struct {
 	// present has a bit for every id some word of the reply carries.
 	present []uint64
 	// verdict is the pre-check's verdict on each pattern for this reply.
-	verdict []verdict
-	// hits caches each filter's verdict likewise (ruleSet.filters).
-	hits     []uint8
+	verdict  []verdict
 	ruleDone []bool
 	cueDone  []bool
 }
@@ -337,23 +333,24 @@ func cleared[T any](buf []T, n int) []T {
 }
 
 // mayHold is the pre-check of an unless or not_after pattern.
-func (r *ruleRun) mayHold(g *guardPattern) bool { return r.hitsAll(g.need) }
+func (r *ruleRun) mayHold(g *guardPattern) bool { return r.holds(g.check) }
 
-// hitsFilter reports whether the reply has a word filter f holds,
-// checking each filter once a reply.
-func (r *ruleRun) hitsFilter(f filterID) bool {
-	switch r.hits[f] {
-	case 1:
-		return true
-	case 2:
-		return false
+// holds reports whether the reply has a word for every filter of a
+// pre-check.
+func (r *ruleRun) holds(check []checkWord) bool {
+	hit := false
+	for _, w := range check {
+		if r.present[w.word]&w.bits != 0 {
+			hit = true
+		}
+		if w.last {
+			if !hit {
+				return false
+			}
+			hit = false
+		}
 	}
-	if r.rs.filters[f].hits(r.present) {
-		r.hits[f] = 1
-		return true
-	}
-	r.hits[f] = 2
-	return false
+	return true
 }
 
 // tryAt tries every pattern indexed under one of token i's ids.
@@ -395,17 +392,7 @@ func (r *ruleRun) passes(ref *patternRef) bool {
 	if ref.quickWord >= 0 && r.present[ref.quickWord]&ref.quickBits == 0 {
 		return false
 	}
-	return r.hitsAll(ref.need)
-}
-
-// hitsAll reports whether the reply has a word for every filter in need.
-func (r *ruleRun) hitsAll(need []filterID) bool {
-	for _, f := range need {
-		if !r.hitsFilter(f) {
-			return false
-		}
-	}
-	return true
+	return r.holds(ref.check)
 }
 
 func (r *ruleRun) try(ref *patternRef, i int) {
