@@ -91,7 +91,7 @@ type ruleSet struct {
 	// index holds, per interview role (0 survivor, 1 perpetrator), the
 	// ids of the patterns whose first element can match a word, by word
 	// id; refs holds each pattern's patternRef by pattern id.
-	index [2][][]int32
+	index [2]idLists
 	refs  []patternRef
 	// prefixes maps each "word*" prefix to its id; a token also carries
 	// the ids of the prefixes it starts with (and nameID if it is a name),
@@ -118,7 +118,7 @@ type ruleSet struct {
 	// start with, or one of its needs; compiler.key), so a reply with
 	// none of the key's words cannot match it and its pre-check is never
 	// run
-	keyed [][]int32
+	keyed idLists
 	// alt maps a rule's rewrite to its variants for the perpetrator and
 	// for a separated survivor (rewrite_perpetrator, rewrite_separated).
 	alt map[string]rewriteAlt
@@ -413,17 +413,7 @@ func (c *compiler) finish() error {
 		}
 	}
 	for role := range rs.index {
-		n := 0
-		for _, ids := range byID[role] {
-			n += len(ids)
-		}
-		packed := make([]int32, 0, n)
-		rs.index[role] = make([][]int32, len(rs.vocab))
-		for id, ids := range byID[role] {
-			from := len(packed)
-			packed = append(packed, ids...)
-			rs.index[role][id] = packed[from:len(packed):len(packed)]
-		}
+		rs.index[role] = packLists(byID[role])
 	}
 	rs.nVocab = len(rs.vocab)
 	rs.buildLexicon()

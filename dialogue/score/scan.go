@@ -142,9 +142,9 @@ func (rs *ruleSet) scan(role Role, clean string) *scanState {
 // ids, the cleared per-reply verdicts and the matcher over its tokens.
 func (rs *ruleSet) newRun(st *scanState, role Role) *ruleRun {
 	scratch := st.scratch
-	index := rs.index[0]
+	index := &rs.index[0]
 	if role != Survivor {
-		index = rs.index[1]
+		index = &rs.index[1]
 	}
 	run := &scratch.run
 	*run = ruleRun{rs: rs, st: st, index: index,
@@ -273,7 +273,7 @@ type ruleRun struct {
 	rs      *ruleSet
 	st      *scanState
 	matcher *pattern.Matcher
-	index   [][]int32
+	index   *idLists
 	// present has a bit for every id some word of the reply carries.
 	present []uint64
 	// verdict is the pre-check's verdict on each pattern for this reply.
@@ -296,7 +296,7 @@ func (r *ruleRun) markPresent() {
 		}
 		r.present[w] |= bit
 		// the patterns keyed by this word are worth a pre-check
-		for _, p := range r.rs.keyed[id] {
+		for _, p := range r.rs.keyed.of(id) {
 			r.verdict[p] = unchecked
 		}
 	}
@@ -356,14 +356,15 @@ func (r *ruleRun) holds(check []checkWord) bool {
 // tryAt tries every pattern indexed under one of token i's ids.
 func (r *ruleRun) tryAt(i int) {
 	t := &r.st.toks[i]
-	if t.wordID >= 0 && int(t.wordID) < len(r.index) {
-		r.tryAll(r.index[t.wordID], i)
+	n := r.index.len()
+	if t.wordID >= 0 && int(t.wordID) < n {
+		r.tryAll(r.index.of(t.wordID), i)
 	}
-	if t.stemID >= 0 && t.stemID != t.wordID && int(t.stemID) < len(r.index) {
-		r.tryAll(r.index[t.stemID], i)
+	if t.stemID >= 0 && t.stemID != t.wordID && int(t.stemID) < n {
+		r.tryAll(r.index.of(t.stemID), i)
 	}
 	for k := uint8(0); k < t.nExtra; k++ {
-		r.tryAll(r.index[t.extraIDs[k]], i)
+		r.tryAll(r.index.of(t.extraIDs[k]), i)
 	}
 }
 
