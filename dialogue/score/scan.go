@@ -175,7 +175,8 @@ func (rs *ruleSet) release(st *scanState) {
 // tokens gives each word its vocabulary ids and its sentence number.
 func (st *scanState) tokens(rs *ruleSet) {
 	raw := st.raw
-	st.toks = cleared(st.toks, len(raw))
+	// every token is written whole below: no need to clear them first
+	st.toks = slices.Grow(st.toks[:0], len(raw))[:len(raw)]
 	sent := int32(0)
 	prevEnd := 0
 	for i, t := range raw {

@@ -83,3 +83,40 @@ func TestASCIITokensAsAnyText(t *testing.T) {
 		}
 	}
 }
+
+// TestIsCleanAsByteByByte: the eight-bytes-at-a-time test agrees with
+// the plain reading of each byte on 200,000 replies built from the bytes
+// that decide it (spaces, controls, DEL, bytes over 127, letters), at
+// every length to 40, so across every position in a block and every
+// block boundary.
+func TestIsCleanAsByteByByte(t *testing.T) {
+	plain := func(text string) bool {
+		if len(text) > MaxReplyRunes || text == "" || text[0] == ' ' || text[len(text)-1] == ' ' {
+			return false
+		}
+		prev := byte(0)
+		for i := 0; i < len(text); i++ {
+			c := text[i]
+			if c < ' ' || c > '~' || c == ' ' && prev == ' ' {
+				return false
+			}
+			prev = c
+		}
+		return true
+	}
+	alphabet := []byte{' ', ' ', ' ', 'a', 'b', 'Z', '~', '!', 0x1f, 0x7f, 0x80, 0xff, '\t', '\n', 0x20 ^ 0x80, 0x00, 0x5f, 0xa0}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for k := 0; k < 200000; k++ {
+		b := make([]byte, rng.IntN(41))
+		for i := range b {
+			if rng.IntN(4) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = 'a' + byte(rng.IntN(26))
+			}
+		}
+		if got, want := isClean(string(b)), plain(string(b)); got != want {
+			t.Fatalf("isClean(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
