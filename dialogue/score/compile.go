@@ -30,6 +30,13 @@ type rulePattern struct {
 	need  []filterID
 	// check is need as the scan reads it (a slice of ruleSet.checks)
 	check []checkWord
+	// next holds, while the pattern's words are one word each from its
+	// first on, a filter for each later one: the k-th of them (from 0)
+	// must be word i+1+k of the sentence of word i, where the pattern is
+	// tried. nextCheck is next as the scan reads it, one filter after
+	// another (a slice of ruleSet.checks).
+	next      []filterID
+	nextCheck []checkWord
 }
 
 // filterID indexes ruleSet.filters. Patterns share concepts, so many of
@@ -178,6 +185,15 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 		}
 		rp.need = append(rp.need, c.filter(ids))
 	}
+	if c.isOneWord(seq.Items[0], 0) {
+		for _, item := range seq.Items[1:] {
+			ids, err := c.keys(item, 0)
+			if err != nil || !c.isOneWord(item, 0) {
+				break
+			}
+			rp.next = append(rp.next, c.filter(ids))
+		}
+	}
 	// the most particular words first: a reply usually lacks them, and
 	// the check stops at the first word it lacks
 	fs := c.rs.filters
@@ -201,6 +217,7 @@ func (c *compiler) pack() {
 	}
 	for _, p := range c.patterns {
 		count(p.need)
+		count(p.next)
 	}
 	for _, r := range rs.rules {
 		for _, u := range r.unless {
@@ -223,6 +240,7 @@ func (c *compiler) pack() {
 	}
 	for _, p := range c.patterns {
 		p.check = place(p.need)
+		p.nextCheck = place(p.next)
 	}
 	for _, r := range rs.rules {
 		for k := range r.unless {
@@ -510,6 +528,40 @@ func (c *compiler) keys(n pattern.Node, depth int) ([]int32, error) {
 		return ids, nil
 	}
 	return nil, fmt.Errorf("%s: a rule pattern starts with a word it must match", n)
+}
+
+// isOneWord reports whether node always matches exactly one word of a
+// reply: a word, a name, or alternatives and concepts all of whose
+// members are. A gap, an optional word, a !word or a member of several
+// words is not.
+func (c *compiler) isOneWord(n pattern.Node, depth int) bool {
+	switch n := n.(type) {
+	case *pattern.WordNode:
+		return c.oneWord(strings.ToLower(n.Text)) == nil
+	case *pattern.NameNode:
+		return true
+	case *pattern.SeqNode:
+		return len(n.Items) == 1 && c.isOneWord(n.Items[0], depth)
+	case *pattern.AltNode:
+		for _, x := range n.Items {
+			if !c.isOneWord(x, depth) {
+				return false
+			}
+		}
+		return len(n.Items) > 0
+	case *pattern.ConceptNode:
+		members, err := c.conceptMembers(n.Name, depth)
+		if err != nil || len(members) == 0 {
+			return false
+		}
+		for _, m := range members {
+			if !c.isOneWord(m, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func (c *compiler) wordKey(n *pattern.WordNode) int32 {

@@ -8,7 +8,8 @@ import (
 // TestPreChecksNeverHideAMatch checks what the scan's speed rests on: a
 // pattern the pre-check rules out for a reply (none of its key words is
 // there, or a word it cannot match without is missing) never matches
-// that reply. It runs every rule
+// that reply, and one the check of the words after a word (fits) rules
+// out there never matches there. It runs every rule
 // pattern, phase cue, unless and not_after pattern over every labelled
 // line in both roles, pre-check or not, and fails on any match the
 // pre-check would have hidden: such a rule would silently never fire.
@@ -19,7 +20,7 @@ func TestPreChecksNeverHideAMatch(t *testing.T) {
 	files, _ := filepath.Glob("testdata/heldout_*.jsonl")
 	files = append(files, ownPath, devPath)
 	rs, _ := Default().ready()
-	lines, hidden := 0, 0
+	lines, hidden, unfit := 0, 0, 0
 	for _, path := range files {
 		ex, err := readLabelledFile(path)
 		if err != nil {
@@ -34,6 +35,15 @@ func TestPreChecksNeverHideAMatch(t *testing.T) {
 				// (Find) when it matches at some word (At)
 				for _, p := range allPatterns(rs) {
 					if run.verdict[p.id] != ruledOut && run.holds(p.check) {
+						for i := range sc.toks {
+							if run.fits(p, i) {
+								continue
+							}
+							unfit++
+							if _, ok := run.matcher.At(p.p, i); ok {
+								t.Errorf("%s: %q matches %q at word %d, but the words after it say it cannot", path, p.p.Source(), e.Text, i)
+							}
+						}
 						continue
 					}
 					hidden++
@@ -60,10 +70,10 @@ func TestPreChecksNeverHideAMatch(t *testing.T) {
 			}
 		}
 	}
-	if lines == 0 || hidden == 0 {
-		t.Fatalf("%d lines, %d patterns ruled out: nothing was checked", lines, hidden)
+	if lines == 0 || hidden == 0 || unfit == 0 {
+		t.Fatalf("%d lines, %d patterns ruled out, %d places ruled out by the words after: nothing was checked", lines, hidden, unfit)
 	}
-	t.Logf("%d patterns ruled out in %d lines, none of which matches", hidden, lines)
+	t.Logf("%d patterns ruled out in %d lines, and %d places by the words after, none of which matches", hidden, lines, unfit)
 }
 
 func allPatterns(rs *ruleSet) []*rulePattern {

@@ -412,6 +412,9 @@ func (r *ruleRun) tryRule(ru int, p *rulePattern, i int) {
 	if r.ruleDone[ru] {
 		return
 	}
+	if !r.fits(p, i) {
+		return
+	}
 	st, rule := r.st, r.rs.rules[ru]
 	res, ok := r.matcher.At(p.p, i)
 	if !ok || (rule.notAfter != nil && r.mayHold(rule.notAfter) && r.matcher.Before(rule.notAfter.p, i, 3)) {
@@ -445,13 +448,55 @@ func (r *ruleRun) tryCue(c int, p *rulePattern, i int) {
 		return
 	}
 	st, cue := r.st, r.rs.cues[c]
-	if cue.first && st.toks[i].sentence != 0 {
+	if cue.first && st.toks[i].sentence != 0 || !r.fits(p, i) {
 		return
 	}
 	if _, ok := r.matcher.At(p.p, i); ok {
 		r.cueDone[p.cueID] = true
 		st.votes[cue.phase] += cue.weight
 	}
+}
+
+// fits reports whether the words after token i can be p's next one-word
+// words (rulePattern.next): the k-th must be word i+1+k, in i's
+// sentence, and carry an id of its filter. Most tries that would fail do
+// so here, on the scan's own tokens, without the matcher and its walk
+// through the pattern's program.
+func (r *ruleRun) fits(p *rulePattern, i int) bool {
+	toks := r.st.toks
+	j := i + 1
+	hit := false
+	for _, w := range p.nextCheck {
+		if j >= len(toks) || toks[j].sentence != toks[i].sentence {
+			return false
+		}
+		if !hit && toks[j].carries(w.word, w.bits) {
+			hit = true
+		}
+		if w.last {
+			if !hit {
+				return false
+			}
+			hit = false
+			j++
+		}
+	}
+	return true
+}
+
+// carries reports whether t has an id among those bits of word w of a
+// set of ids (checkWord).
+func (t *scanToken) carries(w int32, bits uint64) bool {
+	has := func(id int32) bool { return id >= 0 && id>>6 == w && bits&(1<<(id&63)) != 0 }
+	if has(t.wordID) || has(t.stemID) {
+		return true
+	}
+	for k := uint8(0); k < t.nExtra; k++ {
+		if has(t.extraIDs[k]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *scanToken) addExtra(id int32) {
