@@ -260,24 +260,26 @@ func (m *Model) buildIndex() {
 	t := &m.table
 	t.mask = uint64(size - 1)
 	t.slots = make([]featSlot, size)
+	t.blame = make([]float32, size)
 	t.kinds = t.kinds[:0]
-	get := func(k string) *featSlot {
+	index := func(k string) int {
 		h := featHash([]byte(k))
 		i := h & t.mask
 		for ; t.slots[i].key != 0; i = (i + 1) & t.mask {
 			if t.slots[i].key == h {
-				return &t.slots[i]
+				return int(i)
 			}
 		}
 		t.slots[i].key = h
 		t.slots[i].kind = -1
 		t.slots[i].emb = -1
-		return &t.slots[i]
+		return int(i)
 	}
+	get := func(k string) *featSlot { return &t.slots[index(k)] }
 	// fill in a fixed order so that the table is laid out the same way on
 	// every start (map order is random)
 	for _, k := range sortedKeys(m.Weights) {
-		get(k).w = float32(m.Weights[k])
+		t.blame[index(k)] = float32(m.Weights[k])
 	}
 	for _, k := range sortedKeys(m.PhaseWeights) {
 		sl := get(k)
@@ -396,14 +398,20 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // featTable is an open-addressing hash table from a feature name's 64-bit
-// FNV-1a hash to its weights, laid out so that the common lookup (booster
-// and phase weights) touches one 32-byte slot: cheaper than a string-keyed
+// FNV-1a hash to its weights, laid out so that the common lookup (the
+// embedding row, and the phase weights) touches one 32-byte slot, two to
+// a cache line, so a slot never spans two: cheaper than a string-keyed
 // map, which matters because every reply looks up dozens of features. Two
 // feature names sharing a 64-bit hash would share weights; with some 10^4
 // names the odds are about 10^-11.
 type featTable struct {
 	mask  uint64
 	slots []featSlot
+	// blame holds each slot's weight in the linear booster, read only
+	// when the model has no hidden layer (and to pick the words a
+	// finding quotes): kept out of the slot, which is 32 bytes without
+	// it, two to a cache line
+	blame []float32
 	kinds [][5]float32
 	// the booster's hidden layer: units, embeddings (units floats per
 	// embedded feature), hidden bias, output weights and bias
@@ -431,27 +439,27 @@ type phaseNet struct {
 
 type featSlot struct {
 	key  uint64 // 0: empty
-	w    float32
+	emb  int32  // row of embs, -1 none
+	kind int32  // index into kinds, -1 none
 	p    [4]float32
-	kind int32 // index into kinds, -1 none
-	emb  int32 // row of embs, -1 none
 }
 
-// entry is the slot of the named feature, nil if the model has none.
-func (m *Model) entry(name []byte) *featSlot { return m.entryByHash(featHash(name)) }
+// entry is the slot index of the named feature, -1 if the model has
+// none.
+func (m *Model) entry(name []byte) int { return m.table.slotOf(featHash(name)) }
 
-// entryByHash is the slot of the feature whose name hashes to h.
-func (m *Model) entryByHash(h uint64) *featSlot {
-	t := &m.table
+// slotOf is the index of the slot of the feature whose name hashes to h,
+// -1 if the model has none.
+func (t *featTable) slotOf(h uint64) int {
 	if len(t.slots) == 0 {
-		return nil
+		return -1
 	}
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		switch t.slots[i].key {
 		case h:
-			return &t.slots[i]
+			return int(i)
 		case 0:
-			return nil
+			return -1
 		}
 	}
 }
@@ -507,7 +515,7 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 
 // appendSlots appends the slot of each hash the model has, and the
 // offset of its embedding row in the table's rows when it has one.
-func (m *Model) appendSlots(slots []*featSlot, rows []int32, hashes []uint64) ([]*featSlot, []int32) {
+func (m *Model) appendSlots(slots, rows []int32, hashes []uint64) ([]int32, []int32) {
 	t := &m.table
 	if len(t.slots) == 0 {
 		return slots, rows
@@ -518,9 +526,9 @@ func (m *Model) appendSlots(slots []*featSlot, rows []int32, hashes []uint64) ([
 	found := slots[ns:]
 	n := t.find(hashes, found)
 	stride := int32(t.stride())
-	for _, e := range found[:n] {
-		if e.emb >= 0 {
-			rows[nr] = e.emb * stride
+	for _, i := range found[:n] {
+		if e := t.slots[i].emb; e >= 0 {
+			rows[nr] = e * stride
 			nr++
 		}
 	}
@@ -534,18 +542,18 @@ func (m *Model) appendSlots(slots []*featSlot, rows []int32, hashes []uint64) ([
 // the registers with the caller's values and goes through the stack.
 //
 //go:noinline
-func (t *featTable) find(hashes []uint64, found []*featSlot) int {
+func (t *featTable) find(hashes []uint64, found []int32) int {
 	table, mask := t.slots, int(t.mask)
 	n := 0
 	for _, h := range hashes {
 		for i := int(h) & mask; ; i = (i + 1) & mask {
-			e := &table[i]
-			if e.key == h {
-				found[n] = e
+			key := table[i].key
+			if key == h {
+				found[n] = int32(i)
 				n++
 				break
 			}
-			if e.key == 0 {
+			if key == 0 {
 				break
 			}
 		}
@@ -554,7 +562,7 @@ func (t *featTable) find(hashes []uint64, found []*featSlot) int {
 }
 
 // addUp is the heads' scores over the given slots.
-func (m *Model) addUp(slots []*featSlot, rows []int32, withPhase, withKind bool) headSums {
+func (m *Model) addUp(slots, rows []int32, withPhase, withKind bool) headSums {
 	var h headSums
 	t := &m.table
 	// each head in a loop of its own, its sums in local variables (held
@@ -563,23 +571,24 @@ func (m *Model) addUp(slots []*featSlot, rows []int32, withPhase, withKind bool)
 	if t.units == 0 {
 		// with a hidden layer the blaming score is the layer's alone
 		// (below)
-		for _, e := range slots {
-			h.blame += float64(e.w)
+		for _, i := range slots {
+			h.blame += float64(t.blame[i])
 		}
 	}
 	if withPhase {
 		var p0, p1, p2, p3 float64
-		for _, e := range slots {
-			p0 += float64(e.p[0])
-			p1 += float64(e.p[1])
-			p2 += float64(e.p[2])
-			p3 += float64(e.p[3])
+		for _, i := range slots {
+			p := &t.slots[i].p
+			p0 += float64(p[0])
+			p1 += float64(p[1])
+			p2 += float64(p[2])
+			p3 += float64(p[3])
 		}
 		h.phase = [4]float64{p0, p1, p2, p3}
 	}
 	if withKind {
-		for _, e := range slots {
-			if q := m.kindWeights(e); q != nil {
+		for _, i := range slots {
+			if q := m.kindWeights(&t.slots[i]); q != nil {
 				for k := range h.kind {
 					h.kind[k] += float64(q[k])
 				}
@@ -768,11 +777,11 @@ func (m *Model) heaviestWords(role Role, sc *scanState) ([2]int, bool) {
 	toks := sc.raw
 	eachFeature(role, sc, m.features, false, func(f feature) {
 		from, to := f.from, f.to
-		e := m.entryByHash(f.hash)
-		if e == nil {
+		i := m.table.slotOf(f.hash)
+		if i < 0 {
 			return
 		}
-		w := float64(e.w)
+		w := float64(m.table.blame[i])
 		switch {
 		case from < 0 || w <= 0:
 		case to-from == 2 && w > bestW:

@@ -54,10 +54,14 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		}
 	}
 	w(flags)
-	var slots []featSlot
-	for _, s := range m.table.slots {
+	type entry struct {
+		featSlot
+		w float32
+	}
+	var slots []entry
+	for i, s := range m.table.slots {
 		if s.key != 0 {
-			slots = append(slots, s)
+			slots = append(slots, entry{s, m.table.blame[i]})
 		}
 	}
 	sort.Slice(slots, func(i, j int) bool { return slots[i].key < slots[j].key })
@@ -149,6 +153,7 @@ func parseModelBinary(data []byte) (*Model, error) {
 	t := &m.table
 	t.mask = uint64(size - 1)
 	t.slots = make([]featSlot, size)
+	t.blame = make([]float32, size)
 	buf := make([]byte, slotBytes)
 	le := binary.LittleEndian
 	for range n {
@@ -165,7 +170,7 @@ func parseModelBinary(data []byte) (*Model, error) {
 		}
 		s := &t.slots[i]
 		s.key = key
-		s.w = math.Float32frombits(le.Uint32(buf[8:]))
+		t.blame[i] = math.Float32frombits(le.Uint32(buf[8:]))
 		for k := range s.p {
 			s.p[k] = math.Float32frombits(le.Uint32(buf[12+4*k:]))
 		}
@@ -283,11 +288,12 @@ type Weights struct {
 // whichever form the model was loaded from: the generator's freshness
 // test compares a fresh training with the shipped model through it.
 func (m *Model) Lookup(name string) (w Weights, ok bool) {
-	e := m.entry([]byte(name))
-	if e == nil {
+	i := m.entry([]byte(name))
+	if i < 0 {
 		return w, false
 	}
-	w.Blame, w.Phase = e.w, e.p
+	e := &m.table.slots[i]
+	w.Blame, w.Phase = m.table.blame[i], e.p
 	if q := m.kindWeights(e); q != nil {
 		w.Kind = *q
 	}

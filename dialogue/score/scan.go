@@ -263,9 +263,8 @@ type matchScratch struct {
 	// run is the pass of the rules over st (newRun).
 	run ruleRun
 	// hashes, slots and rows are the learned layer's (Model.sums).
-	hashes []uint64
-	slots  []*featSlot
-	rows   []int32
+	hashes      []uint64
+	slots, rows []int32
 }
 
 // ruleRun is one pass of the rules over a reply: which rules and cues have
