@@ -4,22 +4,28 @@
 // instructions a Go map takes: a short word's hash is a few multiplies
 // (the built-in map's hash is made for any key), the table holds only
 // the hash and the entry's index (eight bytes a slot, so a probe stays
-// in one cache line) and the keys and values lie in dense arrays read
-// only on a hit.
+// in one cache line) and the words and values lie side by side in a
+// dense array read only on a hit.
 package wordmap
 
 import "sort"
 
 // Map is a read-only map from words to values of type V.
 type Map[V any] struct {
-	mask   uint32
-	slots  []slot
-	keys   []string
-	values []V
+	mask    uint32
+	slots   []slot
+	entries []entry[V]
+}
+
+// entry is a word and its value side by side: a hit reads the one to
+// compare and then the other, in one cache line or two neighbours.
+type entry[V any] struct {
+	key   string
+	value V
 }
 
 // slot is one entry of the hash table: the word's hash and its index in
-// keys and values plus one (0: an empty slot).
+// entries plus one (0: an empty slot).
 type slot struct {
 	hash  uint32
 	index uint32
@@ -27,19 +33,20 @@ type slot struct {
 
 // New builds a Map holding m's words and values.
 func New[V any](m map[string]V) *Map[V] {
-	t := &Map[V]{keys: make([]string, 0, len(m)), values: make([]V, 0, len(m))}
+	keys := make([]string, 0, len(m))
 	for w := range m {
-		t.keys = append(t.keys, w)
+		keys = append(keys, w)
 	}
-	sort.Strings(t.keys) // the same layout on every start
+	sort.Strings(keys) // the same layout on every start
+	t := &Map[V]{entries: make([]entry[V], 0, len(m))}
 	size := 8
 	for size < 2*len(m) {
 		size <<= 1
 	}
 	t.mask = uint32(size - 1)
 	t.slots = make([]slot, size)
-	for i, w := range t.keys {
-		t.values = append(t.values, m[w])
+	for i, w := range keys {
+		t.entries = append(t.entries, entry[V]{w, m[w]})
 		h := hash(w)
 		j := h & t.mask
 		for t.slots[j].index != 0 {
@@ -51,7 +58,7 @@ func New[V any](m map[string]V) *Map[V] {
 }
 
 // Len is the number of words in t.
-func (t *Map[V]) Len() int { return len(t.keys) }
+func (t *Map[V]) Len() int { return len(t.entries) }
 
 // Find is a pointer to w's value (not to be written through), nil if t
 // lacks w: for a value too big to copy on every word.
@@ -62,8 +69,10 @@ func (t *Map[V]) Find(w string) *V {
 		if s.index == 0 {
 			return nil
 		}
-		if s.hash == h && t.keys[s.index-1] == w {
-			return &t.values[s.index-1]
+		if s.hash == h {
+			if e := &t.entries[s.index-1]; e.key == w {
+				return &e.value
+			}
 		}
 	}
 }
