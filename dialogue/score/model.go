@@ -513,8 +513,8 @@ func (m *Model) sums(role Role, sc *scanState, withPhase, withKind bool) headSum
 	return m.addUp(buf.slots, buf.rows, withPhase, withKind)
 }
 
-// appendSlots appends the slot of each hash the model has, and the
-// offset of its embedding row in the table's rows when it has one.
+// appendSlots appends the slot index of each hash the model has, and
+// the offset of its embedding row in the table's rows when it has one.
 func (m *Model) appendSlots(slots, rows []int32, hashes []uint64) ([]int32, []int32) {
 	t := &m.table
 	if len(t.slots) == 0 {
