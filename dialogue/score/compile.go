@@ -39,7 +39,7 @@ type rulePattern struct {
 	nextCheck []checkWord
 }
 
-// filterID indexes ruleSet.filters. Patterns share concepts, so many of
+// filterID indexes compiler.sets. Patterns share concepts, so many of
 // them need the same set of words: each distinct set is kept once, and
 // the keys (compiler.key) weigh each set once.
 type filterID int32
@@ -112,8 +112,10 @@ type compiler struct {
 	checked map[string]error
 	// members caches each concept's members, parsed
 	members map[string][]*pattern.SeqNode
-	// filters finds a pre-check filter already in rs.filters by its
-	// contents
+	// sets are the distinct pre-check filters of all patterns, by
+	// filterID, read while compiling only (the scan reads
+	// ruleSet.checks); filters finds one by its contents
+	sets    []filter
 	filters map[string]filterID
 }
 
@@ -196,7 +198,7 @@ func (c *compiler) compile(src string) (*rulePattern, error) {
 	}
 	// the most particular words first: a reply usually lacks them, and
 	// the check stops at the first word it lacks
-	fs := c.rs.filters
+	fs := c.sets
 	sort.SliceStable(rp.need, func(i, j int) bool { return fs[rp.need[i]].size() < fs[rp.need[j]].size() })
 	c.patterns = append(c.patterns, rp)
 	return rp, nil
@@ -212,7 +214,7 @@ func (c *compiler) pack() {
 	total := 0
 	count := func(need []filterID) {
 		for _, f := range need {
-			total += len(rs.filters[f])
+			total += len(c.sets[f])
 		}
 	}
 	for _, p := range c.patterns {
@@ -231,7 +233,7 @@ func (c *compiler) pack() {
 	place := func(need []filterID) []checkWord {
 		from := len(rs.checks)
 		for _, f := range need {
-			words := rs.filters[f]
+			words := c.sets[f]
 			for i, w := range words {
 				rs.checks = append(rs.checks, checkWord{word: w.word, bits: w.bits, last: i == len(words)-1})
 			}
@@ -277,13 +279,13 @@ func (c *compiler) key() {
 		ids  []int32
 		cost int
 	}
-	sets := make([]*keySet, len(rs.filters))
+	keySets := make([]*keySet, len(c.sets))
 	filterSet := func(f filterID) *keySet {
-		if sets[f] == nil {
-			ids := rs.filters[f].ids()
-			sets[f] = &keySet{ids, cost(ids)}
+		if keySets[f] == nil {
+			ids := c.sets[f].ids()
+			keySets[f] = &keySet{ids, cost(ids)}
 		}
-		return sets[f]
+		return keySets[f]
 	}
 	keyed := make([][]int32, len(rs.vocab))
 	for _, p := range c.patterns {
@@ -398,8 +400,8 @@ func (c *compiler) filter(ids []int32) filterID {
 	if id, ok := c.filters[key.String()]; ok {
 		return id
 	}
-	id := filterID(len(c.rs.filters))
-	c.rs.filters = append(c.rs.filters, f)
+	id := filterID(len(c.sets))
+	c.sets = append(c.sets, f)
 	c.filters[key.String()] = id
 	return id
 }

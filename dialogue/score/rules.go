@@ -107,9 +107,6 @@ type ruleSet struct {
 	nVocab       int
 	nCuePatterns int
 	nPatterns    int
-	// filters are the distinct pre-check filters of all patterns
-	// (rulePattern.need)
-	filters []filter
 	// checks holds every pattern's and guard's pre-check, one after
 	// another (compiler.pack)
 	checks []checkWord
@@ -389,7 +386,7 @@ func (c *compiler) finish() error {
 			p := ref.pattern
 			ref.quickWord = -1
 			for _, f := range p.need {
-				if words := rs.filters[f]; len(words) == 1 {
+				if words := c.sets[f]; len(words) == 1 {
 					ref.quickWord, ref.quickBits = words[0].word, words[0].bits
 					break
 				}

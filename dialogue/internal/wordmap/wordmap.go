@@ -57,9 +57,6 @@ func New[V any](m map[string]V) *Map[V] {
 	return t
 }
 
-// Len is the number of words in t.
-func (t *Map[V]) Len() int { return len(t.entries) }
-
 // Find is a pointer to w's value (not to be written through), nil if t
 // lacks w: for a value too big to copy on every word.
 func (t *Map[V]) Find(w string) *V {
